@@ -1,0 +1,75 @@
+# Civic — the two commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app civic
+STAMP := $(VENV)/.installed
+VENDOR := static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
+
+.PHONY: run serve install vendor translations migrate seed test test-fast test-pg lint typecheck importlint \
+        test-browser i18n-extract i18n-update bench clean
+
+run: install vendor translations migrate seed
+	@$(FLASK) civic demo-logins
+	@echo "Serving Civic on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	CIVIC_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port 5000
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+vendor: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/pico
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/pico/
+	touch $(VENDOR_STAMP)
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) civic seed-demo
+
+lint: install
+	$(BIN)/ruff check civic tests bench
+
+importlint: install
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy civic/tally civic/accounts/permissions.py civic/accounts/roles.py
+
+# The whole suite: lint, import contract, types of the pure packages, unit, HTTP and browser tests.
+test: install vendor translations lint importlint typecheck
+	$(BIN)/pytest
+
+# The database-backed tests again, against the server named by DATABASE_URL (PostgreSQL in CI).
+test-pg: install vendor translations
+	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL=postgresql://… to run the PostgreSQL suite" && exit 2)
+	$(BIN)/pytest -m "not browser" tests/accounts tests/admin tests/web tests/core tests/test_migrations.py
+
+test-browser: install vendor translations
+	$(BIN)/pytest -m browser
+
+i18n-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+bench: install
+	$(BIN)/python bench/argon2_cost.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .ruff_cache .mypy_cache

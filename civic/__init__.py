@@ -1,0 +1,80 @@
+"""Civic: participatory budgets, co-decision consultations and appels à communs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask application: config, extensions, blueprints, errors, CLI."""
+    from civic.config import Config, database_url_for, load_or_create_secret_key
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("CIVIC_INSTANCE_PATH") or None,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(Config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url_for(app.instance_path)
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from civic.web.errors import register_error_handlers
+    from civic.web.security import register_security_headers
+    from civic.web.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+
+    from civic.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from civic.core.database import install_sqlite_pragmas
+    from civic.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from civic.web.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    with app.app_context():
+        install_sqlite_pragmas(db.engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=os.path.join(os.path.dirname(app.root_path), "translations"),
+    )
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from civic.accounts.auth import configure_login_manager
+
+    configure_login_manager(login_manager)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from civic.accounts.views import bp as accounts_bp
+    from civic.admin.views import bp as admin_bp
+    from civic.web.views import bp as web_bp
+
+    app.register_blueprint(web_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)

@@ -1,0 +1,1 @@
+"""Accounts: people, their roles, e-mail confirmation, password reset, GDPR export and deletion."""

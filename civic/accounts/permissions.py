@@ -1,0 +1,39 @@
+"""Who may do what with accounts: small pure predicates over a person's roles."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from civic.accounts.roles import STAFF_ROLES, Role
+
+
+def is_staff(roles: Collection[Role]) -> bool:
+    """Tell whether any of these roles is a staff role."""
+    return any(role in STAFF_ROLES for role in roles)
+
+
+def may_use_remember_me(roles: Collection[Role]) -> bool:
+    """Allow a long-lived login cookie only to people without staff roles."""
+    return not is_staff(roles)
+
+
+def can_manage_roles(roles: Collection[Role]) -> bool:
+    """Only administrators grant and revoke roles."""
+    return Role.ADMIN in roles
+
+
+def can_view_users(roles: Collection[Role]) -> bool:
+    """Administrators see the list of accounts."""
+    return Role.ADMIN in roles
+
+
+def can_view_audit_log(roles: Collection[Role]) -> bool:
+    """Administrators read the audit log."""
+    return Role.ADMIN in roles
+
+
+def can_change_role(actor_roles: Collection[Role], *, actor_id: int, target_id: int, role: Role) -> bool:
+    """Let an administrator change roles, but never remove their own admin role (no lock-out)."""
+    if not can_manage_roles(actor_roles):
+        return False
+    return not (actor_id == target_id and role is Role.ADMIN)

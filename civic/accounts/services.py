@@ -1,0 +1,277 @@
+"""Account use cases. Keyword-only, explicit actor, flush not commit, audited."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from civic.accounts import passwords, tokens
+from civic.accounts.models import RoleGrant, User, new_login_nonce
+from civic.accounts.permissions import can_change_role
+from civic.accounts.roles import STAFF_ROLES, AgeBracket, Role
+from civic.core import audit
+from civic.core.audit import AuditEntry
+from civic.core.errors import Conflict, PermissionDenied
+from civic.core.mail import send_mail
+from civic.core.time import utcnow
+from civic.extensions import db
+
+
+class LoginResult(enum.Enum):
+    OK = "ok"
+    INVALID = "invalid"
+    UNCONFIRMED = "unconfirmed"
+
+
+def normalise_email(email: str) -> str:
+    """Compare e-mail addresses case-insensitively and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def find_live_user_by_email(email: str) -> User | None:
+    """Return the non-deleted account with this e-mail, if any."""
+    return db.session.scalar(
+        select(User).where(User.email == normalise_email(email), User.deleted_at.is_(None))
+    )
+
+
+def create_user(
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    locale: str = "fr",
+    confirmed: bool = False,
+    roles: tuple[Role, ...] = (Role.RESIDENT,),
+) -> User:
+    """Insert an account with its roles (used by registration, the demo seed and tests)."""
+    user = User(
+        email=normalise_email(email),
+        display_name=display_name.strip(),
+        password_hash=passwords.hash_password(password),
+        locale=locale,
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
+    user.role_grants = [RoleGrant(role=role) for role in dict.fromkeys(roles)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def register(*, email: str, display_name: str, password: str, locale: str) -> None:
+    """Register a resident, or warn the owner of an existing address; the caller cannot tell which."""
+    existing = find_live_user_by_email(email)
+    if existing is not None:
+        send_mail(
+            to=existing.email or "",
+            template="already_registered",
+            locale=existing.locale,
+            name=existing.display_name,
+            login_url=url_for("accounts.login", _external=True),
+            reset_url=url_for("accounts.reset_request", _external=True),
+        )
+        # Spend the same hashing time as a real registration.
+        passwords.hash_password(password)
+        return
+    user = create_user(email=email, display_name=display_name, password=password, locale=locale)
+    audit.record(actor_id=user.id, action="account.register", target_type="user", target_id=user.id)
+    send_confirmation(user=user)
+
+
+def send_confirmation(*, user: User) -> None:
+    """E-mail a confirmation link to an account's address."""
+    token = tokens.make_token(tokens.CONFIRM, user_id=user.id, bound_to=user.email)
+    send_mail(
+        to=user.email or "",
+        template="confirm_email",
+        locale=user.locale,
+        name=user.display_name,
+        confirm_url=url_for("accounts.confirm", token=token, _external=True),
+    )
+
+
+def confirm_email(*, token: str) -> User | None:
+    """Mark the address of a valid confirmation token as confirmed."""
+    data = tokens.read_token(tokens.CONFIRM, token, max_age=current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    if data is None:
+        return None
+    user = db.session.get(User, data[0])
+    if user is None or user.deleted_at is not None or not tokens.fingerprint_matches(data[1], user.email):
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        audit.record(actor_id=user.id, action="account.confirm_email", target_type="user", target_id=user.id)
+        db.session.flush()
+    return user
+
+
+def authenticate(*, email: str, password: str) -> tuple[LoginResult, User | None]:
+    """Check credentials; rehash when parameters changed; resend confirmation when unconfirmed."""
+    user = find_live_user_by_email(email)
+    if not passwords.verify_password(user.password_hash if user else None, password) or user is None:
+        return LoginResult.INVALID, None
+    if user.password_hash and passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    if not user.is_confirmed:
+        send_confirmation(user=user)
+        return LoginResult.UNCONFIRMED, None
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return LoginResult.OK, user
+
+
+def request_password_reset(*, email: str) -> None:
+    """E-mail a reset link if the address belongs to an account; say nothing either way."""
+    user = find_live_user_by_email(email)
+    if user is None:
+        return
+    token = tokens.make_token(tokens.RESET, user_id=user.id, bound_to=user.password_hash)
+    send_mail(
+        to=user.email or "",
+        template="reset_password",
+        locale=user.locale,
+        name=user.display_name,
+        reset_url=url_for("accounts.reset", token=token, _external=True),
+    )
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """Return the account a still-valid reset token belongs to."""
+    data = tokens.read_token(tokens.RESET, token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"])
+    if data is None:
+        return None
+    user = db.session.get(User, data[0])
+    if user is None or user.deleted_at is not None:
+        return None
+    if not tokens.fingerprint_matches(data[1], user.password_hash):
+        return None
+    return user
+
+
+def reset_password(*, user: User, new_password: str) -> None:
+    """Set a new password, confirm the address (the link proved it) and end every other session."""
+    user.password_hash = passwords.hash_password(new_password)
+    user.login_nonce = new_login_nonce()
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    audit.record(actor_id=user.id, action="account.reset_password", target_type="user", target_id=user.id)
+    db.session.flush()
+
+
+def update_profile(
+    *,
+    actor: User,
+    user: User,
+    display_name: str,
+    district_id: int | None,
+    age_bracket: AgeBracket | None,
+    locale: str,
+) -> None:
+    """Change a person's own profile."""
+    if actor.id != user.id:
+        raise PermissionDenied(_l("You can only edit your own profile."))
+    user.display_name = display_name.strip()
+    user.district_id = district_id
+    user.age_bracket = age_bracket
+    user.locale = locale
+    db.session.flush()
+
+
+def export_personal_data(*, actor: User, user: User) -> dict[str, Any]:
+    """Gather everything Civic holds about a person, as JSON-ready data."""
+    if actor.id != user.id:
+        raise PermissionDenied(_l("You can only export your own data."))
+    actions = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.actor_id == user.id).order_by(AuditEntry.at)
+    ).all()
+    return {
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "display_name": user.display_name,
+            "locale": user.locale,
+            "district": user.district.name if user.district else None,
+            "age_bracket": user.age_bracket.value if user.age_bracket else None,
+            "email_confirmed_at": _iso(user.email_confirmed_at),
+            "created_at": _iso(user.created_at),
+            "last_login_at": _iso(user.last_login_at),
+        },
+        "roles": sorted(role.value for role in user.roles),
+        "actions": [
+            {"at": _iso(a.at), "action": a.action, "target": f"{a.target_type}:{a.target_id}"}
+            for a in actions
+        ],
+        "exported_at": _iso(utcnow()),
+    }
+
+
+def delete_account(*, actor: User, user: User) -> None:
+    """Erase a person's name, e-mail and credentials; keep an anonymous row so history stays whole."""
+    if actor.id != user.id:
+        raise PermissionDenied(_l("You can only delete your own account."))
+    user.email = None
+    user.display_name = None
+    user.password_hash = None
+    user.district_id = None
+    user.age_bracket = None
+    user.last_login_at = None
+    user.deleted_at = utcnow()
+    user.login_nonce = new_login_nonce()
+    user.role_grants.clear()
+    audit.record(actor_id=user.id, action="account.delete", target_type="user", target_id=user.id)
+    db.session.flush()
+
+
+def grant_role(*, actor: User, target: User, role: Role) -> None:
+    """Give a role to a person; audited with before/after."""
+    if not can_change_role(actor.roles, actor_id=actor.id, target_id=target.id, role=role):
+        raise PermissionDenied(_l("You may not change this role."))
+    if target.deleted_at is not None:
+        raise Conflict(_l("This account has been deleted."))
+    before = sorted(r.value for r in target.roles)
+    if role in target.roles:
+        return
+    target.role_grants.append(RoleGrant(role=role, granted_by_id=actor.id))
+    if role in STAFF_ROLES and actor.id != target.id:
+        # A staff role must not ride on an old remember-me cookie: end the person's sessions.
+        target.login_nonce = new_login_nonce()
+    db.session.flush()
+    audit.record(
+        actor_id=actor.id,
+        action="role.grant",
+        target_type="user",
+        target_id=target.id,
+        before={"roles": before},
+        after={"roles": sorted(r.value for r in target.roles)},
+    )
+    db.session.flush()
+
+
+def revoke_role(*, actor: User, target: User, role: Role) -> None:
+    """Take a role away from a person; audited with before/after."""
+    if not can_change_role(actor.roles, actor_id=actor.id, target_id=target.id, role=role):
+        raise PermissionDenied(_l("You may not change this role."))
+    before = sorted(r.value for r in target.roles)
+    grants = [g for g in target.role_grants if g.role is role]
+    if not grants:
+        return
+    for grant in grants:
+        target.role_grants.remove(grant)
+    db.session.flush()
+    audit.record(
+        actor_id=actor.id,
+        action="role.revoke",
+        target_type="user",
+        target_id=target.id,
+        before={"roles": before},
+        after={"roles": sorted(r.value for r in target.roles)},
+    )
+    db.session.flush()
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]

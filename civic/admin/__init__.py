@@ -1,0 +1,1 @@
+"""Back-office screens; they call other domains' services and own no models."""

@@ -1,0 +1,112 @@
+"""Configuration defaults, environment overrides and the test configuration."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Make a DATABASE_URL usable by SQLAlchemy with psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Read the instance secret key, generating it on first run (never committed)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Create with owner-only permissions: the key signs sessions and e-mail tokens.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+class Config:
+    """Defaults for every environment; instance/config.py and the environment override them."""
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+
+    # Babel: French first, English complete.
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("fr", "en")
+
+    # Cookies: Secure unless explicitly disabled for plain-http local development (make run does).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("CIVIC_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _env_bool("CIVIC_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+
+    # Argon2id: t=2, m=19 MiB, p=1 (OWASP's baseline) costs about 25 ms per hash on the
+    # reference machine (bench/argon2_cost.py measures it); rehash on login when these change.
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 19456
+    ARGON2_PARALLELISM = 1
+    PASSWORD_MIN_LENGTH = 12
+
+    # Mail: "capture" writes to instance/outbox/ and keeps messages in memory; "smtp" sends.
+    MAIL_BACKEND = os.environ.get("CIVIC_MAIL_BACKEND", "capture")
+    MAIL_SENDER = os.environ.get("CIVIC_MAIL_SENDER", "Civic <no-reply@civic.example.org>")
+    SMTP_HOST = os.environ.get("CIVIC_SMTP_HOST", "localhost")
+    SMTP_PORT = int(os.environ.get("CIVIC_SMTP_PORT", "587"))
+    SMTP_USERNAME = os.environ.get("CIVIC_SMTP_USERNAME")
+    SMTP_PASSWORD = os.environ.get("CIVIC_SMTP_PASSWORD")
+    SMTP_STARTTLS = _env_bool("CIVIC_SMTP_STARTTLS", True)
+
+    # Rate limits (Flask-Limiter); memory storage is per process: use redis:// with several workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("CIVIC_RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "5 per minute"
+    REGISTER_RATE_LIMIT = "10 per hour"
+    RESET_RATE_LIMIT = "5 per 15 minutes"
+
+    CONFIRM_TOKEN_MAX_AGE = 60 * 60 * 48
+    RESET_TOKEN_MAX_AGE = 60 * 60
+
+    TOWN_NAME = os.environ.get("CIVIC_TOWN_NAME", "Civic")
+
+
+def database_url_for(instance_path: str) -> str:
+    """Return the configured database URL, defaulting to SQLite in the instance folder."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return "sqlite:///" + str(Path(instance_path) / "civic.sqlite")
+
+
+class TestConfig(Config):
+    """Settings for the test suite: cheap hashes, captured mail, no Secure cookies over plain http."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    MAIL_BACKEND = "capture"
+    # Cheap parameters keep hundreds of test hashes fast; production uses the defaults above.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    SERVER_NAME = None

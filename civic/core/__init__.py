@@ -1,0 +1,1 @@
+"""Cross-domain pieces with no views: audit log, money, time, errors, mail."""

@@ -1,0 +1,27 @@
+"""Engine settings that keep SQLite safe for concurrent web use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+
+def install_sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
+    """Turn on WAL, foreign keys, a busy timeout and synchronous=FULL on every SQLite connection."""
+    if engine.dialect.name != "sqlite":
+        return
+    if getattr(engine, "_civic_pragmas", False):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    engine._civic_pragmas = True  # type: ignore[attr-defined]

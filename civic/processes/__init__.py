@@ -1,0 +1,1 @@
+"""Editions of the participatory budget, their phases, districts and themes."""

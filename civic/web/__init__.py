@@ -1,0 +1,1 @@
+"""Flask glue shared by blueprints: rendering, decorators, errors, headers, i18n."""

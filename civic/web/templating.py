@@ -1,0 +1,36 @@
+"""Helpers and filters available in every template."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_datetime, get_locale
+
+from civic.accounts import permissions
+
+
+def current_lang() -> str:
+    """Return the language code of the current request ('fr' or 'en')."""
+    locale = get_locale()
+    return locale.language if locale else "fr"
+
+
+def _datetimeformat(value: datetime | None, fmt: str = "medium") -> str:
+    # The database stores naive UTC; Flask-Babel converts to Europe/Paris for display.
+    return format_datetime(value, fmt) if value is not None else ""
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Expose permission predicates, the language and date filters to templates."""
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        return {
+            "current_lang": current_lang,
+            "can_view_users": permissions.can_view_users,
+            "can_change_role": permissions.can_change_role,
+        }
+
+    app.add_template_filter(_datetimeformat, "datetimeformat")

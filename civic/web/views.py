@@ -1,0 +1,49 @@
+"""Home page, language switch and health check."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask.wrappers import Response
+from flask_login import current_user
+from sqlalchemy import text
+
+from civic.extensions import db
+from civic.web.rendering import render
+
+bp = Blueprint("web", __name__)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Return ``target`` if it is a local path (no open redirect), else ``fallback``."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+@bp.get("/")
+def index() -> Response:
+    return render("web/index.html")
+
+
+@bp.post("/language")
+def set_language() -> Response:
+    """Switch the interface language (stored on the account when logged in)."""
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("web.index")), 303)  # type: ignore[return-value]
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Answer 200 when the database responds (for load balancers and monitoring)."""
+    db.session.execute(text("SELECT 1"))
+    return Response("ok\n", mimetype="text/plain")
