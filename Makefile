@@ -13,7 +13,7 @@ VENDOR_STAMP := $(VENDOR)/.installed
 run: install vendor translations migrate seed
 	@$(FLASK) civic demo-logins
 	@echo "Serving Civic on http://127.0.0.1:5000 (Ctrl+C to stop)"
-	CIVIC_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port 5000
+	CIVIC_COOKIE_SECURE=0 CIVIC_TOWN_NAME="$${CIVIC_TOWN_NAME:-Saint-Aubin-des-Communs}" $(FLASK) run --host 127.0.0.1 --port 5000
 
 install: $(STAMP)
 
@@ -67,6 +67,7 @@ i18n-extract: install
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/python tools/i18n_fill_en.py
 
 bench: install
 	$(BIN)/python bench/argon2_cost.py

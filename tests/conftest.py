@@ -79,6 +79,8 @@ def app(database_url: str, _schema: None, tmp_path: Path, monkeypatch: pytest.Mo
             _empty_all_tables()
             db.session.remove()
             db.engine.dispose()
+            with application.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture
