@@ -33,7 +33,7 @@ $(VENDOR_STAMP): package.json package-lock.json
 	touch $(VENDOR_STAMP)
 
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel compile -d translations
 
 migrate: install
 	$(FLASK) db upgrade
