@@ -46,10 +46,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from civic.core.database import install_sqlite_pragmas
+    from civic.core.database import import_models, install_sqlite_pragmas
     from civic.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from civic.web.i18n import select_locale, select_timezone
 
+    import_models()
     db.init_app(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -73,8 +74,10 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from civic.accounts.views import bp as accounts_bp
     from civic.admin.views import bp as admin_bp
+    from civic.moderation.views import bp as moderation_bp
+    from civic.processes.views import bp as processes_bp
+    from civic.proposals.views import bp as proposals_bp
     from civic.web.views import bp as web_bp
 
-    app.register_blueprint(web_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(admin_bp)
+    for blueprint in (web_bp, accounts_bp, processes_bp, proposals_bp, moderation_bp, admin_bp):
+        app.register_blueprint(blueprint)

@@ -68,6 +68,10 @@ def seed_demo() -> None:
         if user is None:
             user = create_user(email=email, display_name=name, password=DEMO_PASSWORD, confirmed=True)
             user.district = districts[district_name]
+    db.session.flush()
+    from civic.demo import seed_editions
+
+    seed_editions(districts)
     db.session.commit()
     click.echo(f"Demo town {DEMO_TOWN} is ready.")
 

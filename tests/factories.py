@@ -44,3 +44,139 @@ def create_district(*, name: str | None = None) -> District:
     db.session.add(district)
     db.session.commit()
     return district
+
+
+def create_edition(
+    *,
+    name: str | None = None,
+    year: int = 2026,
+    envelope_cents: int = 100_000_00,
+    population: int | None = 22_000,
+    investment_budget_cents: int | None = 4_000_000_00,
+    open_phase: str | None = "submission",
+    published: bool = True,
+    districts: list[District] | None = None,
+    mode: str = "residents_submit",
+):
+    """Insert an edition whose ``open_phase`` is running now (others laid out before/after it)."""
+    from datetime import timedelta
+
+    from civic.core.time import utcnow
+    from civic.processes.models import Edition, EditionDistrict, EditionMode, Phase, Theme
+    from civic.processes.phases import PHASE_ORDER, PhaseKind
+
+    n = next(_counter)
+    edition = Edition(
+        slug=f"edition-{n}",
+        name=name or f"Budget participatif {year} #{n}",
+        year=year,
+        description="Une édition de test.",
+        rules_text="Règlement de test.",
+        envelope_cents=envelope_cents,
+        population=population,
+        investment_budget_cents=investment_budget_cents,
+        mode=EditionMode(mode),
+        published=published,
+    )
+    now = utcnow()
+    # Each phase lasts 30 days; the open one started a day ago.
+    index = PHASE_ORDER.index(PhaseKind(open_phase)) if open_phase else len(PHASE_ORDER) + 1
+    for i, kind in enumerate(PHASE_ORDER):
+        start = now - timedelta(days=1) + timedelta(days=30 * (i - index))
+        edition.phases.append(Phase(kind=kind, starts_at=start, ends_at=start + timedelta(days=30)))
+    for district in districts or []:
+        edition.districts.append(EditionDistrict(district=district))
+    edition.themes.append(Theme(name="Nature en ville"))
+    edition.themes.append(Theme(name="Mobilités"))
+    db.session.add(edition)
+    db.session.commit()
+    return edition
+
+
+def create_proposal(
+    *,
+    edition=None,
+    author: User | None = None,
+    title: str | None = None,
+    summary: str = "Un résumé du projet.",
+    description: str = "Une **description** du projet.",
+    status: str = "submitted",
+    district: District | None = None,
+    channel: str = "online",
+):
+    """Insert a proposal (submitted by default) with its first version and status step."""
+    from civic.core.time import utcnow
+    from civic.proposals.models import Channel, Proposal, ProposalStatus, ProposalVersion, StatusChange
+
+    n = next(_counter)
+    edition = edition or create_edition()
+    if author is None and channel == "online":
+        author = create_user()
+    proposal = Proposal(
+        edition_id=edition.id,
+        reference=f"T-{n:06d}",
+        author_id=author.id if author else None,
+        channel=Channel(channel),
+        status=ProposalStatus(status),
+        title=title or f"Projet {n}",
+        summary=summary,
+        description=description,
+        district_id=district.id if district else None,
+        submitted_at=None if status == "draft" else utcnow(),
+    )
+    proposal.versions.append(
+        ProposalVersion(number=1, title=proposal.title, summary=summary, description=description)
+    )
+    if status != "draft":
+        proposal.status_changes.append(StatusChange(status=ProposalStatus.SUBMITTED))
+    db.session.add(proposal)
+    db.session.commit()
+    return proposal
+
+
+def create_comment(*, proposal=None, author: User | None = None, body: str = "Bonne idée !", parent=None):
+    """Insert a comment (a reply when ``parent`` is given)."""
+    from civic.proposals.models import Comment
+
+    proposal = proposal or create_proposal()
+    author = author or create_user()
+    comment = Comment(
+        proposal_id=proposal.id, author_id=author.id, body=body, parent_id=parent.id if parent else None
+    )
+    db.session.add(comment)
+    proposal.comment_count += 1
+    db.session.commit()
+    return comment
+
+
+def create_report(*, target=None, reporter: User | None = None, reason: str = "spam", text: str = ""):
+    """Insert an open report of a comment (or of the proposal/comment given as ``target``)."""
+    from civic.moderation.models import Report, ReportReason, ReportTarget
+    from civic.proposals.models import Comment
+
+    target = target or create_comment()
+    reporter = reporter or create_user()
+    is_comment = isinstance(target, Comment)
+    proposal = target.proposal if is_comment else target
+    report = Report(
+        target_type=ReportTarget.COMMENT if is_comment else ReportTarget.PROPOSAL,
+        target_id=target.id,
+        edition_id=proposal.edition_id,
+        reporter_id=reporter.id,
+        reason=ReportReason(reason),
+        text=text,
+    )
+    db.session.add(report)
+    db.session.commit()
+    return report
+
+
+def create_coauthor_invitation(*, proposal=None, user: User | None = None):
+    """Invite ``user`` to co-author ``proposal`` (not yet accepted)."""
+    from civic.proposals.models import CoAuthor
+
+    proposal = proposal or create_proposal()
+    invitation = CoAuthor(proposal_id=proposal.id, user_id=(user or create_user()).id)
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Enum, event
 
 
 def install_sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
@@ -25,3 +26,32 @@ def install_sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
         cursor.close()
 
     engine._civic_pragmas = True  # type: ignore[attr-defined]
+
+
+def enum_column(enum_class: type[enum.Enum], length: int = 30) -> Enum:
+    """Store an enum by its value as a checked string (portable across SQLite and PostgreSQL)."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+MODEL_MODULES = (
+    "civic.core.audit",
+    "civic.processes.models",
+    "civic.accounts.models",
+    "civic.proposals.models",
+    "civic.proposals.search",
+    "civic.moderation.models",
+)
+
+
+def import_models() -> None:
+    """Import every model module so the metadata (and Alembic's autogenerate) sees all tables."""
+    import importlib
+
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_currency, format_datetime, get_locale
 
 from civic.accounts import permissions
+from civic.web.markdown import render_markdown
 
 
 def current_lang() -> str:
@@ -20,6 +21,15 @@ def current_lang() -> str:
 def _datetimeformat(value: datetime | None, fmt: str = "medium") -> str:
     # The database stores naive UTC; Flask-Babel converts to Europe/Paris for display.
     return format_datetime(value, fmt) if value is not None else ""
+
+
+def _euros(cents: int | None) -> str:
+    # Whole euros print without decimals ("15 000 €"), others with cents ("12,50 €").
+    if cents is None:
+        return ""
+    if cents % 100 == 0:
+        return format_currency(cents // 100, "EUR", format="#,##0\xa0¤", currency_digits=False)
+    return format_currency(cents / 100, "EUR")
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -34,3 +44,5 @@ def register_template_helpers(app: Flask) -> None:
         }
 
     app.add_template_filter(_datetimeformat, "datetimeformat")
+    app.add_template_filter(_euros, "euros")
+    app.add_template_filter(render_markdown, "markdown")

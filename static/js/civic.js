@@ -9,3 +9,10 @@
     }
   });
 })();
+
+// Buttons marked data-print open the browser's print dialog (receipts).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -16,7 +16,15 @@ from civic.accounts.roles import Role
 from civic.extensions import db
 from civic.web.security import SECURITY_HEADERS
 from tests.conftest import log_in
-from tests.factories import create_district, create_user
+from tests.factories import (
+    create_comment,
+    create_coauthor_invitation,
+    create_district,
+    create_edition,
+    create_proposal,
+    create_report,
+    create_user,
+)
 
 ROLES: list[Role | None] = [None, *Role]
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -28,6 +36,13 @@ def _samples() -> dict[str, Callable[[], object]]:
         "user_id": lambda: create_user(display_name="Sample Target").id,
         "token": lambda: "not-a-valid-token",
         "filename": lambda: "css/civic.css",
+        "edition_slug": lambda: create_edition().slug,
+        "edition_id": lambda: create_edition().id,
+        "proposal_id": lambda: create_proposal().id,
+        "comment_id": lambda: create_comment().id,
+        "report_id": lambda: create_report().id,
+        "coauthor_id": lambda: create_coauthor_invitation().id,
+        "image_id": lambda: 999_999,
     }
 
 

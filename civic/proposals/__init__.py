@@ -1,0 +1,1 @@
+"""Proposals: submission online and at the town hall, versions, co-authors, images, comments."""

@@ -1,0 +1,157 @@
+"""Proposal, comment and co-author forms: shapes and lengths only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import EmailField, FloatField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from civic.core.money import MoneyError, euros_to_cents
+from civic.processes.models import Edition
+from civic.proposals.services import ContactInput, ProposalInput
+
+IMAGE_TYPES = ["jpg", "jpeg", "png", "webp"]
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if value not in (None, "", "0", 0) else None
+
+
+class EurosField(StringField):
+    """A text field holding an amount in euros, exposed as integer cents in ``cents``."""
+
+    cents: int | None = None
+
+    def pre_validate(self, form: Any) -> None:
+        self.cents = None
+        if self.data and self.data.strip():
+            try:
+                self.cents = euros_to_cents(self.data)
+            except MoneyError as exc:
+                raise ValidationError(_l("Write an amount in euros, for example 15 000.")) from exc
+
+
+class ProposalForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
+    summary = TextAreaField(
+        _l("Summary"),
+        validators=[DataRequired(), Length(min=10, max=500)],
+        description=_l("Two or three sentences shown in the list of proposals."),
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[DataRequired(), Length(min=20, max=20000)],
+        description=_l("What, where, for whom, why. You can use Markdown: **bold**, lists, links."),
+        render_kw={"rows": 10},
+    )
+    district_id = SelectField(_l("District"), coerce=_optional_int, choices=[], validate_choice=True)
+    theme_id = SelectField(_l("Theme"), coerce=_optional_int, choices=[], validate_choice=True)
+    estimated_cost = EurosField(
+        _l("Estimated cost in euros (optional)"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("Your best guess; the town's services will make their own estimate."),
+        render_kw={"inputmode": "decimal"},
+    )
+    address = StringField(
+        _l("Location (address or place, optional)"), validators=[Optional(), Length(max=300)]
+    )
+    latitude = FloatField(_l("Latitude (optional)"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField(_l("Longitude (optional)"), validators=[Optional(), NumberRange(-180, 180)])
+    image1 = FileField(
+        _l("Image 1 (optional)"),
+        validators=[FileAllowed(IMAGE_TYPES, _l("JPEG, PNG or WebP only."))],
+        description=_l("JPEG, PNG or WebP, 5 MB at most."),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+    alt1 = StringField(
+        _l("Description of image 1, for people who cannot see it"), validators=[Optional(), Length(max=300)]
+    )
+    image2 = FileField(
+        _l("Image 2 (optional)"),
+        validators=[FileAllowed(IMAGE_TYPES, _l("JPEG, PNG or WebP only."))],
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+    alt2 = StringField(
+        _l("Description of image 2, for people who cannot see it"), validators=[Optional(), Length(max=300)]
+    )
+    image3 = FileField(
+        _l("Image 3 (optional)"),
+        validators=[FileAllowed(IMAGE_TYPES, _l("JPEG, PNG or WebP only."))],
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+    alt3 = StringField(
+        _l("Description of image 3, for people who cannot see it"), validators=[Optional(), Length(max=300)]
+    )
+
+    def fill_choices(self, edition: Edition) -> None:
+        """Offer the edition's districts and themes."""
+        self.district_id.choices = [SelectChoice("", _l("Whole town"))] + [
+            SelectChoice(d.district_id, d.district.name)
+            for d in edition.districts  # type: ignore[arg-type]
+        ]
+        self.theme_id.choices = [SelectChoice("", _l("No theme"))] + [
+            SelectChoice(t.id, t.name)
+            for t in edition.themes  # type: ignore[arg-type]
+        ]
+
+    def to_input(self) -> ProposalInput:
+        """Return the validated data for the services."""
+        return ProposalInput(
+            title=self.title.data,
+            summary=self.summary.data,
+            description=self.description.data,
+            district_id=self.district_id.data,
+            theme_id=self.theme_id.data,
+            estimated_cost_cents=self.estimated_cost.cents,
+            address=self.address.data,
+            latitude=self.latitude.data,
+            longitude=self.longitude.data,
+        )
+
+    def uploads(self) -> list[tuple[Any, str]]:
+        """Return (file, alt text) for each image field that received a file."""
+        pairs = [(self.image1, self.alt1), (self.image2, self.alt2), (self.image3, self.alt3)]
+        return [(f.data, alt.data or "") for f, alt in pairs if f.data and getattr(f.data, "filename", "")]
+
+
+class FrontDeskProposalForm(ProposalForm):
+    contact_name = StringField(
+        _l("Resident's name"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("Kept private: visible to staff only, deleted with the edition's personal data."),
+    )
+    contact = StringField(
+        _l("Resident's phone, e-mail or postal address"), validators=[DataRequired(), Length(max=300)]
+    )
+
+    def contact_input(self) -> ContactInput:
+        return ContactInput(name=self.contact_name.data, contact=self.contact.data)
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your comment"), validators=[DataRequired(), Length(min=2, max=3000)], render_kw={"rows": 3}
+    )
+    parent_id = HiddenField()
+
+
+class CommentEditForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your comment"), validators=[DataRequired(), Length(min=2, max=3000)], render_kw={"rows": 3}
+    )
+
+
+class CoAuthorForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address of the person to invite"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only the CSRF token, for one-button actions."""

@@ -1,0 +1,231 @@
+"""Proposals, their versions, status history, co-authors, images, private contacts and comments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.accounts.models import User
+from civic.core.database import enum_column
+from civic.core.time import utcnow
+from civic.extensions import db
+from civic.processes.models import District, Edition, Theme
+
+
+class ProposalStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+    PRESELECTED = "preselected"
+    NOT_PRESELECTED = "not_preselected"
+    FEASIBLE = "feasible"
+    NOT_FEASIBLE = "not_feasible"
+    ON_BALLOT = "on_ballot"
+    SELECTED = "selected"
+    NOT_SELECTED = "not_selected"
+    IN_PROGRESS = "in_progress"
+    DELIVERED = "delivered"
+
+
+# Statuses that end a proposal's journey with "not retained": each needs a public reason.
+NOT_RETAINED = frozenset(
+    {ProposalStatus.NOT_PRESELECTED, ProposalStatus.NOT_FEASIBLE, ProposalStatus.NOT_SELECTED}
+)
+PUBLIC_STATUSES = frozenset(ProposalStatus) - {ProposalStatus.DRAFT}
+
+
+class Channel(enum.StrEnum):
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+
+
+class Proposal(db.Model):
+    __tablename__ = "proposal"
+    __table_args__ = (
+        CheckConstraint(
+            "estimated_cost_cents IS NULL OR estimated_cost_cents >= 0", name="cost_not_negative"
+        ),
+        CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude_range"),
+        CheckConstraint(
+            "longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude_range"
+        ),
+        # Online proposals have an author account; in-person ones may not (the resident has none).
+        CheckConstraint("channel = 'in_person' OR author_id IS NOT NULL", name="online_has_author"),
+        Index("ix_proposal_edition_status", "edition_id", "status"),
+        Index("ix_proposal_edition_district", "edition_id", "district_id"),
+        Index("ix_proposal_edition_submitted", "edition_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, 20), default=Channel.ONLINE)
+    status: Mapped[ProposalStatus] = mapped_column(
+        enum_column(ProposalStatus, 20), default=ProposalStatus.DRAFT
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id", ondelete="SET NULL"))
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
+    estimated_cost_cents: Mapped[int | None]
+    address: Mapped[str | None] = mapped_column(String(300))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    version_count: Mapped[int] = mapped_column(default=1)
+    comment_count: Mapped[int] = mapped_column(default=0)
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(40))
+
+    edition: Mapped[Edition] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    district: Mapped[District | None] = relationship()
+    theme: Mapped[Theme | None] = relationship()
+    versions: Mapped[list[ProposalVersion]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="ProposalVersion.number"
+    )
+    status_changes: Mapped[list[StatusChange]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="StatusChange.id"
+    )
+    coauthors: Mapped[list[CoAuthor]] = relationship(back_populates="proposal", cascade="all, delete-orphan")
+    images: Mapped[list[ProposalImage]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="ProposalImage.position"
+    )
+    private_contact: Mapped[InPersonContact | None] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", uselist=False
+    )
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def was_edited(self) -> bool:
+        return self.version_count > 1
+
+    def holder_ids(self) -> set[int]:
+        """Return the author and accepted co-authors (the people who hold the project)."""
+        ids = {c.user_id for c in self.coauthors if c.accepted_at is not None}
+        if self.author_id is not None:
+            ids.add(self.author_id)
+        return ids
+
+
+class ProposalVersion(db.Model):
+    """A snapshot of a proposal's text, kept at every edit (public history)."""
+
+    __tablename__ = "proposal_version"
+    __table_args__ = (UniqueConstraint("proposal_id", "number", name="uq_proposal_version_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text)
+    estimated_cost_cents: Mapped[int | None]
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="versions")
+    edited_by: Mapped[User | None] = relationship()
+
+
+class StatusChange(db.Model):
+    """A dated step of a proposal's public timeline, with the public reason when not retained."""
+
+    __tablename__ = "proposal_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    status: Mapped[ProposalStatus] = mapped_column(enum_column(ProposalStatus, 20))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    public_reason: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    proposal: Mapped[Proposal] = relationship(back_populates="status_changes")
+
+
+class CoAuthor(db.Model):
+    """Another account invited to co-author a proposal; counts once accepted."""
+
+    __tablename__ = "proposal_coauthor"
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id", name="uq_proposal_coauthor_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+
+    proposal: Mapped[Proposal] = relationship(back_populates="coauthors")
+    user: Mapped[User] = relationship()
+
+
+class ProposalImage(db.Model):
+    """An uploaded image, re-encoded and stored under instance/uploads/ with a random name."""
+
+    __tablename__ = "proposal_image"
+    __table_args__ = (
+        CheckConstraint("position >= 0 AND position < 3", name="at_most_three"),
+        UniqueConstraint("proposal_id", "position", name="uq_proposal_image_position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int]
+    height: Mapped[int]
+    alt_text: Mapped[str] = mapped_column(String(300), default="")
+
+    proposal: Mapped[Proposal] = relationship(back_populates="images")
+
+
+class InPersonContact(db.Model):
+    """Name and contact of a resident who submitted at the town hall: staff-only personal data."""
+
+    __tablename__ = "in_person_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    contact: Mapped[str] = mapped_column(String(300))
+
+    proposal: Mapped[Proposal] = relationship(back_populates="private_contact")
+
+
+class Comment(db.Model):
+    """A comment on a proposal; replies are one level deep (parent has no parent)."""
+
+    __tablename__ = "comment"
+    __table_args__ = (Index("ix_comment_proposal_created", "proposal_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(40))
+
+    proposal: Mapped[Proposal] = relationship()
+    author: Mapped[User | None] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side=[id], back_populates="replies")
+    replies: Mapped[list[Comment]] = relationship(back_populates="parent", order_by="Comment.created_at")
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None

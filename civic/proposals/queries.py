@@ -1,0 +1,132 @@
+"""Read models for proposal pages: filtered lists, one proposal with everything its page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from civic.extensions import db
+from civic.proposals.models import PUBLIC_STATUSES, CoAuthor, Comment, Proposal, ProposalStatus
+from civic.proposals.search import has_fts, text_filter
+
+PER_PAGE = 20
+SORTS = ("recent", "random", "title")
+PUBLIC_STATUS_VALUES = frozenset(s.value for s in PUBLIC_STATUSES)
+# A large prime keeps the "random" order a permutation that is stable for one visitor's seed.
+_PRIME = 1_000_003
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    district_id: int | None = None
+    theme_id: int | None = None
+    status: ProposalStatus | None = None
+    query: str = ""
+    sort: str = "recent"
+    page: int = 1
+
+
+def proposal_page(edition_id: int, filters: ListFilters, *, seed: int) -> Pagination:
+    """Return one page of an edition's public proposals matching the filters."""
+    stmt = (
+        select(Proposal)
+        .where(Proposal.edition_id == edition_id, Proposal.status != ProposalStatus.DRAFT)
+        .options(joinedload(Proposal.district), joinedload(Proposal.theme))
+    )
+    if filters.district_id:
+        stmt = stmt.where(Proposal.district_id == filters.district_id)
+    if filters.theme_id:
+        stmt = stmt.where(Proposal.theme_id == filters.theme_id)
+    if filters.status:
+        stmt = stmt.where(Proposal.status == filters.status)
+    if filters.query:
+        clause = text_filter(filters.query, use_fts=has_fts(db.session.connection()))
+        if clause is not None:
+            stmt = stmt.where(clause)
+    if filters.sort == "random":
+        stmt = stmt.order_by((Proposal.id * (seed % 9973 + 1) + seed) % _PRIME, Proposal.id)
+    elif filters.sort == "title":
+        stmt = stmt.order_by(Proposal.title, Proposal.id)
+    else:
+        stmt = stmt.order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
+    return db.paginate(stmt, page=filters.page, per_page=PER_PAGE, error_out=False, max_per_page=PER_PAGE)
+
+
+def proposal_for_page(proposal_id: int) -> Proposal | None:
+    """Load a proposal with what its page shows (edition, district, theme, timeline, images, co-authors)."""
+    return db.session.scalar(
+        select(Proposal)
+        .where(Proposal.id == proposal_id)
+        .options(
+            joinedload(Proposal.edition),
+            joinedload(Proposal.district),
+            joinedload(Proposal.theme),
+            joinedload(Proposal.author),
+            selectinload(Proposal.status_changes),
+            selectinload(Proposal.images),
+            selectinload(Proposal.coauthors).joinedload(CoAuthor.user),
+        )
+    )
+
+
+def comment_thread(proposal_id: int, *, limit: int = 200) -> list[Comment]:
+    """Return top-level comments (oldest first) with their replies loaded."""
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.proposal_id == proposal_id, Comment.parent_id.is_(None))
+            .options(joinedload(Comment.author), selectinload(Comment.replies).joinedload(Comment.author))
+            .order_by(Comment.created_at, Comment.id)
+            .limit(limit)
+        )
+    )
+
+
+def pending_invitations(user_id: int) -> list[CoAuthor]:
+    """Return co-author invitations waiting for this person's answer."""
+    return list(
+        db.session.scalars(
+            select(CoAuthor)
+            .where(CoAuthor.user_id == user_id, CoAuthor.accepted_at.is_(None))
+            .options(joinedload(CoAuthor.proposal))
+        )
+    )
+
+
+def filters_from_args(args: Mapping[str, str]) -> ListFilters:
+    """Read list filters from query parameters, ignoring anything malformed."""
+
+    def number(name: str) -> int | None:
+        value = args.get(name, "")
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+    status_value = args.get("status", "")
+    status = ProposalStatus(status_value) if status_value in PUBLIC_STATUS_VALUES else None
+    sort = args.get("sort", "recent")
+    return ListFilters(
+        district_id=number("district"),
+        theme_id=number("theme"),
+        status=status,
+        query=args.get("q", "").strip()[:100],
+        sort=sort if sort in SORTS else "recent",
+        page=max(1, min(number("page") or 1, 100_000)),
+    )
+
+
+def proposals_of(user_id: int) -> list[Proposal]:
+    """Return the proposals a person authors or co-authors, drafts included, newest first."""
+    coauthored = select(CoAuthor.proposal_id).where(
+        CoAuthor.user_id == user_id, CoAuthor.accepted_at.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            select(Proposal)
+            .where((Proposal.author_id == user_id) | Proposal.id.in_(coauthored))
+            .options(joinedload(Proposal.edition))
+            .order_by(Proposal.created_at.desc())
+        )
+    )

@@ -1,0 +1,426 @@
+"""Proposal and comment use cases: keyword-only, explicit actor, phase-gated, flushed, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from civic.accounts.models import User
+from civic.accounts.services import find_live_user_by_email
+from civic.core import audit
+from civic.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.core.mail import send_mail
+from civic.core.time import utcnow
+from civic.extensions import db
+from civic.processes.models import Edition, EditionDistrict, Theme
+from civic.processes.phases import Action, is_allowed
+from civic.proposals import images as image_store
+from civic.proposals.models import (
+    NOT_RETAINED,
+    Channel,
+    CoAuthor,
+    Comment,
+    InPersonContact,
+    Proposal,
+    ProposalImage,
+    ProposalStatus,
+    ProposalVersion,
+    StatusChange,
+)
+from civic.proposals.permissions import (
+    can_edit_comment,
+    can_edit_proposal,
+    can_see_private_contact,
+    can_submit_in_person,
+)
+
+MAX_IMAGES = 3
+MAX_COAUTHORS = 5
+EDITABLE_STATUSES = frozenset({ProposalStatus.DRAFT, ProposalStatus.SUBMITTED})
+
+
+@dataclass(frozen=True)
+class ProposalInput:
+    title: str
+    summary: str
+    description: str
+    district_id: int | None = None
+    theme_id: int | None = None
+    estimated_cost_cents: int | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    name: str
+    contact: str
+
+
+def ensure_can_write(user: User) -> None:
+    """Refuse blocked and deleted accounts (they may read, not write)."""
+    if user.blocked_at is not None or user.deleted_at is not None:
+        raise PermissionDenied(_l("Your account is blocked: you can read but not post."))
+
+
+def ensure_phase(edition: Edition, action: Action, *, now: datetime | None = None) -> None:
+    """Raise unless the edition's calendar opens ``action`` now."""
+    if not is_allowed(edition.calendar, now or utcnow(), action, city_list=edition.is_city_list):
+        messages = {
+            Action.SUBMIT_PROPOSAL: _l(
+                "Submissions are closed for this edition: see its calendar for the dates."
+            ),
+            Action.EDIT_PROPOSAL: _l("Proposals can only be changed while submissions are open."),
+            Action.WITHDRAW_PROPOSAL: _l("Proposals can only be withdrawn while submissions are open."),
+            Action.COMMENT: _l("Comments are closed for this edition."),
+        }
+        raise PhaseClosed(messages.get(action, _l("This is not possible at this stage of the edition.")))
+
+
+class PhaseClosed(PermissionDenied):
+    """The edition's calendar does not open this action now."""
+
+
+def _validate(edition: Edition, data: ProposalInput) -> None:
+    district_ids = {d.district_id for d in edition.districts}
+    if data.district_id is not None and data.district_id not in district_ids:
+        raise ValidationFailed(_l("Choose one of this edition's districts."))
+    theme_ids = {t.id for t in edition.themes}
+    if data.theme_id is not None and data.theme_id not in theme_ids:
+        raise ValidationFailed(_l("Choose one of this edition's themes."))
+    if (data.latitude is None) != (data.longitude is None):
+        raise ValidationFailed(_l("Give both latitude and longitude, or neither."))
+
+
+def _new_proposal(
+    edition: Edition, data: ProposalInput, *, author_id: int | None, channel: Channel
+) -> Proposal:
+    proposal = Proposal(
+        edition_id=edition.id,
+        reference=f"pending-{utcnow().timestamp()}-{id(data)}",
+        author_id=author_id,
+        channel=channel,
+        status=ProposalStatus.DRAFT,
+        title=data.title.strip(),
+        summary=data.summary.strip(),
+        description=data.description.strip(),
+        district_id=data.district_id,
+        theme_id=data.theme_id,
+        estimated_cost_cents=data.estimated_cost_cents,
+        address=(data.address or "").strip() or None,
+        latitude=data.latitude,
+        longitude=data.longitude,
+    )
+    proposal.versions.append(_snapshot(proposal, number=1, editor_id=author_id))
+    db.session.add(proposal)
+    db.session.flush()
+    # The reference is public (receipts, signage): edition year + a number unique across editions.
+    proposal.reference = f"BP{edition.year}-{proposal.id:05d}"
+    return proposal
+
+
+def _snapshot(proposal: Proposal, *, number: int, editor_id: int | None) -> ProposalVersion:
+    return ProposalVersion(
+        number=number,
+        title=proposal.title,
+        summary=proposal.summary,
+        description=proposal.description,
+        estimated_cost_cents=proposal.estimated_cost_cents,
+        edited_by_id=editor_id,
+    )
+
+
+def _mark_submitted(proposal: Proposal, *, actor_id: int | None) -> None:
+    proposal.status = ProposalStatus.SUBMITTED
+    proposal.submitted_at = utcnow()
+    proposal.status_changes.append(StatusChange(status=ProposalStatus.SUBMITTED, actor_id=actor_id))
+
+
+def submit_proposal(
+    *, actor: User, edition: Edition, data: ProposalInput, as_draft: bool = False, now: datetime | None = None
+) -> Proposal:
+    """Create a resident's proposal online (or a draft) while submissions are open."""
+    ensure_can_write(actor)
+    ensure_phase(edition, Action.SUBMIT_PROPOSAL, now=now)
+    _validate(edition, data)
+    proposal = _new_proposal(edition, data, author_id=actor.id, channel=Channel.ONLINE)
+    if not as_draft:
+        _mark_submitted(proposal, actor_id=actor.id)
+    db.session.flush()
+    return proposal
+
+
+def submit_in_person(
+    *, actor: User, edition: Edition, data: ProposalInput, contact: ContactInput, now: datetime | None = None
+) -> Proposal:
+    """Record a proposal brought to the town hall by a resident without account (channel: in person)."""
+    if not can_submit_in_person(actor.roles):
+        raise PermissionDenied(_l("Only front-desk staff can record in-person proposals."))
+    if not is_allowed(edition.calendar, now or utcnow(), Action.SUBMIT_PROPOSAL):
+        raise PhaseClosed(_l("Submissions are closed for this edition: see its calendar for the dates."))
+    _validate(edition, data)
+    proposal = _new_proposal(edition, data, author_id=None, channel=Channel.IN_PERSON)
+    proposal.recorded_by_id = actor.id
+    proposal.private_contact = InPersonContact(name=contact.name.strip(), contact=contact.contact.strip())
+    _mark_submitted(proposal, actor_id=actor.id)
+    db.session.flush()
+    audit.record(
+        actor_id=actor.id,
+        action="proposal.submit_in_person",
+        target_type="proposal",
+        target_id=proposal.id,
+        after={"reference": proposal.reference, "edition": edition.id},
+    )
+    return proposal
+
+
+def _ensure_holder(actor: User, proposal: Proposal) -> None:
+    ensure_can_write(actor)
+    if not can_edit_proposal(user_id=actor.id, holder_ids=proposal.holder_ids()):
+        raise PermissionDenied(_l("Only the authors of this proposal can change it."))
+
+
+def edit_proposal(
+    *, actor: User, proposal: Proposal, data: ProposalInput, now: datetime | None = None
+) -> None:
+    """Change a proposal's text while submissions are open; every edit is kept as a version."""
+    _ensure_holder(actor, proposal)
+    ensure_phase(proposal.edition, Action.EDIT_PROPOSAL, now=now)
+    if proposal.status not in EDITABLE_STATUSES:
+        raise Conflict(_l("This proposal can no longer be changed."))
+    _validate(proposal.edition, data)
+    proposal.title = data.title.strip()
+    proposal.summary = data.summary.strip()
+    proposal.description = data.description.strip()
+    proposal.district_id = data.district_id
+    proposal.theme_id = data.theme_id
+    proposal.estimated_cost_cents = data.estimated_cost_cents
+    proposal.address = (data.address or "").strip() or None
+    proposal.latitude, proposal.longitude = data.latitude, data.longitude
+    proposal.version_count += 1
+    proposal.versions.append(_snapshot(proposal, number=proposal.version_count, editor_id=actor.id))
+    db.session.flush()
+
+
+def publish_draft(*, actor: User, proposal: Proposal, now: datetime | None = None) -> None:
+    """Submit a draft."""
+    _ensure_holder(actor, proposal)
+    ensure_phase(proposal.edition, Action.SUBMIT_PROPOSAL, now=now)
+    if proposal.status is not ProposalStatus.DRAFT:
+        raise Conflict(_l("This proposal has already been submitted."))
+    _mark_submitted(proposal, actor_id=actor.id)
+    db.session.flush()
+
+
+def withdraw_proposal(*, actor: User, proposal: Proposal, now: datetime | None = None) -> None:
+    """Withdraw a proposal while submissions are open (it stays visible as withdrawn)."""
+    _ensure_holder(actor, proposal)
+    ensure_phase(proposal.edition, Action.WITHDRAW_PROPOSAL, now=now)
+    if proposal.status not in EDITABLE_STATUSES:
+        raise Conflict(_l("This proposal can no longer be withdrawn."))
+    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.status_changes.append(StatusChange(status=ProposalStatus.WITHDRAWN, actor_id=actor.id))
+    db.session.flush()
+
+
+def change_status(
+    *, actor: User | None, proposal: Proposal, status: ProposalStatus, public_reason: str = ""
+) -> None:
+    """Move a proposal along its timeline; "not retained" needs a public reason; holders are told."""
+    if status in NOT_RETAINED and not public_reason.strip():
+        raise ValidationFailed(_l("Give the public reason why this proposal is not retained."))
+    before = proposal.status.value
+    proposal.status = status
+    proposal.status_changes.append(
+        StatusChange(
+            status=status, public_reason=public_reason.strip() or None, actor_id=actor.id if actor else None
+        )
+    )
+    db.session.flush()
+    audit.record(
+        actor_id=actor.id if actor else None,
+        action="proposal.status",
+        target_type="proposal",
+        target_id=proposal.id,
+        before={"status": before},
+        after={"status": status.value},
+    )
+    notify_holders(proposal, template="proposal_status", status=status, reason=public_reason.strip())
+
+
+def notify_holders(proposal: Proposal, *, template: str, **context: object) -> None:
+    """E-mail the author and accepted co-authors, each in their own language."""
+    for user_id in sorted(proposal.holder_ids()):
+        user = db.session.get(User, user_id)
+        if user is None or not user.email or user.deleted_at is not None:
+            continue
+        send_mail(
+            to=user.email,
+            template=template,
+            locale=user.locale,
+            name=user.display_name,
+            proposal=proposal,
+            url=url_for("proposals.proposal_detail", proposal_id=proposal.id, _external=True),
+            **context,
+        )
+
+
+def invite_coauthor(*, actor: User, proposal: Proposal, email: str) -> CoAuthor:
+    """Invite another account to co-author; they must accept."""
+    _ensure_holder(actor, proposal)
+    invitee = find_live_user_by_email(email)
+    # Same message whether or not the address has an account: no account enumeration.
+    if invitee is None or invitee.id in proposal.holder_ids():
+        raise ValidationFailed(_l("No other account can be invited with this address."))
+    if any(c.user_id == invitee.id for c in proposal.coauthors):
+        raise Conflict(_l("This person has already been invited."))
+    if len(proposal.coauthors) >= MAX_COAUTHORS:
+        raise ValidationFailed(_l("A proposal can have at most 5 co-authors."))
+    invitation = CoAuthor(user_id=invitee.id)
+    proposal.coauthors.append(invitation)
+    db.session.flush()
+    if invitee.email:
+        send_mail(
+            to=invitee.email,
+            template="coauthor_invitation",
+            locale=invitee.locale,
+            name=invitee.display_name,
+            inviter=actor.display_name,
+            proposal=proposal,
+            url=url_for("proposals.my_invitations", _external=True),
+        )
+    return invitation
+
+
+def answer_invitation(*, actor: User, invitation: CoAuthor, accept: bool) -> None:
+    """Accept or decline a co-author invitation addressed to ``actor``."""
+    if invitation.user_id != actor.id:
+        raise NotFound(_l("This invitation does not exist."))
+    ensure_can_write(actor)
+    if accept:
+        invitation.accepted_at = utcnow()
+    else:
+        db.session.delete(invitation)
+    db.session.flush()
+
+
+def add_image(
+    *, actor: User, proposal: Proposal, stream: BinaryIO, filename: str, alt_text: str
+) -> ProposalImage:
+    """Attach one of at most three images, checked and re-encoded."""
+    _ensure_holder(actor, proposal)
+    if proposal.status not in EDITABLE_STATUSES:
+        raise Conflict(_l("This proposal can no longer be changed."))
+    used = {image.position for image in proposal.images}
+    free = [p for p in range(MAX_IMAGES) if p not in used]
+    if not free:
+        raise ValidationFailed(_l("A proposal can have at most 3 images."))
+    stored = image_store.store_image(stream)
+    image = ProposalImage(
+        position=free[0],
+        stored_name=stored.stored_name,
+        original_name=(filename or "image")[:200],
+        content_type=stored.content_type,
+        width=stored.width,
+        height=stored.height,
+        alt_text=alt_text.strip()[:300],
+    )
+    proposal.images.append(image)
+    db.session.flush()
+    return image
+
+
+def remove_image(*, actor: User, proposal: Proposal, image: ProposalImage) -> None:
+    """Remove an image from a proposal."""
+    _ensure_holder(actor, proposal)
+    proposal.images.remove(image)
+    db.session.flush()
+    image_store.delete_stored(image.stored_name)
+
+
+def post_comment(
+    *, actor: User, proposal: Proposal, body: str, parent: Comment | None = None, now: datetime | None = None
+) -> Comment:
+    """Comment on a proposal, or reply to a top-level comment (one level deep)."""
+    ensure_can_write(actor)
+    ensure_phase(proposal.edition, Action.COMMENT, now=now)
+    if proposal.status is ProposalStatus.DRAFT or proposal.is_hidden:
+        raise NotFound(_l("This proposal does not exist."))
+    if parent is not None and (parent.proposal_id != proposal.id or parent.parent_id is not None):
+        raise ValidationFailed(_l("You can only reply to a top-level comment."))
+    comment = Comment(
+        proposal_id=proposal.id,
+        author_id=actor.id,
+        body=body.strip(),
+        parent_id=parent.id if parent else None,
+    )
+    db.session.add(comment)
+    proposal.comment_count = Proposal.comment_count + 1
+    db.session.flush()
+    return comment
+
+
+def edit_comment(*, actor: User, comment: Comment, body: str, now: datetime | None = None) -> None:
+    """Change one's own comment within 15 minutes of posting it."""
+    ensure_can_write(actor)
+    moment = now or utcnow()
+    if not can_edit_comment(
+        user_id=actor.id, author_id=comment.author_id, created_at=comment.created_at, now=moment
+    ):
+        raise PermissionDenied(_l("Comments can only be edited by their author, within 15 minutes."))
+    ensure_phase(comment.proposal.edition, Action.COMMENT, now=now)
+    comment.body = body.strip()
+    comment.edited_at = moment
+    db.session.flush()
+
+
+def private_contact_for(*, actor: User, proposal: Proposal) -> InPersonContact | None:
+    """Return the in-person resident's contact, for staff only."""
+    if not can_see_private_contact(actor.roles):
+        raise PermissionDenied(_l("Only front-desk staff can see this."))
+    return proposal.private_contact
+
+
+def purge_personal_data(*, actor: User, edition: Edition) -> int:
+    """Delete the names and contacts of in-person submitters of an edition; return how many."""
+    if not can_submit_in_person(actor.roles):
+        raise PermissionDenied(_l("Only front-desk staff can do this."))
+    contacts = db.session.scalars(
+        select(InPersonContact).join(Proposal).where(Proposal.edition_id == edition.id)
+    ).all()
+    for contact in contacts:
+        db.session.delete(contact)
+    db.session.flush()
+    audit.record(
+        actor_id=actor.id,
+        action="edition.purge_contacts",
+        target_type="edition",
+        target_id=edition.id,
+        after={"deleted": len(contacts)},
+    )
+    return len(contacts)
+
+
+def edition_for_choice(edition: Edition) -> tuple[list[EditionDistrict], list[Theme]]:
+    """Return the districts and themes a proposal of this edition may use."""
+    return list(edition.districts), list(edition.themes)
+
+
+def count_public(edition_id: int) -> int:
+    """Count an edition's public proposals."""
+    return (
+        db.session.scalar(
+            select(func.count(Proposal.id)).where(
+                Proposal.edition_id == edition_id,
+                Proposal.status != ProposalStatus.DRAFT,
+                Proposal.hidden_at.is_(None),
+            )
+        )
+        or 0
+    )
