@@ -16,7 +16,9 @@ RESULTS = Path(__file__).resolve().parent / "results" / "argon2.md"
 def main() -> None:
     """Hash 30 times with the production parameters and report median and p95."""
     hasher = PasswordHasher(
-        time_cost=Config.ARGON2_TIME_COST, memory_cost=Config.ARGON2_MEMORY_COST, parallelism=Config.ARGON2_PARALLELISM
+        time_cost=Config.ARGON2_TIME_COST,
+        memory_cost=Config.ARGON2_MEMORY_COST,
+        parallelism=Config.ARGON2_PARALLELISM,
     )
     hasher.hash("warm-up password")
     samples = []

@@ -47,7 +47,9 @@ def test_migrations_create_exactly_the_models(empty_database_url, tmp_path, monk
         upgrade()
         with db.engine.connect() as connection:
             diff = compare_metadata(
-                MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object}),
+                MigrationContext.configure(
+                    connection, opts={"compare_type": True, "include_object": include_object}
+                ),
                 db.metadata,
             )
             tables = set(inspect(connection).get_table_names())

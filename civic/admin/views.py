@@ -90,3 +90,7 @@ def _live_user(user_id: int) -> User:
     if user is None or user.deleted_at is not None:
         abort(404)
     return user
+
+
+# Edition screens live in their own module but on the same blueprint.
+from civic.admin import editions as _editions  # noqa: E402, F401

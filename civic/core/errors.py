@@ -10,7 +10,7 @@ class DomainError(Exception):
 
     def __init__(self, message: object) -> None:
         # ``message`` is usually a lazy translation, rendered in the reader's language.
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 

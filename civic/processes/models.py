@@ -37,7 +37,8 @@ class Edition(db.Model):
         CheckConstraint("envelope_cents >= 0", name="envelope_not_negative"),
         CheckConstraint("population IS NULL OR population > 0", name="population_positive"),
         CheckConstraint(
-            "investment_budget_cents IS NULL OR investment_budget_cents > 0", name="investment_budget_positive"
+            "investment_budget_cents IS NULL OR investment_budget_cents > 0",
+            name="investment_budget_positive",
         ),
     )
 

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 
 class PhaseKind(enum.StrEnum):
@@ -68,7 +69,9 @@ def current_phases(calendar: Iterable[PhaseWindow], now: datetime) -> list[Phase
     return sorted((w.kind for w in calendar if w.contains(now)), key=PHASE_ORDER.index)
 
 
-def allowed_actions(calendar: Iterable[PhaseWindow], now: datetime, *, city_list: bool = False) -> frozenset[Action]:
+def allowed_actions(
+    calendar: Iterable[PhaseWindow], now: datetime, *, city_list: bool = False
+) -> frozenset[Action]:
     """Return every action the calendar opens at ``now``."""
     actions: set[Action] = set()
     for kind in current_phases(calendar, now):
@@ -78,7 +81,9 @@ def allowed_actions(calendar: Iterable[PhaseWindow], now: datetime, *, city_list
     return frozenset(actions)
 
 
-def is_allowed(calendar: Iterable[PhaseWindow], now: datetime, action: Action, *, city_list: bool = False) -> bool:
+def is_allowed(
+    calendar: Iterable[PhaseWindow], now: datetime, action: Action, *, city_list: bool = False
+) -> bool:
     """Tell whether ``action`` is open at ``now``."""
     return action in allowed_actions(calendar, now, city_list=city_list)
 
@@ -93,7 +98,7 @@ def calendar_problems(calendar: Iterable[PhaseWindow]) -> list[tuple[PhaseKind, 
     """Return (phase, problem code) pairs: ``ends_before_start`` or ``out_of_order``."""
     windows = sorted(calendar, key=lambda w: PHASE_ORDER.index(w.kind))
     problems = [(w.kind, "ends_before_start") for w in windows if w.ends_at <= w.starts_at]
-    for earlier, later in zip(windows, windows[1:], strict=False):
+    for earlier, later in pairwise(windows):
         if later.starts_at < earlier.starts_at:
             problems.append((later.kind, "out_of_order"))
     return problems

@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from civic.accounts.models import User
 from civic.accounts.services import find_live_user_by_email
@@ -17,7 +17,8 @@ from civic.core.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from civic.core.mail import send_mail
 from civic.core.time import utcnow
 from civic.extensions import db
-from civic.processes.models import Edition, EditionDistrict, Theme
+from civic.moderation.permissions import can_write
+from civic.processes.models import Edition
 from civic.processes.phases import Action, is_allowed
 from civic.proposals import images as image_store
 from civic.proposals.models import (
@@ -65,7 +66,7 @@ class ContactInput:
 
 def ensure_can_write(user: User) -> None:
     """Refuse blocked and deleted accounts (they may read, not write)."""
-    if user.blocked_at is not None or user.deleted_at is not None:
+    if not can_write(user):
         raise PermissionDenied(_l("Your account is blocked: you can read but not post."))
 
 
@@ -406,21 +407,3 @@ def purge_personal_data(*, actor: User, edition: Edition) -> int:
     )
     return len(contacts)
 
-
-def edition_for_choice(edition: Edition) -> tuple[list[EditionDistrict], list[Theme]]:
-    """Return the districts and themes a proposal of this edition may use."""
-    return list(edition.districts), list(edition.themes)
-
-
-def count_public(edition_id: int) -> int:
-    """Count an edition's public proposals."""
-    return (
-        db.session.scalar(
-            select(func.count(Proposal.id)).where(
-                Proposal.edition_id == edition_id,
-                Proposal.status != ProposalStatus.DRAFT,
-                Proposal.hidden_at.is_(None),
-            )
-        )
-        or 0
-    )

@@ -34,9 +34,10 @@ from civic.web.rendering import render
 bp = Blueprint("proposals", __name__)
 
 
-@bp.app_context_processor
-def _labels() -> dict[str, object]:
-    return {"status_label": status_label, "public_statuses": ORDERED_PUBLIC_STATUSES, "Action": Action}
+# Globals (not context): macros imported by other templates see them too.
+bp.add_app_template_global(status_label, "status_label")
+bp.add_app_template_global(ORDERED_PUBLIC_STATUSES, "public_statuses")
+bp.add_app_template_global(Action, "Action")
 
 
 # --- lookups -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ _parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["t
 ALLOWED_TAGS = frozenset(
     {
         "p", "br", "hr", "strong", "em", "s", "code", "pre", "blockquote", "a",
-        "ul", "ol", "li", "h3", "h4", "h5", "h6",
+        "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6",
         "table", "thead", "tbody", "tr", "th", "td",
     }
 )  # fmt: skip

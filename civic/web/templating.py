@@ -9,6 +9,8 @@ from flask import Flask
 from flask_babel import format_currency, format_datetime, get_locale
 
 from civic.accounts import permissions
+from civic.moderation.permissions import can_moderate
+from civic.proposals.permissions import can_submit_in_person
 from civic.web.markdown import render_markdown
 
 
@@ -41,6 +43,8 @@ def register_template_helpers(app: Flask) -> None:
             "current_lang": current_lang,
             "can_view_users": permissions.can_view_users,
             "can_change_role": permissions.can_change_role,
+            "can_submit_in_person": can_submit_in_person,
+            "can_moderate": can_moderate,
         }
 
     app.add_template_filter(_datetimeformat, "datetimeformat")

@@ -8,11 +8,11 @@
       summary.focus();
     }
   });
-})();
 
-// Buttons marked data-print open the browser's print dialog (receipts).
-document.addEventListener("click", function (event) {
-  if (event.target.closest("[data-print]")) {
-    window.print();
-  }
-});
+  // Buttons marked data-print open the browser's print dialog (receipts).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+})();

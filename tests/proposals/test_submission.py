@@ -6,13 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from civic.extensions import db
 from civic.processes.models import Phase
 from civic.processes.phases import PhaseKind
 from civic.proposals.models import Channel, Proposal, ProposalStatus
-from civic.extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, log_in
 from tests.factories import create_district, create_edition, create_proposal, create_user
-from tests.conftest import log_in
 
 FORM = {
     "title": "Jardin partagé des Tilleuls",
@@ -35,7 +34,11 @@ def test_resident_submits_a_proposal_that_appears_in_the_list(client, login_as):
     response = _post_new(client, edition, district_id=district.id)
     assert response.status_code == 303
     proposal = db.session.scalar(select(Proposal))
-    assert (proposal.status, proposal.channel, proposal.author_id) == (ProposalStatus.SUBMITTED, Channel.ONLINE, author.id)
+    assert (proposal.status, proposal.channel, proposal.author_id) == (
+        ProposalStatus.SUBMITTED,
+        Channel.ONLINE,
+        author.id,
+    )
     assert proposal.estimated_cost_cents == 1_500_000 and proposal.reference.startswith("BP2026-")
     assert [s.status for s in proposal.status_changes] == [ProposalStatus.SUBMITTED]
     listing = client.get(f"/editions/{edition.slug}/proposals").get_data(as_text=True)
@@ -50,8 +53,12 @@ def test_submission_refused_outside_the_submission_phase_then_allowed_when_moved
     assert "dépôts sont fermés" in response.get_data(as_text=True)
     assert db.session.scalar(select(Proposal)) is None
     # The administrator moves the calendar: submissions open again.
-    phase = db.session.scalar(select(Phase).where(Phase.edition_id == edition.id, Phase.kind == PhaseKind.SUBMISSION))
-    vote = db.session.scalar(select(Phase).where(Phase.edition_id == edition.id, Phase.kind == PhaseKind.VOTE))
+    phase = db.session.scalar(
+        select(Phase).where(Phase.edition_id == edition.id, Phase.kind == PhaseKind.SUBMISSION)
+    )
+    vote = db.session.scalar(
+        select(Phase).where(Phase.edition_id == edition.id, Phase.kind == PhaseKind.VOTE)
+    )
     phase.starts_at, phase.ends_at = vote.starts_at, vote.ends_at + timedelta(days=1)
     db.session.commit()
     assert _post_new(client, edition).status_code == 303
@@ -78,11 +85,17 @@ def test_edits_produce_versions_and_the_page_says_edited(client, login_as):
     proposal = create_proposal(author=author, title="Premier titre du projet")
     token = csrf_token(client, f"/proposals/{proposal.id}/edit")
     for title in ("Deuxième titre du projet", "Troisième titre du projet"):
-        response = client.post(f"/proposals/{proposal.id}/edit", data={"csrf_token": token, **FORM, "title": title})
+        response = client.post(
+            f"/proposals/{proposal.id}/edit", data={"csrf_token": token, **FORM, "title": title}
+        )
         assert response.status_code == 303
     db.session.expire_all()
     proposal = db.session.get(Proposal, proposal.id)
-    assert [v.title for v in proposal.versions] == ["Premier titre du projet", "Deuxième titre du projet", "Troisième titre du projet"]
+    assert [v.title for v in proposal.versions] == [
+        "Premier titre du projet",
+        "Deuxième titre du projet",
+        "Troisième titre du projet",
+    ]
     assert proposal.version_count == 3 and proposal.title == "Troisième titre du projet"
     page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
     assert "modifiée" in page or "historique" in page
@@ -128,7 +141,12 @@ def test_co_author_must_accept_before_counting(client, login_as, app, outbox):
     proposal = create_proposal(author=author)
     friend = create_user(email="friend@example.org")
     token = csrf_token(client)
-    assert client.post(f"/proposals/{proposal.id}/coauthors", data={"csrf_token": token, "email": "friend@example.org"}).status_code == 303
+    assert (
+        client.post(
+            f"/proposals/{proposal.id}/coauthors", data={"csrf_token": token, "email": "friend@example.org"}
+        ).status_code
+        == 303
+    )
     assert outbox[-1].to == "friend@example.org"
     db.session.expire_all()
     assert friend.id not in db.session.get(Proposal, proposal.id).holder_ids()
@@ -136,7 +154,9 @@ def test_co_author_must_accept_before_counting(client, login_as, app, outbox):
     log_in(other, friend)
     invitation = db.session.get(Proposal, proposal.id).coauthors[0]
     other_token = csrf_token(other)
-    assert other.post(f"/coauthors/{invitation.id}/accept", data={"csrf_token": other_token}).status_code == 303
+    assert (
+        other.post(f"/coauthors/{invitation.id}/accept", data={"csrf_token": other_token}).status_code == 303
+    )
     db.session.expire_all()
     assert friend.id in db.session.get(Proposal, proposal.id).holder_ids()
     assert other.get(f"/proposals/{proposal.id}/edit").status_code == 200

@@ -17,8 +17,8 @@ from civic.extensions import db
 from civic.web.security import SECURITY_HEADERS
 from tests.conftest import log_in
 from tests.factories import (
-    create_comment,
     create_coauthor_invitation,
+    create_comment,
     create_district,
     create_edition,
     create_proposal,
@@ -43,6 +43,7 @@ def _samples() -> dict[str, Callable[[], object]]:
         "report_id": lambda: create_report().id,
         "coauthor_id": lambda: create_coauthor_invitation().id,
         "image_id": lambda: 999_999,
+        "answer": lambda: "accept",
     }
 
 

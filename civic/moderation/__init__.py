@@ -1,0 +1,1 @@
+"""Moderation: reports, hide/dismiss decisions, account blocking, the moderators' queue."""

@@ -1,0 +1,222 @@
+"""Moderation use cases. Keyword-only, explicit actor, flush not commit, audited."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from civic.accounts.models import User
+from civic.core import audit
+from civic.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.core.mail import send_mail
+from civic.core.time import utcnow
+from civic.extensions import db
+from civic.moderation import queries
+from civic.moderation.forms import REASON_LABELS
+from civic.moderation.models import Report, ReportReason, ReportState, ReportTarget
+from civic.moderation.permissions import can_block, can_moderate, can_write
+from civic.moderation.queries import PENDING_REVIEW, Target
+from civic.proposals.models import Comment, Proposal
+
+DEFAULT_AUTO_HIDE_REPORTS = 3
+
+
+def report_content(
+    *, actor: User, target_type: ReportTarget, target_id: int, reason: ReportReason, text: str
+) -> Report:
+    """Record one person's report of a proposal or comment; hide it once enough people reported it."""
+    if not can_write(actor):
+        raise PermissionDenied(_l("Your account cannot report content."))
+    text = text.strip()
+    if reason is ReportReason.OTHER and not text:
+        raise ValidationFailed(_l('Please explain the problem when you choose "Other reason".'))
+    target = queries.reportable_target(target_type, target_id)
+    if target is None:
+        raise NotFound(_l("This content does not exist or is not public."))
+    if target.is_hidden:
+        raise Conflict(_l("This content is already hidden."))
+    if queries.has_reported(user_id=actor.id, target_type=target_type, target_id=target_id):
+        raise Conflict(_l("You have already reported this content. The moderators will review it."))
+    report = Report(
+        target_type=target_type,
+        target_id=target_id,
+        edition_id=_proposal_of(target).edition_id,
+        reporter_id=actor.id,
+        reason=reason,
+        text=text,
+    )
+    try:
+        # The unique constraint settles two simultaneous reports by the same person.
+        with db.session.begin_nested():
+            db.session.add(report)
+    except IntegrityError as exc:
+        raise Conflict(_l("You have already reported this content. The moderators will review it.")) from exc
+    audit.record(
+        actor_id=actor.id,
+        action="moderation.report",
+        target_type=target_type.value,
+        target_id=target_id,
+        after={"report_id": report.id, "reason": reason.value},
+    )
+    _auto_hide_if_reported_enough(target_type=target_type, target=target)
+    db.session.flush()
+    return report
+
+
+def hide_content(*, actor: User, report: Report, reason: ReportReason) -> None:
+    """Uphold every open report of the reported content and hide it with a public reason."""
+    if not can_moderate(actor.roles):
+        raise PermissionDenied(_l("Only moderators decide on reports."))
+    target = _reported_target(report)
+    if target is None:
+        raise NotFound(_l("This content no longer exists."))
+    reports = _open_reports_or_conflict(report)
+    before = {"hidden_reason": target.hidden_reason, "open_reports": len(reports)}
+    _close(reports, state=ReportState.UPHELD, actor=actor)
+    target.hidden_at = target.hidden_at or utcnow()
+    target.hidden_reason = reason.value
+    audit.record(
+        actor_id=actor.id,
+        action="moderation.hide",
+        target_type=report.target_type.value,
+        target_id=report.target_id,
+        before=before,
+        after={"hidden_reason": reason.value, "upheld_reports": len(reports)},
+    )
+    if before["hidden_reason"] != reason.value:
+        _notify_holders(target, template="moderation_hidden", reason=reason)
+    db.session.flush()
+
+
+def dismiss_reports(*, actor: User, report: Report) -> None:
+    """Dismiss every open report of the reported content; show it again if it was hidden pending review."""
+    if not can_moderate(actor.roles):
+        raise PermissionDenied(_l("Only moderators decide on reports."))
+    reports = _open_reports_or_conflict(report)
+    target = _reported_target(report)
+    before_reason = target.hidden_reason if target is not None else None
+    _close(reports, state=ReportState.DISMISSED, actor=actor)
+    restored = target is not None and before_reason == PENDING_REVIEW
+    if target is not None and restored:
+        target.hidden_at = None
+        target.hidden_reason = None
+        _notify_holders(target, template="moderation_restored")
+    audit.record(
+        actor_id=actor.id,
+        action="moderation.dismiss",
+        target_type=report.target_type.value,
+        target_id=report.target_id,
+        before={"hidden_reason": before_reason, "open_reports": len(reports)},
+        after={"hidden_reason": None if restored else before_reason, "dismissed_reports": len(reports)},
+    )
+    db.session.flush()
+
+
+def block_user(*, actor: User, user: User) -> None:
+    """Stop an account from writing anything (it can still read and log in)."""
+    _check_may_block(actor, user)
+    if user.blocked_at is not None:
+        return
+    user.blocked_at = utcnow()
+    audit.record(
+        actor_id=actor.id,
+        action="moderation.block",
+        target_type="user",
+        target_id=user.id,
+        before={"blocked": False},
+        after={"blocked": True},
+    )
+    db.session.flush()
+
+
+def unblock_user(*, actor: User, user: User) -> None:
+    """Let a blocked account write again."""
+    _check_may_block(actor, user)
+    if user.blocked_at is None:
+        return
+    user.blocked_at = None
+    audit.record(
+        actor_id=actor.id,
+        action="moderation.unblock",
+        target_type="user",
+        target_id=user.id,
+        before={"blocked": True},
+        after={"blocked": False},
+    )
+    db.session.flush()
+
+
+def _check_may_block(actor: User, user: User) -> None:
+    if not can_block(actor.roles, actor_id=actor.id, target_id=user.id, target_roles=user.roles):
+        raise PermissionDenied(_l("You may not block or unblock this account."))
+    if user.deleted_at is not None:
+        raise Conflict(_l("This account has been deleted."))
+
+
+def _auto_hide_if_reported_enough(*, target_type: ReportTarget, target: Target) -> None:
+    threshold = current_app.config.get("MODERATION_AUTO_HIDE_REPORTS", DEFAULT_AUTO_HIDE_REPORTS)
+    # Reports are unique per person, so each open report is a distinct reporter.
+    count = len(queries.open_reports(target_type, target.id))
+    if count < threshold or target.is_hidden:
+        return
+    target.hidden_at = utcnow()
+    target.hidden_reason = PENDING_REVIEW
+    audit.record(
+        actor_id=None,
+        action="moderation.auto_hide",
+        target_type=target_type.value,
+        target_id=target.id,
+        before={"hidden_reason": None},
+        after={"hidden_reason": PENDING_REVIEW, "open_reports": count},
+    )
+    _notify_holders(target, template="moderation_hidden", reason=None)
+
+
+def _open_reports_or_conflict(report: Report) -> list[Report]:
+    reports = queries.open_reports(report.target_type, report.target_id)
+    if not reports:
+        raise Conflict(_l("These reports have already been decided."))
+    return reports
+
+
+def _close(reports: list[Report], *, state: ReportState, actor: User) -> None:
+    now = utcnow()
+    for report in reports:
+        report.state = state
+        report.decided_by_id = actor.id
+        report.decided_at = now
+
+
+def _reported_target(report: Report) -> Target | None:
+    if report.target_type is ReportTarget.COMMENT:
+        return db.session.get(Comment, report.target_id)
+    return db.session.get(Proposal, report.target_id)
+
+
+def _proposal_of(target: Target) -> Proposal:
+    return target.proposal if isinstance(target, Comment) else target
+
+
+def _notify_holders(target: Target, *, template: str, reason: ReportReason | None = None) -> None:
+    """E-mail the author (and accepted co-authors of a proposal) in their own language."""
+    if isinstance(target, Comment):
+        holder_ids = {target.author_id} if target.author_id is not None else set()
+    else:
+        holder_ids = target.holder_ids()
+    recipients = db.session.scalars(select(User).where(User.id.in_(holder_ids), User.deleted_at.is_(None)))
+    proposal = _proposal_of(target)
+    for user in recipients:
+        if not user.email:
+            continue
+        send_mail(
+            to=user.email,
+            template=template,
+            locale=user.locale,
+            name=user.display_name,
+            kind="comment" if isinstance(target, Comment) else "proposal",
+            title=proposal.title,
+            excerpt=target.body if isinstance(target, Comment) else proposal.summary,
+            reason_label=REASON_LABELS[reason] if reason is not None else None,
+        )

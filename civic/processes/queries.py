@@ -1,0 +1,229 @@
+"""Read models of editions: the lists, the edition page and its counts. No writes."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel import numbers
+from flask_babel import format_currency, get_locale
+from sqlalchemy import and_, func, select, union
+from sqlalchemy.orm import selectinload
+
+from civic.core.money import cents_to_euros
+from civic.extensions import db
+from civic.processes.models import District, Edition, EditionDistrict
+from civic.processes.phases import (
+    PHASE_ORDER,
+    Action,
+    PhaseKind,
+    PhaseWindow,
+    allowed_actions,
+    current_phases,
+    next_phase,
+)
+from civic.proposals.models import Comment, Proposal, ProposalStatus
+
+
+@dataclass(frozen=True)
+class References:
+    """French references an edition's figures are compared with (see PRODUCT.md §1)."""
+
+    mean_euros_per_inhabitant: float = 11.83
+    usual_share_low: float = 0.02
+    usual_share_high: float = 0.05
+
+
+REFERENCES = References()
+
+
+def format_euros(cents: int) -> str:
+    """Format cents as euros in the reader's language, without decimals for whole amounts."""
+    amount = cents_to_euros(cents)
+    locale = get_locale()
+    if cents % 100 or locale is None:
+        return str(format_currency(amount, "EUR"))
+    pattern = locale.currency_formats["standard"].pattern.replace(".00", "")
+    return str(format_currency(amount, "EUR", format=pattern, currency_digits=False))
+
+
+def format_share(fraction: float) -> str:
+    """Format a fraction as a percentage with at most one decimal ("2,5 %")."""
+    locale = get_locale() or "fr"
+    return numbers.format_percent(round(fraction, 3), locale=locale, decimal_quantization=False)
+
+
+def compare(value: float, low: float, high: float) -> str:
+    """Place a value against a reference range: ``below``, ``within`` or ``above``."""
+    if value < low:
+        return "below"
+    return "above" if value > high else "within"
+
+
+WITH_EVERYTHING = (
+    selectinload(Edition.phases),
+    selectinload(Edition.themes),
+    selectinload(Edition.districts).selectinload(EditionDistrict.district),
+)
+
+
+def town_districts() -> list[District]:
+    """Return the town's districts by name."""
+    return list(db.session.scalars(select(District).order_by(District.name)))
+
+
+def all_editions() -> list[Edition]:
+    """Return every edition, newest first (back office)."""
+    stmt = (
+        select(Edition).options(selectinload(Edition.phases)).order_by(Edition.year.desc(), Edition.id.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def edition_by_id(edition_id: int) -> Edition | None:
+    """Return an edition with its districts, themes and calendar."""
+    return db.session.scalar(select(Edition).where(Edition.id == edition_id).options(*WITH_EVERYTHING))
+
+
+def edition_by_slug(slug: str) -> Edition | None:
+    """Return an edition by its address, with its districts, themes and calendar."""
+    return db.session.scalar(select(Edition).where(Edition.slug == slug).options(*WITH_EVERYTHING))
+
+
+def is_over(edition: Edition, now: datetime) -> bool:
+    """Tell whether every phase of a (dated) calendar has ended."""
+    return bool(edition.phases) and max(phase.ends_at for phase in edition.phases) <= now
+
+
+@dataclass(frozen=True)
+class EditionListing:
+    current: list[Edition]
+    past: list[Edition]
+    phases_now: dict[int, list[PhaseKind]]
+
+
+def published_editions(*, now: datetime) -> EditionListing:
+    """Return published editions: running or upcoming ones, then those whose calendar is over."""
+    stmt = (
+        select(Edition)
+        .where(Edition.published.is_(True))
+        .options(selectinload(Edition.phases))
+        .order_by(Edition.year.desc(), Edition.id.desc())
+    )
+    editions = list(db.session.scalars(stmt))
+    return EditionListing(
+        current=[e for e in editions if not is_over(e, now)],
+        past=[e for e in editions if is_over(e, now)],
+        phases_now={e.id: current_phases(e.calendar, now) for e in editions},
+    )
+
+
+@dataclass(frozen=True)
+class EditionCounts:
+    proposals: int
+    comments: int
+    contributors: int
+
+
+def edition_counts(edition: Edition) -> EditionCounts:
+    """Count public proposals, visible comments on them, and the distinct people who wrote either."""
+    public = and_(
+        Proposal.edition_id == edition.id,
+        Proposal.status != ProposalStatus.DRAFT,
+        Proposal.hidden_at.is_(None),
+    )
+    # A comment under a hidden proposal is hidden with it, so only public proposals' comments count.
+    visible_comments = and_(public, Comment.hidden_at.is_(None))
+    proposals = db.session.scalar(select(func.count(Proposal.id)).where(public)) or 0
+    comments = (
+        db.session.scalar(select(func.count(Comment.id)).join(Comment.proposal).where(visible_comments)) or 0
+    )
+    authors = union(
+        select(Proposal.author_id.label("author_id")).where(public),
+        select(Comment.author_id.label("author_id")).join(Comment.proposal).where(visible_comments),
+    ).subquery()
+    contributors = (
+        db.session.scalar(select(func.count()).select_from(authors).where(authors.c.author_id.is_not(None)))
+        or 0
+    )
+    return EditionCounts(proposals=proposals, comments=comments, contributors=contributors)
+
+
+class StepState(enum.StrEnum):
+    DONE = "done"
+    CURRENT = "current"
+    UPCOMING = "upcoming"
+    UNSCHEDULED = "unscheduled"
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    kind: PhaseKind
+    state: StepState
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+def timeline(calendar: Iterable[PhaseWindow], now: datetime) -> list[TimelineStep]:
+    """Return every phase kind in order with its dates and whether it is done, running or to come."""
+    windows = {window.kind: window for window in calendar}
+    steps = []
+    for kind in PHASE_ORDER:
+        window = windows.get(kind)
+        if window is None:
+            steps.append(TimelineStep(kind, StepState.UNSCHEDULED))
+            continue
+        if window.contains(now):
+            state = StepState.CURRENT
+        elif window.ends_at <= now:
+            state = StepState.DONE
+        else:
+            state = StepState.UPCOMING
+        steps.append(TimelineStep(kind, state, window.starts_at, window.ends_at))
+    return steps
+
+
+@dataclass(frozen=True)
+class EditionPage:
+    edition: Edition
+    counts: EditionCounts
+    timeline: list[TimelineStep]
+    current: list[PhaseKind]
+    actions: list[Action]
+    next_phase: PhaseWindow | None
+    over: bool
+    per_inhabitant_vs_mean: str | None
+    share_vs_usual: str | None
+
+
+def edition_page(edition: Edition, *, now: datetime) -> EditionPage:
+    """Gather what the public page of an edition shows at ``now``."""
+    calendar = edition.calendar
+    actions = allowed_actions(calendar, now, city_list=edition.is_city_list)
+    return EditionPage(
+        edition=edition,
+        counts=edition_counts(edition),
+        timeline=timeline(calendar, now),
+        current=current_phases(calendar, now),
+        actions=[action for action in Action if action in actions],
+        next_phase=next_phase(calendar, now),
+        over=is_over(edition, now),
+        per_inhabitant_vs_mean=_vs_mean(edition.euros_per_inhabitant),
+        share_vs_usual=_vs_usual(edition.share_of_investment_budget),
+    )
+
+
+def _vs_mean(per_inhabitant: float | None) -> str | None:
+    if per_inhabitant is None:
+        return None
+    # Compare what is shown: amounts rounded to the cent.
+    mean = REFERENCES.mean_euros_per_inhabitant
+    return compare(round(per_inhabitant, 2), mean, mean)
+
+
+def _vs_usual(share: float | None) -> str | None:
+    if share is None:
+        return None
+    return compare(round(share, 3), REFERENCES.usual_share_low, REFERENCES.usual_share_high)
