@@ -57,7 +57,7 @@ test: install vendor translations lint importlint typecheck
 # The database-backed tests again, against the server named by DATABASE_URL (PostgreSQL in CI).
 test-pg: install vendor translations
 	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL=postgresql://… to run the PostgreSQL suite" && exit 2)
-	$(BIN)/pytest -m "not browser" tests/accounts tests/admin tests/web tests/core tests/test_migrations.py
+	$(BIN)/pytest -m "not browser" --ignore=tests/tally --ignore=tests/browser tests
 
 test-browser: install vendor translations
 	$(BIN)/pytest -m browser

@@ -79,6 +79,8 @@ class Proposal(db.Model):
     longitude: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
+    # Lower-case, accent-free copy of the text for the LIKE search used where FTS5 is absent (PostgreSQL).
+    search_text: Mapped[str] = mapped_column(Text, default="")
     version_count: Mapped[int] = mapped_column(default=1)
     comment_count: Mapped[int] = mapped_column(default=0)
     hidden_at: Mapped[datetime | None]

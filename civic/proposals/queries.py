@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import BigInteger, cast, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from civic.extensions import db
@@ -16,8 +16,10 @@ from civic.proposals.search import has_fts, text_filter
 PER_PAGE = 20
 SORTS = ("recent", "random", "title")
 PUBLIC_STATUS_VALUES = frozenset(s.value for s in PUBLIC_STATUSES)
-# A large prime keeps the "random" order a permutation that is stable for one visitor's seed.
+# "Random" order: a hash of (id + the visitor's seed) modulo a prime, stable for one visitor.
 _PRIME = 1_000_003
+# Knuth's multiplicative hash constant scatters neighbouring ids across the whole range.
+_MULTIPLIER = 2_654_435_761
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def proposal_page(edition_id: int, filters: ListFilters, *, seed: int) -> Pagina
         if clause is not None:
             stmt = stmt.where(clause)
     if filters.sort == "random":
-        stmt = stmt.order_by((Proposal.id * (seed % 9973 + 1) + seed) % _PRIME, Proposal.id)
+        stmt = stmt.order_by((cast(Proposal.id + seed, BigInteger) * _MULTIPLIER) % _PRIME, Proposal.id)
     elif filters.sort == "title":
         stmt = stmt.order_by(Proposal.title, Proposal.id)
     else:

@@ -8,8 +8,10 @@ below.
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Any
 
-from sqlalchemy import DDL, ColumnElement, and_, event, or_, text
+from sqlalchemy import DDL, ColumnElement, and_, event, text
 from sqlalchemy.engine import Connection
 
 from civic.proposals.models import Proposal
@@ -56,6 +58,18 @@ for _statement in DROP_STATEMENTS:
     event.listen(Proposal.__table__, "before_drop", DDL(_statement).execute_if(dialect="sqlite"))
 
 
+def fold(value: str) -> str:
+    """Lower-case and strip accents, so "ÉCLAIRAGE" matches "éclairage"."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@event.listens_for(Proposal, "before_insert")
+@event.listens_for(Proposal, "before_update")
+def _refresh_search_text(_mapper: Any, _connection: Any, proposal: Proposal) -> None:
+    proposal.search_text = fold(" ".join(filter(None, (proposal.title, proposal.summary, proposal.description))))
+
+
 def fts_query(query: str) -> str | None:
     """Turn free text into a safe FTS5 query: every word must match, as a prefix."""
     words = _WORD.findall(query)[:8]
@@ -84,8 +98,4 @@ def text_filter(query: str, *, use_fts: bool) -> ColumnElement[bool] | None:
     words = _WORD.findall(query)[:8]
     if not words:
         return None
-    clauses = []
-    for word in words:
-        pattern = f"%{word}%"
-        clauses.append(or_(Proposal.title.ilike(pattern), Proposal.summary.ilike(pattern)))
-    return and_(*clauses)
+    return and_(*(Proposal.search_text.contains(fold(word), autoescape=True) for word in words))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -104,7 +105,7 @@ def _new_proposal(
 ) -> Proposal:
     proposal = Proposal(
         edition_id=edition.id,
-        reference=f"pending-{utcnow().timestamp()}-{id(data)}",
+        reference=f"pending-{secrets.token_hex(8)}",  # replaced by the public reference once the id is known
         author_id=author_id,
         channel=channel,
         status=ProposalStatus.DRAFT,

@@ -107,6 +107,7 @@ def upgrade():
     sa.Column('longitude', sa.Double(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('version_count', sa.Integer(), nullable=False),
     sa.Column('comment_count', sa.Integer(), nullable=False),
     sa.Column('hidden_at', sa.DateTime(), nullable=True),

@@ -50,7 +50,7 @@ def test_submission_refused_outside_the_submission_phase_then_allowed_when_moved
     login_as()
     response = _post_new(client, edition)
     assert response.status_code == 403
-    assert "dépôts sont fermés" in response.get_data(as_text=True)
+    assert "dépôts sont clos" in response.get_data(as_text=True)
     assert db.session.scalar(select(Proposal)) is None
     # The administrator moves the calendar: submissions open again.
     phase = db.session.scalar(
