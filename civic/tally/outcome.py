@@ -1,0 +1,141 @@
+"""Outcomes of a count and their explanations, all convertible to JSON-ready dicts.
+
+JSON convention (`Outcome.to_dict()`): integers stay JSON integers; exact non-integral values
+(Fractions) become `{"exact": "p/q", "approx": <float>}` so the app can show a rounded number and
+still check sums exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+from civic.tally.model import Number
+
+JSON = Any
+
+GreedyStatus = Literal["funded", "did_not_fit", "below_threshold", "stopped", "withdrawn", "already_selected"]
+
+
+def to_json(value: object) -> JSON:
+    """Convert dataclasses, Fractions, tuples and dicts into JSON-serializable values."""
+    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return int(value.numerator)
+        return {"exact": f"{value.numerator}/{value.denominator}", "approx": float(value)}
+    if isinstance(value, float):
+        return value
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class ProjectDecision:
+    """Why a greedy-type rule funded a project or not; amounts are exact."""
+
+    project: str
+    cost: Number
+    rank: int
+    score: Number | None
+    status: GreedyStatus
+    # Budget left just before this project was considered ("did not fit: €X left" uses it).
+    budget_left: Number
+
+
+@dataclass(frozen=True)
+class GreedyExplanation:
+    """Projects in the order the greedy rule looked at them."""
+
+    score: str
+    decisions: tuple[ProjectDecision, ...]
+    kind: str = "greedy"
+
+
+@dataclass(frozen=True)
+class MESRound:
+    """One MES purchase: supporters pay `price` each (or all they have left if less)."""
+
+    round: int
+    project: str
+    cost: Number
+    # rho in pabutools terms: price per unit of satisfaction (price / cost under cost satisfaction).
+    rho: Number
+    price: Number
+    supporters: int
+    paid_in_full: int
+    paid_everything_left: int
+
+
+@dataclass(frozen=True)
+class MESRejection:
+    """Why MES did not fund a project: its supporters' remaining money vs its cost."""
+
+    project: str
+    cost: Number
+    supporters: int
+    money_left: Number
+    reason: Literal["supporters_cannot_afford", "no_supporters", "zero_cost"]
+
+
+@dataclass(frozen=True)
+class MESExplanation:
+    """The MES run whose outcome was kept (for add1 variants: the last per-voter budget used)."""
+
+    initial_budget_per_voter: Number
+    budget_per_voter: Number
+    increments: int
+    rounds: tuple[MESRound, ...]
+    rejected: tuple[MESRejection, ...]
+    completion: GreedyExplanation | None = None
+    comparison: dict[str, Any] | None = None
+    kind: str = "mes"
+
+
+@dataclass(frozen=True)
+class PhragmenRound:
+    """One Phragmén purchase: every supporter's load rises to `load`."""
+
+    round: int
+    project: str
+    cost: Number
+    load: Number
+    supporters: int
+
+
+@dataclass(frozen=True)
+class PhragmenExplanation:
+    """Sequential Phragmén rounds and the project whose cost stopped the rule, if any."""
+
+    rounds: tuple[PhragmenRound, ...]
+    stopped_by: str | None
+    budget_left: Number
+    kind: str = "phragmen"
+
+
+Explanation = GreedyExplanation | MESExplanation | PhragmenExplanation
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one count: selected ids in selection order, money used and the explanation."""
+
+    rule: str
+    selected: tuple[str, ...]
+    budget: Number
+    budget_used: Number
+    explanation: Explanation
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, JSON]:
+        """Return a JSON-serializable dict (see the module docstring for number encoding)."""
+        out = to_json(self)
+        assert isinstance(out, dict)
+        return out

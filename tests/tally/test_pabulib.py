@@ -1,0 +1,118 @@
+"""pabulib reader and writer: malformed input, odd but valid input, round trip, pabulib-checker."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from civic.tally import api, pabulib
+from civic.tally.errors import PabulibError
+from tests.tally.shared import pabulib_dir, shared_test_files
+
+HEAD = "META\nkey;value\nbudget;10\nvote_type;approval\nrule;greedy\nPROJECTS\nproject_id;cost;votes\n"
+GOOD = HEAD + "1;4;2\n2;6;1\nVOTES\nvoter_id;vote\nv1;1,2\nv2;1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("", 1, "no META"),
+        ("PROJECTS\nproject_id;cost\n", 1, "META"),
+        (HEAD.replace("budget;10", "budget;ten") + "1;4;2\nVOTES\nvoter_id;vote\n", 7, "budget"),
+        (HEAD + "1;4;2\n2;x;1\nVOTES\nvoter_id;vote\n", 9, "cost of project '2'"),
+        (HEAD + "1;4;2\n1;5;1\nVOTES\nvoter_id;vote\n", 9, "appears twice"),
+        (HEAD + "1;4;2\n2;6;1\nVOTES\nvoter_id;vote\nv1;1,3\n", 12, "unknown project '3'"),
+        (HEAD + "1;4;2\n2;6;1\nVOTES\nvoter_id;vote\nv1;1\nv2;1;extra\n", 13, "cells"),
+        (HEAD + "1;4;2\n2;6;1\n", 9, "missing VOTES"),
+        (HEAD + '1;4;"unterminated\n2;6;1\nVOTES\n', 8, "quoted"),
+        (
+            HEAD.replace("approval", "cumulative") + "1;4;2\nVOTES\nvoter_id;vote;points\nv1;1;x\n",
+            11,
+            "points",
+        ),
+        (
+            HEAD.replace("approval", "cumulative") + "1;4;2\nVOTES\nvoter_id;vote;points\nv1;1;1,2\n",
+            11,
+            "points",
+        ),
+        (HEAD.replace("approval", "rankings") + "1;4;2\nVOTES\nvoter_id;vote\n", 7, "vote_type"),
+    ],
+)
+def test_malformed_input_is_one_error_with_line(text: str, line: int, words: str) -> None:
+    with pytest.raises(PabulibError) as info:
+        pabulib.read_string(text)
+    assert info.value.line == line
+    assert words in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_file_errors_name_path_and_line(tmp_path: Path) -> None:
+    f = tmp_path / "bad.pb"
+    f.write_bytes(GOOD.encode() + b"v3;\xff\xfe\n")
+    with pytest.raises(PabulibError, match=r"bad\.pb: line 14: file is not UTF-8 text"):
+        api.count_file(f, "greedy")
+    with pytest.raises(PabulibError, match="cannot read file"):
+        pabulib.read(tmp_path / "missing.pb")
+
+
+def test_tolerated_oddities() -> None:
+    text = (
+        "\ufeffMETA\r\nkey;value\r\nbudget;10.50\r\nvote_type;approval\r\nrule;greedy\r\n"
+        'PROJECTS\r\nproject_id;cost;name;extra_col\r\n010;4.25;"a ""quoted""; name";None\r\n2;6;;x\r\n\r\n'
+        "VOTES\r\nvoter_id;vote;age\r\nv1;010,2,010;None\r\nv2; 2 ;\r\nv3;;30\r\n"
+    )
+    pb = pabulib.read_string(text)
+    assert pb.budget == Fraction(21, 2)
+    assert [p.id for p in pb.projects] == ["010", "2"]
+    assert pb.projects[0].cost == Fraction(17, 4)
+    assert pb.projects[0].fields == {"name": 'a "quoted"; name', "extra_col": None}
+    assert pb.voters[0].vote == ("010", "2", "010")  # raw ballot kept
+    assert pb.voters[1].vote == ("2",)
+    assert pb.voters[2].vote == ()
+    assert any("more than once" in w for w in pb.warnings)
+    e = pb.election()
+    assert e.ballots_with_duplicates == 1
+    assert sorted(g.projects for g in e.groups) == [(), ("010", "2"), ("2",)]
+    assert pabulib.read_string(pabulib.write_string(pb)) == pb
+
+
+def test_writer_formats_numbers_and_columns() -> None:
+    text = (
+        "META\nkey;value\nzeta;1\nbudget;400000.0\nvote_type;cumulative\nrule;greedy\n"
+        "PROJECTS\nproject_id;name;cost;score\n1;x;80000.0;3\nVOTES\nvoter_id;points;vote\n1;3;1\n"
+    )
+    out = pabulib.write_string(pabulib.read_string(text))
+    assert out.splitlines()[2:4] == ["zeta;1", "budget;400000"]  # META order kept
+    assert "project_id;cost;score;name" in out and "1;80000;3;x" in out
+    assert "voter_id;vote;points\n1;1;3" in out
+
+
+@pytest.mark.skipif(pabulib_dir() is None, reason="shared pabulib files not found")
+@pytest.mark.parametrize("path", shared_test_files(), ids=lambda p: p.stem[:45])
+def test_round_trip_and_checker(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    checker = pytest.importorskip("pabulib.checker")
+    # The checker's re-count of the official rule (its slow Fraction-based Equal Shares takes ~40 s on
+    # Wieliczka and Swiecie) checks the data, not the writer, which copies `selected` unchanged;
+    # test_official.py covers rule compliance. Every other check runs.
+    monkeypatch.setattr(checker.Checker, "verify_selected", lambda self: None)
+    first = pabulib.read(path)
+    out = tmp_path / path.name
+    pabulib.write(first, out)
+    assert pabulib.read(out) == first
+    with contextlib.redirect_stdout(io.StringIO()):
+        report = checker.Checker().process_files([str(out)])
+    results = report[out.stem]["results"]
+    assert results.get("errors", {}) == {}, results["errors"]
+
+
+@pytest.mark.skipif(pabulib_dir() is None, reason="shared pabulib files not found")
+def test_round_trip_perf_files(tmp_path: Path) -> None:
+    d = pabulib_dir()
+    assert d is not None
+    for path in sorted((d / "perf").glob("*.pb")):
+        first = pabulib.read(path)
+        assert pabulib.read_string(pabulib.write_string(first)) == first, path.name

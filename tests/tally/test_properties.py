@@ -1,0 +1,102 @@
+"""Properties every outcome must have: feasible, greedy exhaustive, MES payments exact, order-free."""
+
+from __future__ import annotations
+
+import json
+import random
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+
+from civic.tally import api
+from civic.tally.errors import RuleNotApplicable, UnknownRule
+from civic.tally.model import Election
+from tests.tally.test_vs_pabutools import elections
+
+APPROVAL_RULES = [
+    "greedy",
+    "greedy-cardinality",
+    "mes",
+    "mes-greedy",
+    "mes-add1",
+    "mes-add1-official",
+    "phragmen",
+]
+
+
+def _rules(e: Election) -> list[str]:
+    return APPROVAL_RULES if e.kind in ("approval", "choose-1") else ["greedy", "greedy-cardinality"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(elections())
+def test_feasible_and_json(e: Election) -> None:
+    for rule in _rules(e):
+        out = api.count(e, rule)
+        costs = {p.id: p.cost for p in e.projects}
+        assert len(set(out.selected)) == len(out.selected)
+        assert out.budget_used == sum(costs[i] for i in out.selected) <= e.budget
+        json.dumps(out.to_dict())
+
+
+@settings(max_examples=60, deadline=None)
+@given(elections())
+def test_greedy_is_exhaustive(e: Election) -> None:
+    for rule in ("greedy", "greedy-cardinality"):
+        out = api.count(e, rule)
+        left = e.budget - out.budget_used
+        assert all(p.id in out.selected or p.cost > left for p in e.projects)
+
+
+@settings(max_examples=60, deadline=None)
+@given(elections())
+def test_mes_payments_fit_budgets_and_sum_to_cost(e: Election) -> None:
+    if e.kind not in ("approval", "choose-1"):
+        return
+    out = api.count(e, "mes")
+    expl = out.explanation
+    budgets = [Fraction(e.budget) / e.num_voters] * len(e.groups)
+    for rnd in expl.rounds:  # type: ignore[union-attr]
+        total = Fraction(0)
+        for gi, g in enumerate(e.groups):
+            if rnd.project in g.projects:
+                pay = min(budgets[gi], Fraction(rnd.price))
+                assert 0 <= pay <= budgets[gi]
+                budgets[gi] -= pay
+                total += pay * g.weight
+        assert total == rnd.cost
+    assert all(b >= 0 for b in budgets)
+
+
+@settings(max_examples=40, deadline=None)
+@given(elections())
+def test_outcome_independent_of_ballot_order(e: Election) -> None:
+    groups = list(e.groups)
+    random.Random(len(groups)).shuffle(groups)
+    shuffled = Election(e.projects, e.budget, e.kind, tuple(reversed(groups)))
+    for rule in _rules(e):
+        assert api.count(e, rule).selected == api.count(shuffled, rule).selected
+
+
+def test_mes_on_ordinal_is_a_domain_error() -> None:
+    e = Election.build([("a", 1)], 1, "ordinal", [("a",)])
+    for rule in ("mes", "mes-greedy", "mes-add1", "mes-add1-official", "phragmen"):
+        with pytest.raises(RuleNotApplicable):
+            api.count(e, rule)
+    with pytest.raises(UnknownRule):
+        api.count(e, "borda")
+
+
+def test_count_ballots_from_memory() -> None:
+    out = api.count_ballots([("x", 3), ("y", Fraction(3, 2))], 3, "approval", [["x"], ["x"], ["y"]], "greedy")
+    assert out.selected == ("x",)
+    d = out.to_dict()
+    assert d["explanation"]["decisions"][1] == {
+        "project": "y",
+        "cost": {"exact": "3/2", "approx": 1.5},
+        "rank": 2,
+        "score": 1,
+        "status": "did_not_fit",
+        "budget_left": 0,
+    }
