@@ -48,7 +48,7 @@ importlint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy civic/tally civic/accounts/permissions.py civic/accounts/roles.py
+	$(BIN)/mypy --follow-imports=silent civic/tally civic/accounts/permissions.py civic/accounts/roles.py civic/core/money.py civic/processes/phases.py civic/proposals/permissions.py civic/moderation/permissions.py
 
 # The whole suite: lint, import contract, types of the pure packages, unit, HTTP and browser tests.
 test: install vendor translations lint importlint typecheck

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_currency, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
 
 from civic.accounts import permissions
 from civic.moderation.permissions import can_moderate
@@ -22,7 +22,12 @@ def current_lang() -> str:
 
 def _datetimeformat(value: datetime | None, fmt: str = "medium") -> str:
     # The database stores naive UTC; Flask-Babel converts to Europe/Paris for display.
-    return format_datetime(value, fmt) if value is not None else ""
+    if value is None:
+        return ""
+    if fmt == "long":
+        # Babel's "long" appends the UTC offset ("+0200"): residents read a plain date and hour.
+        return f"{format_date(value, 'long')}, {format_time(value, 'short')}"
+    return format_datetime(value, fmt)
 
 
 def _euros(cents: int | None) -> str:
