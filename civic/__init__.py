@@ -77,7 +77,8 @@ def _register_blueprints(app: Flask) -> None:
     from civic.moderation.views import bp as moderation_bp
     from civic.processes.views import bp as processes_bp
     from civic.proposals.views import bp as proposals_bp
+    from civic.results.views import bp as results_bp
     from civic.web.views import bp as web_bp
 
-    for blueprint in (web_bp, accounts_bp, processes_bp, proposals_bp, moderation_bp, admin_bp):
+    for blueprint in (web_bp, accounts_bp, processes_bp, proposals_bp, results_bp, moderation_bp, admin_bp):
         app.register_blueprint(blueprint)

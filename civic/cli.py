@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
+
 import click
-from flask import Flask
-from flask.cli import AppGroup, FlaskGroup
+from flask import Flask, has_app_context
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 from sqlalchemy import select
+
+from civic.tally.api import rule_names
+from civic.tally.outcome import Outcome
+
+T = TypeVar("T")
 
 civic_cli = AppGroup("civic", help="Civic administration commands.")
 
@@ -69,10 +79,11 @@ def seed_demo() -> None:
             user = create_user(email=email, display_name=name, password=DEMO_PASSWORD, confirmed=True)
             user.district = districts[district_name]
     db.session.flush()
-    from civic.demo import seed_editions
+    from civic.demo import seed_editions, seed_real_elections
 
     seed_editions(districts)
     db.session.commit()
+    seed_real_elections(find_live_user_by_email(DEMO_STAFF[0][0]))
     click.echo(f"Demo town {DEMO_TOWN} is ready.")
 
 
@@ -89,6 +100,114 @@ def _slug(name: str) -> str:
 
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return "-".join("".join(c if c.isalnum() else " " for c in ascii_name.lower()).split())
+
+
+def _fail(message: object) -> NoReturn:
+    """Print a one-line error on stderr and leave with exit code 2."""
+    click.echo(f"Error: {message}", err=True)
+    click.get_current_context().exit(2)
+
+
+@civic_cli.command("import-pb")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--edition", "edition_ref", help="Add the pool to this edition (slug or name), or name the new one.")
+@click.option("--district", "district_name", help="Make it the pool of this district (created if needed).")
+def import_pb(path: str, edition_ref: str | None, district_name: str | None) -> None:
+    """Import a pabulib .pb file: an edition, its proposals, a vote pool and the ballots."""
+    from pathlib import Path
+
+    from civic.core.errors import DomainError
+    from civic.extensions import db
+    from civic.tally import pabulib
+    from civic.tally.errors import PabulibError
+    from civic.voting.pabulib_io import import_pabulib
+
+    started = time.perf_counter()
+    try:
+        pb = pabulib.read(path)
+        pool = import_pabulib(
+            pb, source_name=Path(path).name, edition_ref=edition_ref, district_name=district_name
+        )
+        db.session.commit()
+    except (PabulibError, DomainError) as exc:
+        db.session.rollback()
+        _fail(exc)
+    except BaseException:
+        db.session.rollback()
+        raise
+    for warning in pb.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(
+        f"Imported {len(pb.projects)} projects and {len(pb.voters)} ballots into edition "
+        f"{pool.edition.slug!r}{f' (district {district_name!r})' if district_name else ''} "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
+
+
+@civic_cli.command("export-pb")
+@click.argument("edition_ref", metavar="EDITION")
+@click.option("--district", help="Export this district's pool (name or slug).")
+def export_pb(edition_ref: str, district: str | None) -> None:
+    """Write an edition's vote pool to stdout as a pabulib file, with random voter ids."""
+    from civic.core.errors import DomainError
+    from civic.tally import pabulib
+    from civic.voting.pabulib_io import export_pabulib
+    from civic.voting.services import find_pool
+
+    try:
+        pool = find_pool(edition_ref=edition_ref, district=district)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(pabulib.write_string(export_pabulib(pool)), nl=False)
+
+
+@civic_cli.command("tally", with_appcontext=False)
+@click.argument("path", metavar="[FILE]", required=False, type=click.Path(dir_okay=False))
+@click.option("--edition", "edition_ref", help="Count this edition's pool (slug or name) from the database.")
+@click.option("--district", help="With --edition: count this district's pool (name or slug).")
+@click.option("--rule", required=True, metavar="RULE", help=f"One of: {', '.join(rule_names())}.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome and its explanation as JSON.")
+def tally(path: str | None, edition_ref: str | None, district: str | None, rule: str, as_json: bool) -> None:
+    """Count a pabulib FILE, or an edition's ballots (--edition), and print the selected project ids."""
+    from civic.core.errors import DomainError
+    from civic.tally import api
+    from civic.tally.errors import TallyError
+
+    if (path is None) == (edition_ref is None):
+        _fail("give either a pabulib FILE or --edition EDITION")
+    if district is not None and edition_ref is None:
+        _fail("--district goes with --edition")
+    try:
+        if path is not None:
+            # The file form reads the file only: no app, no database.
+            outcome = api.count_file(path, rule)
+        else:
+            assert edition_ref is not None
+            outcome = _with_app(lambda: _count_edition(edition_ref, district, rule))
+    except (TallyError, DomainError) as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for project_id in outcome.selected:
+            click.echo(project_id)
+
+
+def _count_edition(edition_ref: str, district: str | None, rule: str) -> Outcome:
+    from civic.tally.api import get_rule
+    from civic.voting.services import count_pool, find_pool
+
+    get_rule(rule)  # an unknown rule fails before the ballots are read
+    return count_pool(find_pool(edition_ref=edition_ref, district=district), rule)
+
+
+def _with_app(action: Callable[[], T]) -> T:
+    """Run ``action`` in an application context, creating the app only when none is active."""
+    if has_app_context():
+        return action()
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        return action()
 
 
 def register_cli(app: Flask) -> None:

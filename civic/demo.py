@@ -316,3 +316,36 @@ def seed_editions(districts: dict[str, District]) -> None:
                 db.session.add(Comment(proposal_id=first.id, author_id=commenter.id, body=body))
                 first.comment_count += 1
     db.session.flush()
+
+
+REAL_ELECTIONS = [
+    ("France_Toulouse_2019.pb", "Toulouse – budget participatif 2019 (données réelles)"),
+    ("Netherlands_Assen_2024.pb", "Assen 2024 (données réelles, méthode des parts égales)"),
+]
+
+
+def seed_real_elections(admin: User | None) -> None:
+    """Import the real pabulib elections shipped in civic/demo_data and publish their official count."""
+    from pathlib import Path
+
+    from civic.results.models import TallyRun
+    from civic.results.services import execute_run, publish_run, start_run
+    from civic.tally.pabulib import read
+    from civic.voting.pabulib_io import import_pabulib
+
+    if admin is None:
+        return
+    folder = Path(__file__).resolve().parent / "demo_data"
+    for file_name, edition_name in REAL_ELECTIONS:
+        if db.session.scalar(select(Edition).where(Edition.name == edition_name)) is not None:
+            continue
+        pool = import_pabulib(read(folder / file_name), source_name=file_name, edition_ref=edition_name)
+        db.session.commit()
+        runs = {}
+        for rule in ("official", "greedy", "mes", "phragmen"):
+            run = start_run(actor=admin, pool=pool, rule=rule)
+            db.session.commit()
+            execute_run(run.id)
+            runs[rule] = db.session.get(TallyRun, run.id)
+        publish_run(actor=admin, run=runs["official"])
+        db.session.commit()

@@ -121,3 +121,11 @@ def login_as(client: FlaskClient) -> Callable[..., User]:
 def outbox(app: Flask) -> list[Any]:
     """Return the messages captured by the app under test."""
     return app.extensions.setdefault("civic_outbox", [])  # type: ignore[no-any-return]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI the shared pabulib files must be there: their tests may not be skipped silently."""
+    from tests.tally.shared import pabulib_dir
+
+    if os.environ.get("CIVIC_REQUIRE_PABULIB") == "1" and pabulib_dir() is None:
+        raise pytest.UsageError("CIVIC_REQUIRE_PABULIB=1 but ../shared/pabulib (or $CIVIC_PABULIB_DIR) is missing")

@@ -180,3 +180,52 @@ def create_coauthor_invitation(*, proposal=None, user: User | None = None):
     db.session.add(invitation)
     db.session.commit()
     return invitation
+
+
+TINY_PB = """META
+key;value
+description;Tiny test election
+country;France
+unit;Testville
+instance;2026
+num_projects;3
+num_votes;3
+budget;100
+vote_type;approval
+rule;greedy
+currency;EUR
+PROJECTS
+project_id;cost;name
+a;60;Aire de jeux
+b;50;Bancs
+c;40;Composteur
+VOTES
+voter_id;vote
+1;a,b
+2;a,c
+3;c
+"""
+
+
+def create_vote_pool(*, text: str = TINY_PB, name: str | None = None):
+    """Import a tiny pabulib election as a new edition with one ballot box."""
+    from civic.tally.pabulib import read_string
+    from civic.voting.pabulib_io import import_pabulib
+
+    n = next(_counter)
+    pool = import_pabulib(read_string(text), source_name=name or f"tiny-{n}.pb", edition_ref=name or f"Tiny vote {n}")
+    db.session.commit()
+    return pool
+
+
+def create_tally_run(*, pool=None, rule: str = "greedy"):
+    """Count a pool synchronously and return the finished run."""
+    from civic.accounts.roles import Role
+    from civic.results.models import TallyRun
+    from civic.results.services import execute_run, start_run
+
+    pool = pool or create_vote_pool()
+    run = start_run(actor=create_user(roles=(Role.ANALYST,)), pool=pool, rule=rule)
+    db.session.commit()
+    execute_run(run.id)
+    return db.session.get(TallyRun, run.id)

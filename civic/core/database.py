@@ -46,6 +46,8 @@ MODEL_MODULES = (
     "civic.proposals.models",
     "civic.proposals.search",
     "civic.moderation.models",
+    "civic.voting.models",
+    "civic.results.models",
 )
 
 

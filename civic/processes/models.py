@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.core.database import enum_column
@@ -48,9 +48,10 @@ class Edition(db.Model):
     year: Mapped[int]
     description: Mapped[str] = mapped_column(Text, default="")
     rules_text: Mapped[str] = mapped_column(Text, default="")
-    envelope_cents: Mapped[int]
+    # BigInteger: some towns count in forints or złoty, and cents of 10^9 overflow 32 bits.
+    envelope_cents: Mapped[int] = mapped_column(BigInteger)
     population: Mapped[int | None]
-    investment_budget_cents: Mapped[int | None]
+    investment_budget_cents: Mapped[int | None] = mapped_column(BigInteger)
     mode: Mapped[EditionMode] = mapped_column(enum_column(EditionMode), default=EditionMode.RESIDENTS_SUBMIT)
     published: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -99,7 +100,7 @@ class EditionDistrict(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), index=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="RESTRICT"))
-    envelope_cents: Mapped[int | None]
+    envelope_cents: Mapped[int | None] = mapped_column(BigInteger)
 
     edition: Mapped[Edition] = relationship(back_populates="districts")
     district: Mapped[District] = relationship()

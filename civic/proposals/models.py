@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User
@@ -73,7 +73,7 @@ class Proposal(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id", ondelete="SET NULL"))
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
-    estimated_cost_cents: Mapped[int | None]
+    estimated_cost_cents: Mapped[int | None] = mapped_column(BigInteger)
     address: Mapped[str | None] = mapped_column(String(300))
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
@@ -133,7 +133,7 @@ class ProposalVersion(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text)
-    estimated_cost_cents: Mapped[int | None]
+    estimated_cost_cents: Mapped[int | None] = mapped_column(BigInteger)
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -39,6 +39,13 @@ def _euros(cents: int | None) -> str:
     return format_currency(cents / 100, "EUR")
 
 
+def _money(amount: float | int | None, currency: str = "EUR") -> str:
+    # Counting amounts are in the vote's own currency units (pabulib files use PLN, HUF, EUR...).
+    if amount is None:
+        return ""
+    return format_currency(amount, currency or "EUR")
+
+
 def register_template_helpers(app: Flask) -> None:
     """Expose permission predicates, the language and date filters to templates."""
 
@@ -54,4 +61,5 @@ def register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(_datetimeformat, "datetimeformat")
     app.add_template_filter(_euros, "euros")
+    app.add_template_filter(_money, "money")
     app.add_template_filter(render_markdown, "markdown")

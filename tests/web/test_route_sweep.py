@@ -23,7 +23,9 @@ from tests.factories import (
     create_edition,
     create_proposal,
     create_report,
+    create_tally_run,
     create_user,
+    create_vote_pool,
 )
 
 ROLES: list[Role | None] = [None, *Role]
@@ -44,6 +46,8 @@ def _samples() -> dict[str, Callable[[], object]]:
         "coauthor_id": lambda: create_coauthor_invitation().id,
         "image_id": lambda: 999_999,
         "answer": lambda: "accept",
+        "pool_id": lambda: create_vote_pool().id,
+        "run_id": lambda: create_tally_run().id,
     }
 
 

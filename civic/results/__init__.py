@@ -1,0 +1,1 @@
+"""Results: counting runs (stored, re-runnable, published) and the public results pages."""

@@ -1,0 +1,66 @@
+"""A stored count: rule, parameters, digest of the ballots counted, outcome and explanation."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.accounts.models import User
+from civic.core.database import enum_column
+from civic.core.time import utcnow
+from civic.extensions import db
+from civic.voting.models import VotePool
+
+
+class RunState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class TallyRun(db.Model):
+    __tablename__ = "tally_run"
+    __table_args__ = (
+        # One published result per ballot box.
+        Index(
+            "uq_tally_run_published_per_pool",
+            "pool_id",
+            unique=True,
+            sqlite_where=text("published_at IS NOT NULL"),
+            postgresql_where=text("published_at IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("vote_pool.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[RunState] = mapped_column(enum_column(RunState, 20), default=RunState.QUEUED)
+    ballots_digest: Mapped[str | None] = mapped_column(String(64))
+    ballot_count: Mapped[int | None]
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    pool: Mapped[VotePool] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (RunState.DONE, RunState.FAILED)
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

@@ -1,0 +1,145 @@
+"""Read models for results pages: published runs, project names, plain-language reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from civic.extensions import db
+from civic.processes.models import Edition
+from civic.results.models import RunState, TallyRun
+from civic.voting.models import VotePool, VotePoolProject
+
+COMPARED_RULES = ("greedy", "mes", "phragmen")
+
+
+def _approx(value: Any) -> float:
+    return float(value["approx"]) if isinstance(value, dict) else float(value)
+
+
+@dataclass
+class ProjectLine:
+    """One project of a results table."""
+
+    pool_project: VotePoolProject
+    cost: float
+    order: int | None = None
+    score: float | None = None
+    reason: str | None = None
+    reason_values: dict[str, Any] = field(default_factory=dict)
+    price: float | None = None
+    supporters: int | None = None
+
+
+@dataclass
+class PoolResult:
+    """A pool with its published run, winners in selection order and every other project with its reason."""
+
+    pool: VotePool
+    run: TallyRun | None
+    currency: str
+    winners: list[ProjectLine] = field(default_factory=list)
+    others: list[ProjectLine] = field(default_factory=list)
+    budget: float = 0.0
+    per_voter: float | None = None
+    comparison: dict[str, TallyRun | None] = field(default_factory=dict)
+
+
+def pools_of(edition: Edition) -> list[VotePool]:
+    """Return an edition's ballot boxes with their projects."""
+    return list(
+        db.session.scalars(
+            select(VotePool)
+            .where(VotePool.edition_id == edition.id)
+            .options(selectinload(VotePool.projects).joinedload(VotePoolProject.proposal))
+            .order_by(VotePool.district_id.is_not(None), VotePool.name)
+        )
+    )
+
+
+def published_run(pool: VotePool) -> TallyRun | None:
+    """Return the pool's published run, if any."""
+    return db.session.scalar(
+        select(TallyRun).where(TallyRun.pool_id == pool.id, TallyRun.published_at.is_not(None))
+    )
+
+
+def latest_runs(pool: VotePool) -> list[TallyRun]:
+    """Return the pool's runs, newest first (staff page)."""
+    return list(
+        db.session.scalars(
+            select(TallyRun).where(TallyRun.pool_id == pool.id).order_by(TallyRun.id.desc()).limit(50)
+        )
+    )
+
+
+def _comparison(pool: VotePool, digest: str | None) -> dict[str, TallyRun | None]:
+    found: dict[str, TallyRun | None] = {}
+    for rule in COMPARED_RULES:
+        found[rule] = (
+            db.session.scalar(
+                select(TallyRun)
+                .where(
+                    TallyRun.pool_id == pool.id,
+                    TallyRun.rule == rule,
+                    TallyRun.ballots_digest == digest,
+                    TallyRun.state.in_([RunState.DONE, RunState.FAILED]),
+                )
+                .order_by(TallyRun.id.desc())
+                .limit(1)
+            )
+            if digest
+            else None
+        )
+    return found
+
+
+def pool_result(pool: VotePool, run: TallyRun | None) -> PoolResult:
+    """Turn a run's stored outcome and explanation into tables residents can read."""
+    currency = dict(pool.meta).get("currency", "EUR") or "EUR"
+    # Amounts are in the vote's currency units, as the counting engine reports them.
+    result = PoolResult(pool=pool, run=run, currency=currency, budget=pool.budget_cents / 100)
+    if run is None or run.outcome is None:
+        return result
+    by_id = {p.external_id: p for p in pool.projects}
+    outcome = run.outcome
+    explanation = outcome.get("explanation") or {}
+    lines = {pid: ProjectLine(pool_project=p, cost=p.cost_cents / 100) for pid, p in by_id.items()}
+    for decision in explanation.get("decisions", []) + (explanation.get("completion") or {}).get(
+        "decisions", []
+    ):
+        line = lines.get(decision["project"])
+        if line is not None:
+            line.score = _approx(decision["score"]) if decision.get("score") is not None else line.score
+            if decision.get("status") != "funded":
+                line.reason = decision.get("status")
+                line.reason_values = {"left": _approx(decision.get("budget_left") or 0)}
+    for mes_round in explanation.get("rounds", []):
+        line = lines.get(mes_round["project"])
+        if line is not None:
+            line.supporters = mes_round.get("supporters")
+            if mes_round.get("price") is not None:
+                line.price = _approx(mes_round["price"])
+    for rejection in explanation.get("rejected", []):
+        line = lines.get(rejection["project"])
+        if line is not None and line.reason is None:
+            line.reason = rejection.get("reason")
+            line.supporters = rejection.get("supporters")
+            line.reason_values = {
+                "left": _approx(rejection["money_left"]) if rejection.get("money_left") else 0
+            }
+    if explanation.get("budget_per_voter") is not None:
+        result.per_voter = _approx(explanation["budget_per_voter"])
+    for order, project_id in enumerate(outcome.get("selected", []), start=1):
+        line = lines.pop(project_id, None)
+        if line is not None:
+            line.order = order
+            result.winners.append(line)
+    result.others = sorted(lines.values(), key=lambda line: line.pool_project.position)
+    for line in result.others:
+        line.reason = line.reason or "not_selected"
+    result.comparison = _comparison(pool, run.ballots_digest)
+    return result

@@ -1,0 +1,109 @@
+"""Public results of an edition, and the staff pages to run, re-run and publish counts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask.wrappers import Response
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from civic.accounts.roles import Role
+from civic.extensions import db, htmx
+from civic.processes.models import Edition
+from civic.results import queries, services
+from civic.results.forms import ConfirmForm, RunForm
+from civic.results.labels import rule_label, run_state_label
+from civic.results.models import TallyRun
+from civic.results.permissions import can_publish_results, can_run_counts
+from civic.voting.models import VotePool
+from civic.web.decorators import permission_required
+from civic.web.rendering import render
+
+bp = Blueprint("results", __name__)
+bp.add_app_template_global(can_run_counts, "can_run_counts")
+bp.add_app_template_global(rule_label, "rule_label")
+bp.add_app_template_global(run_state_label, "run_state_label")
+
+
+def _edition(slug: str) -> Edition:
+    edition = db.session.scalar(select(Edition).where(Edition.slug == slug))
+    is_admin = current_user.is_authenticated and Role.ADMIN in current_user.roles
+    if edition is None or not (edition.published or is_admin):
+        abort(404)
+    return edition
+
+
+@bp.get("/editions/<edition_slug>/results")
+def edition_results(edition_slug: str) -> Response:
+    edition = _edition(edition_slug)
+    tab = "compare" if request.args.get("tab") == "compare" else "winners"
+    results = [queries.pool_result(pool, queries.published_run(pool)) for pool in queries.pools_of(edition)]
+    return render("results/edition.html", edition=edition, results=results, tab=tab)
+
+
+@bp.get("/staff/editions/<edition_slug>/counts")
+@permission_required(can_run_counts)
+def counts(edition_slug: str) -> Response:
+    edition = _edition(edition_slug)
+    form = RunForm()
+    form.fill_choices()
+    pools = [(pool, queries.latest_runs(pool)) for pool in queries.pools_of(edition)]
+    return render(
+        "results/counts.html",
+        edition=edition,
+        pools=pools,
+        form=form,
+        confirm_form=ConfirmForm(),
+        can_publish=can_publish_results(current_user.roles),
+    )
+
+
+@bp.post("/staff/pools/<int:pool_id>/runs")
+@permission_required(can_run_counts)
+def start_run(pool_id: int) -> Response:
+    pool = db.session.get(VotePool, pool_id) or abort(404)
+    form = RunForm()
+    form.fill_choices()
+    if not form.validate_on_submit():
+        abort(422)
+    run = services.start_run(actor=current_user, pool=pool, rule=form.rule.data)
+    db.session.commit()
+    services.submit_in_background(run.id)
+    return redirect(url_for("results.run_detail", run_id=run.id), 303)  # type: ignore[return-value]
+
+
+@bp.get("/staff/runs/<int:run_id>")
+@permission_required(can_run_counts)
+def run_detail(run_id: int) -> Response:
+    run = db.session.get(TallyRun, run_id) or abort(404)
+    result = queries.pool_result(run.pool, run)
+    return render(
+        "results/run.html",
+        fragment="results/_run_status.html",
+        run=run,
+        result=result,
+        confirm_form=ConfirmForm(),
+        can_publish=can_publish_results(current_user.roles),
+    )
+
+
+@bp.post("/staff/runs/<int:run_id>/rerun")
+@permission_required(can_run_counts)
+def rerun(run_id: int) -> Response:
+    run = db.session.get(TallyRun, run_id) or abort(404)
+    new_run = services.rerun(actor=current_user, run=run)
+    db.session.commit()
+    services.submit_in_background(new_run.id)
+    return redirect(url_for("results.run_detail", run_id=new_run.id), 303)  # type: ignore[return-value]
+
+
+@bp.post("/staff/runs/<int:run_id>/publish")
+@permission_required(can_publish_results)
+def publish(run_id: int) -> Response:
+    run = db.session.get(TallyRun, run_id) or abort(404)
+    services.publish_run(actor=current_user, run=run)
+    db.session.commit()
+    flash(_("The count has been published as the official result."), "success")
+    target = url_for("results.edition_results", edition_slug=run.pool.edition.slug)
+    return redirect(target, 303) if not htmx else Response(status=204, headers={"HX-Redirect": target})  # type: ignore[return-value]

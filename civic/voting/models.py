@@ -1,0 +1,151 @@
+"""Vote pools (ballot boxes), the projects on their ballot and counted ballots.
+
+Ballots carry no voter identity (no user id, no voter id): who voted is recorded elsewhere, what was
+voted is recorded here, and nothing links the two.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.core.database import enum_column
+from civic.core.time import utcnow
+from civic.extensions import db
+from civic.processes.models import District, Edition
+from civic.proposals.models import Proposal
+
+
+class VoteType(enum.StrEnum):
+    """The ballot kinds of the pabulib format (and of the counting engine)."""
+
+    APPROVAL = "approval"
+    CHOOSE_1 = "choose-1"
+    CUMULATIVE = "cumulative"
+    ORDINAL = "ordinal"
+    SCORING = "scoring"
+
+
+class BallotChannel(enum.StrEnum):
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+    IMPORTED = "imported"
+
+
+class VotePool(db.Model):
+    """A ballot box: the whole edition (no district) or one district of it, with its own budget."""
+
+    __tablename__ = "vote_pool"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "district_id", name="uq_vote_pool_edition_district"),
+        # NULLs are distinct in a unique constraint: the edition-wide pool needs its own unique index.
+        Index(
+            "uq_vote_pool_edition_wide",
+            "edition_id",
+            unique=True,
+            sqlite_where=text("district_id IS NULL"),
+            postgresql_where=text("district_id IS NULL"),
+        ),
+        CheckConstraint("budget_cents >= 0", name="budget_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(200))
+    # BigInteger: real budgets reach 10^9 (Budapest), i.e. 10^11 cents.
+    budget_cents: Mapped[int] = mapped_column(BigInteger)
+    vote_type: Mapped[VoteType] = mapped_column(enum_column(VoteType, 20))
+    # The pabulib META `rule` (greedy, equalshares/add1, ...), used by the `official` counting rule.
+    rule: Mapped[str | None] = mapped_column(String(80))
+    # The whole pabulib META section as [key, value] pairs, in file order.
+    meta: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    # The PROJECTS and VOTES headers in pabulib order (with the extra columns), so export keeps them.
+    project_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    voter_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    edition: Mapped[Edition] = relationship()
+    district: Mapped[District | None] = relationship()
+    projects: Mapped[list[VotePoolProject]] = relationship(
+        back_populates="pool", cascade="all, delete-orphan", order_by="VotePoolProject.position"
+    )
+
+
+class VotePoolProject(db.Model):
+    """A proposal on a pool's ballot, in ballot order, with its pabulib id and exact cost."""
+
+    __tablename__ = "vote_pool_project"
+    __table_args__ = (
+        UniqueConstraint("pool_id", "external_id", name="uq_vote_pool_project_external_id"),
+        UniqueConstraint("pool_id", "position", name="uq_vote_pool_project_position"),
+        UniqueConstraint("pool_id", "proposal_id", name="uq_vote_pool_project_proposal"),
+        CheckConstraint("cost_cents >= 0", name="cost_not_negative"),
+        CheckConstraint("position >= 0", name="position_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("vote_pool.id", ondelete="CASCADE"))
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    external_id: Mapped[str] = mapped_column(String(80))
+    cost_cents: Mapped[int] = mapped_column(BigInteger)
+    # The other PROJECTS cells by column name (votes, score, selected, category, name...), None = no value.
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    pool: Mapped[VotePool] = relationship(back_populates="projects")
+    proposal: Mapped[Proposal] = relationship()
+
+
+class Ballot(db.Model):
+    """One counted ballot; deliberately without any voter or user id."""
+
+    __tablename__ = "ballot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("vote_pool.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[BallotChannel] = mapped_column(enum_column(BallotChannel, 20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Other pabulib VOTES cells (age, sex, voting_method...), never a voter id; None when there are none.
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The ballot as cast ({"vote": [...], "points": [...] | None}), kept only when it named a project
+    # more than once: the choices count it once, export writes it back as it was.
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    choices: Mapped[list[BallotChoice]] = relationship(
+        back_populates="ballot", cascade="all, delete-orphan", order_by="BallotChoice.id"
+    )
+
+
+class BallotChoice(db.Model):
+    """A project named on a ballot (once), with its points (cumulative) or rank (ordinal, 1 = best)."""
+
+    __tablename__ = "ballot_choice"
+    __table_args__ = (
+        UniqueConstraint("ballot_id", "vote_pool_project_id", name="uq_ballot_choice_pair"),
+        CheckConstraint("rank IS NULL OR rank >= 1", name="rank_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id", ondelete="CASCADE"))
+    vote_pool_project_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_pool_project.id", ondelete="CASCADE"), index=True
+    )
+    points: Mapped[int | None]
+    rank: Mapped[int | None]
+
+    ballot: Mapped[Ballot] = relationship(back_populates="choices")
+    project: Mapped[VotePoolProject] = relationship()

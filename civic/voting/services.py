@@ -1,0 +1,159 @@
+"""Vote pool use cases: find a pool, read its ballots for counting, count it with a named rule."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from civic.core.errors import Conflict, NotFound
+from civic.extensions import db
+from civic.processes.models import District, Edition
+from civic.tally import api
+from civic.tally.errors import InvalidElection, RuleNotApplicable
+from civic.tally.model import Ballot as TallyBallot
+from civic.tally.model import Election, Number, Project, normalize, parse_number
+from civic.tally.outcome import Outcome
+from civic.tally.pabulib import computed_scores
+from civic.voting.models import Ballot, BallotChoice, VotePool, VoteType
+
+POINTS_KINDS = frozenset({VoteType.CUMULATIVE, VoteType.SCORING})
+
+
+def from_cents(cents: int) -> Number:
+    """Return integer cents as an exact amount (int, or Fraction when not whole)."""
+    return normalize(Fraction(cents, 100))
+
+
+def find_edition(ref: str, *, missing_ok: bool = False) -> Edition | None:
+    """Return the edition whose slug, or else exact name, is ``ref``."""
+    edition = db.session.scalar(select(Edition).where(Edition.slug == ref))
+    if edition is not None:
+        return edition
+    named = db.session.scalars(select(Edition).where(Edition.name == ref)).all()
+    if len(named) > 1:
+        slugs = ", ".join(e.slug for e in named)
+        raise Conflict(f"several editions are named {ref!r}: give a slug ({slugs})")
+    if named:
+        return named[0]
+    if missing_ok:
+        return None
+    raise NotFound(f"no edition has the slug or name {ref!r}")
+
+
+def find_pool(*, edition_ref: str, district: str | None = None) -> VotePool:
+    """Return the vote pool of an edition (slug or name), edition-wide or for a district (name or slug)."""
+    edition = find_edition(edition_ref)
+    assert edition is not None
+    stmt = select(VotePool).where(VotePool.edition_id == edition.id)
+    if district is None:
+        stmt = stmt.where(VotePool.district_id.is_(None))
+    else:
+        stmt = stmt.join(District, VotePool.district_id == District.id).where(
+            or_(District.name == district, District.slug == district)
+        )
+    pool = db.session.scalar(stmt)
+    if pool is None:
+        where = f"district {district!r}" if district else "the whole edition"
+        raise NotFound(f"edition {edition.slug!r} has no vote pool for {where}")
+    return pool
+
+
+def ballot_choices(pool: VotePool) -> Iterator[tuple[int, tuple[str, ...], tuple[int | None, ...]]]:
+    """Yield (ballot id, project ids, points) for every ballot of the pool, empty ones included.
+
+    Ballots come in the order they were stored, projects best-first for ordinal ballots and in the
+    order they were named otherwise.
+    """
+    external = {vpp.id: vpp.external_id for vpp in pool.projects}
+    stmt = (
+        select(Ballot.id, BallotChoice.vote_pool_project_id, BallotChoice.points)
+        .select_from(Ballot)
+        .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
+        .where(Ballot.pool_id == pool.id)
+        .order_by(Ballot.id, BallotChoice.rank, BallotChoice.id)
+    )
+    current: int | None = None
+    ids: list[str] = []
+    points: list[int | None] = []
+    for ballot_id, vpp_id, pts in db.session.execute(stmt):
+        if ballot_id != current:
+            if current is not None:
+                yield current, tuple(ids), tuple(points)
+            current, ids, points = ballot_id, [], []
+        if vpp_id is not None:
+            ids.append(external[vpp_id])
+            points.append(pts)
+    if current is not None:
+        yield current, tuple(ids), tuple(points)
+
+
+def pool_ballot_rows(
+    pool: VotePool,
+) -> Iterator[tuple[dict[str, Any] | None, tuple[str, ...], tuple[int | None, ...]]]:
+    """Yield (extra voter cells, project ids, points) for every ballot of the pool, as cast, for export."""
+    rows = db.session.execute(select(Ballot.id, Ballot.extra, Ballot.raw).where(Ballot.pool_id == pool.id))
+    stored = {ballot_id: (extra, raw) for ballot_id, extra, raw in rows}
+    for ballot_id, ids, points in ballot_choices(pool):
+        extra, raw = stored[ballot_id]
+        if raw is None:
+            yield extra, ids, points
+        else:
+            yield extra, tuple(raw["vote"]), tuple(raw["points"] or ())
+
+
+def ballots_for_pool(pool: VotePool) -> tuple[list[Project], Number, str, list[TallyBallot]]:
+    """Return (projects, budget, kind, ballots) for `civic.tally.api.count_ballots`, identical ballots grouped."""
+    projects = [Project(vpp.external_id, from_cents(vpp.cost_cents)) for vpp in pool.projects]
+    with_points = pool.vote_type in POINTS_KINDS
+    groups: Counter[tuple[tuple[str, ...], tuple[int | None, ...] | None]] = Counter()
+    for _ballot_id, ids, points in ballot_choices(pool):
+        groups[(ids, points if with_points else None)] += 1
+    ballots = [TallyBallot(ids, pts, n) for (ids, pts), n in groups.items()]  # type: ignore[arg-type]
+    return projects, from_cents(pool.budget_cents), pool.vote_type.value, ballots
+
+
+def count_pool(pool: VotePool, rule: str, **options: Any) -> Outcome:
+    """Count a pool's ballots with a named rule; `official` takes the pool's pabulib rule and scores."""
+    spec = api.get_rule(rule)
+    if pool.vote_type.value not in spec.ballot_kinds:
+        raise RuleNotApplicable(f"rule {rule!r} does not apply to {pool.vote_type.value} ballots")
+    projects, budget, kind, ballots = ballots_for_pool(pool)
+    election = Election.build(projects, budget, kind, ballots)
+    if rule == "official":
+        # The same options `civic.tally.api.count_file` takes from a file.
+        options.setdefault("official_rule", pool.rule or "unknown")
+        options.setdefault("scores", _official_scores(pool, election))
+        raw = dict(pool.meta).get("min_project_score_threshold")
+        if raw is not None and "threshold" not in options:
+            try:
+                options["threshold"] = parse_number(raw)
+            except ValueError:
+                raise InvalidElection(f"min_project_score_threshold is not a number: {raw!r}") from None
+    return api.count(election, rule, **options)
+
+
+def _official_scores(pool: VotePool, election: Election) -> dict[str, Number]:
+    """Return pabulib scores as `civic.tally.pabulib.project_scores` does: a column, else the ballots."""
+    for column in ("score", "votes"):
+        if column in pool.project_columns:
+            scores = _column_scores(pool, column)
+            if scores is not None:
+                return scores
+    return computed_scores(election)
+
+
+def _column_scores(pool: VotePool, column: str) -> dict[str, Number] | None:
+    scores: dict[str, Number] = {}
+    for vpp in pool.projects:
+        cell = vpp.extra.get(column)
+        if cell is None:
+            return None
+        try:
+            scores[vpp.external_id] = parse_number(cell)
+        except ValueError:
+            return None
+    return scores
