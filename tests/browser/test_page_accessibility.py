@@ -1,0 +1,66 @@
+"""Every other page a person reaches, visited in a real browser and checked with axe (fr and en)."""
+
+from __future__ import annotations
+
+import pytest
+
+from civic.accounts.roles import Role
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    create_comment,
+    create_district,
+    create_edition,
+    create_proposal,
+    create_report,
+    create_user,
+)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_staff_and_resident_pages_have_no_axe_violations(live_server, page, axe, lang):
+    district = create_district(name="Centre")
+    edition = create_edition(districts=[district])
+    admin = create_user(roles=(Role.ADMIN, Role.MODERATOR, Role.FRONT_DESK), locale=lang)
+    proposal = create_proposal(edition=edition, author=admin, district=district)
+    report = create_report(target=create_comment(proposal=proposal))
+    page.goto(f"{live_server}/login")
+    page.locator("#email").fill(admin.email)
+    page.locator("#password").fill(DEFAULT_PASSWORD)
+    page.locator("form[action^='/login'] button[type=submit]").click()
+    page.wait_for_load_state()
+    paths = [
+        "/",
+        "/editions",
+        f"/editions/{edition.slug}",
+        f"/proposals/{proposal.id}",
+        f"/proposals/{proposal.id}/edit",
+        f"/proposals/{proposal.id}/history",
+        "/account/invitations",
+        "/account",
+        "/account/delete",
+        "/admin/users",
+        f"/admin/users/{admin.id}",
+        "/admin/audit",
+        "/admin/editions",
+        "/admin/editions/new",
+        f"/admin/editions/{edition.id}/edit",
+        "/moderation",
+        f"/moderation/reports/{report.id}",
+        f"/editions/{edition.slug}/results",
+        "/no-such-page",
+    ]
+    for path in paths:
+        page.goto(live_server + path)
+        assert page.locator("html").get_attribute("lang") == lang, path
+        axe.check(page)
+    assert not page.console_errors, page.console_errors
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_anonymous_pages_have_no_axe_violations(live_server, browser, axe, lang):
+    context = browser.new_context(locale="fr-FR" if lang == "fr" else "en-GB")
+    page = context.new_page()
+    for path in ["/login", "/register", "/reset", "/reset/not-a-token", "/confirm/not-a-token", "/editions"]:
+        page.goto(live_server + path)
+        axe.check(page)
+    context.close()
