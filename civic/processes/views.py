@@ -32,12 +32,18 @@ def edition_list() -> Response:
     )
 
 
-@bp.get("/editions/<edition_slug>")
-def edition_page(edition_slug: str) -> Response:
-    edition = queries.edition_by_slug(edition_slug)
+def visible_edition_or_404(slug: str) -> Edition:
+    """Return the edition with this slug if the visitor may see it (other blueprints use it too)."""
+    edition = queries.edition_by_slug(slug)
     roles = current_user.roles if current_user.is_authenticated else frozenset()
     if edition is None or not can_view_edition(roles, published=edition.published):
         abort(404)
+    return edition
+
+
+@bp.get("/editions/<edition_slug>")
+def edition_page(edition_slug: str) -> Response:
+    edition = visible_edition_or_404(edition_slug)
     return render(
         "processes/edition.html",
         edition=edition,

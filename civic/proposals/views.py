@@ -15,6 +15,7 @@ from civic.core.time import utcnow
 from civic.extensions import db, htmx
 from civic.processes.models import Edition
 from civic.processes.phases import Action, allowed_actions
+from civic.processes.views import visible_edition_or_404
 from civic.proposals import queries, services
 from civic.proposals.forms import (
     CoAuthorForm,
@@ -41,14 +42,6 @@ bp.add_app_template_global(Action, "Action")
 
 
 # --- lookups -------------------------------------------------------------------------------------
-
-
-def _edition(slug: str) -> Edition:
-    edition = db.session.scalar(select(Edition).where(Edition.slug == slug))
-    is_admin = current_user.is_authenticated and Role.ADMIN in current_user.roles
-    if edition is None or not (edition.published or is_admin):
-        abort(404)
-    return edition
 
 
 def _proposal(proposal_id: int) -> Proposal:
@@ -91,7 +84,7 @@ def _attach_images(proposal: Proposal, form: ProposalForm) -> None:
 
 @bp.get("/editions/<edition_slug>/proposals")
 def proposal_list(edition_slug: str) -> Response:
-    edition = _edition(edition_slug)
+    edition = visible_edition_or_404(edition_slug)
     filters = queries.filters_from_args(request.args)
     page = queries.proposal_page(edition.id, filters, seed=_visitor_seed())
     return render(
@@ -155,7 +148,7 @@ def proposal_image(proposal_id: int, image_id: int) -> Response:
 @bp.route("/editions/<edition_slug>/proposals/new", methods=["GET", "POST"])
 @login_required
 def new_proposal(edition_slug: str) -> Response:
-    edition = _edition(edition_slug)
+    edition = visible_edition_or_404(edition_slug)
     form = ProposalForm()
     form.fill_choices(edition)
     if form.validate_on_submit():
@@ -363,7 +356,7 @@ def front_desk() -> Response:
 @bp.route("/front-desk/editions/<edition_slug>/proposals/new", methods=["GET", "POST"])
 @permission_required(can_submit_in_person)
 def front_desk_new(edition_slug: str) -> Response:
-    edition = _edition(edition_slug)
+    edition = visible_edition_or_404(edition_slug)
     form = FrontDeskProposalForm()
     form.fill_choices(edition)
     if form.validate_on_submit():

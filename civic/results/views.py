@@ -6,11 +6,9 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from civic.accounts.roles import Role
 from civic.extensions import db, htmx
-from civic.processes.models import Edition
+from civic.processes.views import visible_edition_or_404
 from civic.results import queries, services
 from civic.results.forms import ConfirmForm, RunForm
 from civic.results.labels import rule_label, run_state_label
@@ -26,17 +24,9 @@ bp.add_app_template_global(rule_label, "rule_label")
 bp.add_app_template_global(run_state_label, "run_state_label")
 
 
-def _edition(slug: str) -> Edition:
-    edition = db.session.scalar(select(Edition).where(Edition.slug == slug))
-    is_admin = current_user.is_authenticated and Role.ADMIN in current_user.roles
-    if edition is None or not (edition.published or is_admin):
-        abort(404)
-    return edition
-
-
 @bp.get("/editions/<edition_slug>/results")
 def edition_results(edition_slug: str) -> Response:
-    edition = _edition(edition_slug)
+    edition = visible_edition_or_404(edition_slug)
     tab = "compare" if request.args.get("tab") == "compare" else "winners"
     results = [queries.pool_result(pool, queries.published_run(pool)) for pool in queries.pools_of(edition)]
     return render("results/edition.html", edition=edition, results=results, tab=tab)
@@ -45,7 +35,7 @@ def edition_results(edition_slug: str) -> Response:
 @bp.get("/staff/editions/<edition_slug>/counts")
 @permission_required(can_run_counts)
 def counts(edition_slug: str) -> Response:
-    edition = _edition(edition_slug)
+    edition = visible_edition_or_404(edition_slug)
     form = RunForm()
     form.fill_choices()
     pools = [(pool, queries.latest_runs(pool)) for pool in queries.pools_of(edition)]
