@@ -10,15 +10,18 @@ import csv
 import io
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from operator import itemgetter
-from typing import IO, NamedTuple
+from functools import partial
+from itertools import chain, compress, repeat
+from operator import contains, itemgetter, ne
+from typing import IO, NamedTuple, cast
 
 from civic.tally.errors import PabulibError
 from civic.tally.model import (
     BALLOT_KINDS,
+    BallotGroup,
     BallotGrouper,
     BallotKind,
     Election,
@@ -136,7 +139,22 @@ class PabulibFile:
             for (vote, pts), n in Counter(map(_VOTE_POINTS, self.voters)).items():
                 grouper.add(vote, pts, n)
         else:
-            for vote, n in Counter(map(_VOTE, self.voters)).items():
+            counted = Counter(map(_VOTE, self.voters))
+            votes = list(counted)
+            if sum(map(len, map(set, votes))) == sum(map(len, votes)):
+                # No ballot names a project twice: distinct rows are the groups, except that approval
+                # ballots listing the same projects in another order merge (first-seen order kept).
+                weights = counted.values()
+                if self.vote_type != "ordinal":
+                    keys = list(map(tuple, map(sorted, votes)))
+                    if len(set(keys)) != len(keys):
+                        first = dict(zip(reversed(keys), reversed(votes), strict=True))
+                        merged = Counter(chain.from_iterable(map(repeat, keys, weights)))
+                        votes = list(map(first.__getitem__, merged))
+                        weights = merged.values()
+                rows = zip(votes, repeat(None), weights, strict=False)
+                return Election(projects, self.budget, self.vote_type, tuple(map(_new_group, rows)), 0)
+            for vote, n in counted.items():
                 grouper.add(vote, None, n)
         return Election(projects, self.budget, self.vote_type, grouper.groups(), grouper.with_duplicates)
 
@@ -175,7 +193,7 @@ class _Lines:
     spans a line break.
     """
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: Iterable[str]) -> None:
         self._it = iter(stream)
         self.line = 0
 
@@ -387,6 +405,12 @@ def _parse_sections(stream: IO[str]) -> PabulibFile:
     )
 
 
+# Builds a group from (projects, points, weight) at C speed.
+_new_group = cast(Callable[[tuple[object, ...]], BallotGroup], partial(tuple.__new__, BallotGroup))
+# Builds a voter from its cells at C speed (calling the NamedTuple class runs Python code per row).
+_new_voter = cast(Callable[[tuple[object, ...]], PabulibVoter], partial(tuple.__new__, PabulibVoter))
+
+
 def _parse_votes(
     rows: _Lines,
     header: list[str],
@@ -395,7 +419,8 @@ def _parse_votes(
     known: set[str],
     warnings: list[str],
 ) -> tuple[list[PabulibVoter], int]:
-    # This loop dominates parse time on big files: keep it tight (see bench/tally.py).
+    # This dominates parse time on big files (see bench/tally.py): rows are split and checked a column
+    # at a time with map/zip/set, which run at C speed; only odd rows take a Python path.
     hline = rows.line
     nv = len(header)
     vote_i = header.index("vote")
@@ -403,94 +428,198 @@ def _parse_votes(
     needs_points = vote_type in ("cumulative", "scoring")
     if needs_points and points_i < 0:
         raise PabulibError(f"{vote_type} ballots need a points column", hline)
-    getter: Callable[[list[str]], tuple[str, ...]]
-    if len(extra_idx) >= 2:
-        getter = itemgetter(*extra_idx)
-    elif len(extra_idx) == 1:
-        one = extra_idx[0]
-
-        def getter(cells: list[str]) -> tuple[str, ...]:
-            return (cells[one],)
-
-    else:
-
-        def getter(cells: list[str]) -> tuple[str, ...]:
-            return ()
-
-    voters: list[PabulibVoter] = []
-    append = voters.append
-    new = tuple.__new__
-    extras: dict[tuple[str, ...], tuple[str | None, ...]] = {}
-    dup_lines = 0
-    it = rows.raw_lines()
-    line = rows.line
     try:
-        for raw in it:
-            line += 1
-            if '"' in raw:
-                rows.line = line
-                row = rows.quoted(raw)
-                line = rows.line
-            else:
-                row = raw.rstrip("\r\n").split(";")
-            if len(row) != nv:
-                if not any(c.strip() for c in row):
-                    continue
-                if row[0].strip().lower() in ("meta", "projects", "votes"):
-                    raise PabulibError(f"unexpected {row[0].strip()} section after VOTES", line)
-                row = _fit(row, nv, line, "VOTES")
-            vid = row[0].strip()
-            if not vid:
-                raise PabulibError("VOTES row with an empty voter_id", line)
-            cell = row[vote_i]
-            if " " in cell or "\t" in cell:
-                ids = tuple(x.strip() for x in cell.split(",") if x.strip())
-            else:
-                ids = tuple(cell.split(","))
-                if "" in ids:
-                    ids = tuple(x for x in ids if x)
-            if len(ids) == 1:
-                if ids[0] not in known:
-                    if ids[0] != "None":
-                        raise PabulibError(f"voter {vid!r} votes for unknown project {ids[0]!r}", line)
-                    ids = ()
-            elif ids:
-                uniq = set(ids)
-                if not uniq <= known:
-                    bad = next(x for x in ids if x not in known)
-                    raise PabulibError(f"voter {vid!r} votes for unknown project {bad!r}", line)
-                if len(uniq) != len(ids):
-                    dup_lines += 1
-                    if dup_lines <= 20:
-                        warnings.append(
-                            f"line {line}: voter {vid!r} names a project more than once (counted once)"
-                        )
-            pts: tuple[Number, ...] | None = None
-            if points_i >= 0:
-                pcell = row[points_i].strip()
-                if pcell and pcell != "None":
-                    try:
-                        pts = tuple([_num(x) for x in pcell.split(",")])
-                    except ValueError:
-                        raise PabulibError(
-                            f"points of voter {vid!r} are not numbers: {pcell[:40]!r}", line
-                        ) from None
-                    if len(pts) != len(ids):
-                        raise PabulibError(
-                            f"voter {vid!r} has {len(ids)} projects but {len(pts)} points", line
-                        )
-                elif needs_points and ids:
-                    raise PabulibError(f"voter {vid!r} has projects but no points", line)
-            raw_extra = getter(row)
-            extra = extras.get(raw_extra)
-            if extra is None:
-                # Extra cells repeat a lot (age, sex, district): normalise and share each distinct tuple once.
-                extra = tuple([None if c in _NO_VALUE else c for c in raw_extra])
-                extras[raw_extra] = extra
-            append(new(PabulibVoter, (vid, ids, pts, extra)))
+        lines = list(rows.raw_lines())
     except UnicodeDecodeError:
-        raise PabulibError(_NOT_UTF8, line + 1) from None
-    return voters, dup_lines
+        raise PabulibError(_NOT_UTF8, rows.line + 1) from None
+    # Fast path: every line a plain row of nv cells with the extra cells last. Splitting off the
+    # extra cells as one tail string, parsed once per distinct tail, halves the strings created;
+    # any irregular line sends the whole section through the general path.
+    lead = max(vote_i, points_i) + 1
+    stop: PabulibError | None = None
+    numbers: list[int] | None = None
+    extras: Iterable[tuple[str | None, ...]] = repeat(())
+    cols: list[tuple[str, ...]] = []
+    if all(i >= lead for i in extra_idx) and not any(map(contains, lines, repeat('"'))):
+        if lead == nv:
+            lines = list(map(str.rstrip, lines, repeat("\r\n")))
+        parts = list(map(str.split, lines, repeat(";"), repeat(lead)))
+        if not set(map(len, parts)) - {min(nv, lead + 1)}:
+            cols = list(zip(*parts, strict=True)) if parts else [()] * (lead + 1)
+            if extra_idx:
+                tails = _tail_extras(cols[lead], [i - lead for i in extra_idx], nv - lead)
+                if tails is None:
+                    cols = []
+                else:
+                    extras = tails
+    if not cols:
+        table, numbers = _split_rows(lines, hline)
+        if set(map(len, table)) - {nv}:
+            table, numbers, stop = _regular(table, numbers, nv, hline)
+        cols = list(zip(*table, strict=True)) if table else [()] * nv
+        if extra_idx:
+            extras = _column_extras(cols, extra_idx)
+    # Problems found column by column as (line, position in the row, message): the first one is raised.
+    fail: list[tuple[int, int, str]] = []
+
+    def line_of(i: int) -> int:
+        return numbers[i] if numbers is not None else hline + 1 + i
+
+    n = len(cols[0])
+    vids = list(map(str.strip, cols[0]))
+    if "" in vids:
+        fail.append((line_of(vids.index("")), 0, "VOTES row with an empty voter_id"))
+    votes, repeats = _vote_ids(cols[vote_i], vids, known, line_of, fail)
+    dups = list(compress(range(n), map(repeats.__contains__, cols[vote_i]))) if repeats else []
+    for i in dups[:20]:
+        warnings.append(f"line {line_of(i)}: voter {vids[i]!r} names a project more than once (counted once)")
+    points: list[tuple[Number, ...] | None] | repeat[None] = repeat(None)
+    if points_i >= 0:
+        points = _points(cols[points_i], votes, vids, needs_points, line_of, fail)
+    if fail or stop is not None:
+        first = min(fail, default=None)
+        if first is not None and (stop is None or stop.line is None or first[0] < stop.line):
+            raise PabulibError(first[2], first[0])
+        assert stop is not None
+        raise stop
+    voters = list(map(_new_voter, zip(vids, votes, points, extras, strict=False)))
+    return voters, len(dups)
+
+
+def _split_rows(lines: list[str], hline: int) -> tuple[list[list[str]], list[int] | None]:
+    """Return the rows split into cells and their line numbers (None: one row per line)."""
+    if not any(map(contains, lines, repeat('"'))):
+        return list(map(str.split, map(str.rstrip, lines, repeat("\r\n")), repeat(";"))), None
+    # A quoted cell may span lines: go line by line.
+    sub = _Lines(lines)
+    sub.line = hline
+    table: list[list[str]] = []
+    numbers: list[int] = []
+    while (row := sub.row()) is not None:
+        table.append(row)
+        numbers.append(sub.line)
+    return table, numbers
+
+
+def _tail_extras(tails: tuple[str, ...], pick: list[int], n: int) -> list[tuple[str | None, ...]] | None:
+    """Return each row's extra cells from the raw end of its line (None unless every tail has n cells)."""
+    # One shared tuple per distinct tail: few distinct (age, sex, district) combinations.
+    norm: dict[str, tuple[str | None, ...]] = {}
+    for tail in set(tails):
+        cells = tail.rstrip("\r\n").split(";")
+        if len(cells) != n:
+            return None
+        norm[tail] = tuple([None if cells[i] in _NO_VALUE else cells[i] for i in pick])
+    return list(map(norm.__getitem__, tails))
+
+
+def _column_extras(cols: list[tuple[str, ...]], extra_idx: list[int]) -> list[tuple[str | None, ...]]:
+    """Return each row's extra cells, normalised (None for no value), one shared tuple per distinct row."""
+    normal = []
+    for i in extra_idx:
+        # Extra cells repeat a lot (age, sex, district): normalise each distinct value once.
+        col = cols[i]
+        norm = {c: None if c in _NO_VALUE else c for c in set(col)}
+        normal.append(map(norm.__getitem__, col))
+    shared: dict[tuple[str | None, ...], tuple[str | None, ...]] = {}
+    rows = list(zip(*normal, strict=True))
+    return list(map(shared.setdefault, rows, rows))
+
+
+def _regular(
+    table: list[list[str]], numbers: list[int] | None, n: int, hline: int
+) -> tuple[list[list[str]], list[int], PabulibError | None]:
+    """Drop blank rows and fit short rows to n cells; stop at the first malformed row (returned)."""
+    kept: list[list[str]] = []
+    lines: list[int] = []
+    for i, row in enumerate(table):
+        line = numbers[i] if numbers is not None else hline + 1 + i
+        if len(row) != n:
+            if not any(c.strip() for c in row):
+                continue
+            if row[0].strip().lower() in ("meta", "projects", "votes"):
+                return kept, lines, PabulibError(f"unexpected {row[0].strip()} section after VOTES", line)
+            try:
+                row = _fit(row, n, line, "VOTES")
+            except PabulibError as exc:
+                return kept, lines, exc
+        kept.append(row)
+        lines.append(line)
+    return kept, lines, None
+
+
+def _vote_ids(
+    cells: tuple[str, ...],
+    vids: list[str],
+    known: set[str],
+    line_of: Callable[[int], int],
+    fail: list[tuple[int, int, str]],
+) -> tuple[list[tuple[str, ...]], set[str]]:
+    """Return each row's project ids and the cells naming a project twice; note unknown ids in `fail`."""
+    # Each distinct cell is parsed once and its tuple shared by the rows holding it.
+    distinct = list(dict.fromkeys(cells))
+    splits = list(map(str.split, distinct, repeat(",")))
+    parsed: dict[str, tuple[str, ...]] = dict(zip(distinct, map(tuple, splits), strict=True))
+    if not known.issuperset(chain.from_iterable(splits)):
+        odd = set(chain.from_iterable(splits)) - known
+        # Some cells hold spaces, empty items, "None" or unknown ids: parse those one by one.
+        bad: dict[str, str] = {}
+        for cell, clean in zip(distinct, map(odd.isdisjoint, splits), strict=True):
+            if not clean:
+                ids = _parse_ids(cell, known)
+                if isinstance(ids, str):
+                    bad[cell] = ids
+                else:
+                    parsed[cell] = ids
+        if bad:
+            i = next(compress(range(len(cells)), map(bad.__contains__, cells)))
+            fail.append((line_of(i), 1, f"voter {vids[i]!r} votes for unknown project {bad[cells[i]]!r}"))
+    ballots = list(parsed.values())
+    # Sets built and dropped one at a time are cheap; keeping thousands alive is not.
+    repeats = set(compress(parsed, map(ne, map(len, ballots), map(len, map(set, ballots)))))
+    return list(map(parsed.__getitem__, cells)), repeats
+
+
+def _parse_ids(cell: str, known: set[str]) -> tuple[str, ...] | str:
+    """Return the ids of a vote cell, or the first unknown id."""
+    if " " in cell or "\t" in cell:
+        ids = tuple(x.strip() for x in cell.split(",") if x.strip())
+    else:
+        ids = tuple(x for x in cell.split(",") if x)
+    if len(ids) == 1 and ids[0] == "None":
+        return ()
+    return next((x for x in ids if x not in known), ids)
+
+
+def _points(
+    cells: tuple[str, ...],
+    votes: list[tuple[str, ...]],
+    vids: list[str],
+    needs_points: bool,
+    line_of: Callable[[int], int],
+    fail: list[tuple[int, int, str]],
+) -> list[tuple[Number, ...] | None]:
+    """Return each row's points (None when the cell is empty); record the first problem in `fail`."""
+    out: list[tuple[Number, ...] | None] = []
+    for i, (cell, ids) in enumerate(zip(cells, votes, strict=True)):
+        pcell = cell.strip()
+        pts: tuple[Number, ...] | None = None
+        if pcell and pcell != "None":
+            try:
+                pts = tuple([_num(x) for x in pcell.split(",")])
+            except ValueError:
+                fail.append((line_of(i), 2, f"points of voter {vids[i]!r} are not numbers: {pcell[:40]!r}"))
+                break
+            if len(pts) != len(ids):
+                fail.append(
+                    (line_of(i), 2, f"voter {vids[i]!r} has {len(ids)} projects but {len(pts)} points")
+                )
+                break
+        elif needs_points and ids:
+            fail.append((line_of(i), 2, f"voter {vids[i]!r} has projects but no points"))
+            break
+        out.append(pts)
+    return out
 
 
 def _num(text: str) -> Number:

@@ -9,9 +9,13 @@ classes are stored exactly and converted once), so their error is ~1e-15, far in
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
+from itertools import chain, repeat
+from operator import mul
 from typing import Literal
 
 from civic.tally.errors import RuleNotApplicable, TallyError
@@ -42,18 +46,32 @@ def _require_approval(election: Election, rule: str) -> None:
         )
 
 
-def _approval_supporters(election: Election) -> tuple[list[list[int]], list[list[int]], list[int]]:
-    """Return (ballot as project indices per group, supporting groups per project, approvals per project)."""
+def _ballot_indices(election: Election) -> list[list[int]]:
+    """Return each group's ballot as project indices."""
     index = {p.id: j for j, p in enumerate(election.projects)}
-    ballots = [[index[pid] for pid in g.projects] for g in election.groups]
+    return [list(map(index.__getitem__, g.projects)) for g in election.groups]
+
+
+def _approval_supporters(election: Election) -> tuple[list[list[int]], list[list[int]]]:
+    """Return (supporting groups per project, the same with each group repeated by its weight)."""
+    index = {p.id: j for j, p in enumerate(election.projects)}
+    groups = election.groups
+    # One flat loop over (project, group) pairs built at C speed: no per-group Python overhead.
+    flat = map(index.__getitem__, chain.from_iterable([g.projects for g in groups]))
+    gids = chain.from_iterable(map(repeat, range(len(groups)), [len(g.projects) for g in groups]))
     supporters: list[list[int]] = [[] for _ in election.projects]
-    count = [0] * len(election.projects)
-    for gi, (b, g) in enumerate(zip(ballots, election.groups, strict=False)):
-        w = g.weight
-        for j in b:
-            supporters[j].append(gi)
-            count[j] += w
-    return ballots, supporters, count
+    add = [s.append for s in supporters]
+    for j, gi in zip(flat, gids, strict=True):
+        add[j](gi)
+    heavy = [(gi, g) for gi, g in enumerate(groups) if g.weight > 1]
+    if not heavy:
+        return supporters, supporters
+    extra: list[list[int]] = [[] for _ in election.projects]
+    for gi, g in heavy:
+        more = [gi] * (g.weight - 1)
+        for pid in g.projects:
+            extra[index[pid]] += more
+    return supporters, [s + e for s, e in zip(supporters, extra, strict=True)]
 
 
 # --------------------------------------------------------------------------------------------- greedy
@@ -70,12 +88,17 @@ def satisfaction_totals(election: Election, sat: Sat) -> list[Number]:
     kind = election.kind
     if kind == "scoring":
         raise RuleNotApplicable("greedy rules are not defined for scoring ballots")
+    if sat == "cardinality" or kind in ("approval", "choose-1"):
+        # Count every group once at C speed, then add the extra weight of the repeated ballots.
+        named = Counter(chain.from_iterable([g.projects for g in election.groups]))
+        for g in election.groups:
+            if g.weight > 1:
+                for pid in g.projects:
+                    named[pid] += g.weight - 1
+        return [named[p.id] for p in election.projects]
     for g in election.groups:
         w = g.weight
-        if sat == "cardinality" or kind in ("approval", "choose-1"):
-            for pid in g.projects:
-                totals[index[pid]] += w
-        elif kind == "cumulative":
+        if kind == "cumulative":
             assert g.points is not None
             for pid, pt in zip(g.projects, g.points, strict=False):
                 totals[index[pid]] += w * pt
@@ -173,27 +196,104 @@ class _MESRun:
     rejected: list[MESRejection]
 
 
-class _MES:
-    """Method of Equal Shares with cost satisfaction on approval ballots.
+class _Budgets:
+    """Exact voter budgets of MES, one value per class, as integers over a shared denominator."""
 
-    Voters' budgets are kept as "classes": every distinct exact budget value gets an id, each
-    ballot group points to its class, and each project keeps {class: weight} for its supporters
-    with money left. Evaluating a project then costs O(classes) instead of O(supporters).
-    """
+    # Class k holds num[k] / dens[rnd[k]]. Each new denominator is a multiple of the previous ones, so
+    # scaling a class to the current denominator `den` is one multiplication: far cheaper than Fractions.
+    # `fval` keeps each value correctly rounded to a float (int / int rounds correctly).
+
+    def __init__(self, per_voter: Fraction, cost_den: int) -> None:
+        den = math.lcm(per_voter.denominator, cost_den)
+        self.den = den
+        self.dens = [den]
+        self.cof = [1]
+        self.num = [per_voter.numerator * (den // per_voter.denominator)]
+        self.rnd = [0]
+        self.fval = [float(per_voter)]
+
+    def scaled(self, k: int) -> int:
+        """Return class k's budget times the current denominator."""
+        return self.num[k] * self.cof[self.rnd[k]]
+
+    def scale(self, x: Number) -> int:
+        """Return x times the current denominator (costs' denominators divide it, so this is exact)."""
+        return int(x * self.den)
+
+    def include(self, q: Fraction) -> int:
+        """Extend the denominator so that q is representable; return q scaled."""
+        den = math.lcm(self.den, q.denominator)
+        if den != self.den:
+            self.den = den
+            self.dens.append(den)
+            self.cof = [den // d for d in self.dens]
+        return q.numerator * (den // q.denominator)
+
+    def new(self, scaled: int) -> int:
+        """Add a class worth scaled / den; return its id."""
+        self.num.append(scaled)
+        self.rnd.append(len(self.dens) - 1)
+        self.fval.append(scaled / self.den)
+        return len(self.num) - 1
+
+    def money(self, items: Counter[int]) -> int:
+        """Return the supporters' total money (times den) for {class: voters}."""
+        return sum(w * self.scaled(k) for k, w in items.items())
+
+    def price(self, items: Counter[int], cost: Number) -> Fraction:
+        """Return the exact price per supporter (q = rho * cost) of a project with these supporters."""
+        s = {k: self.scaled(k) for k in items}
+        total = self.scale(cost)
+        contrib = 0
+        nrich = sum(items.values())
+        rest, rich = total, nrich
+        for k in sorted(s, key=s.__getitem__):
+            rest, rich = total - contrib, nrich
+            if rest <= rich * s[k]:
+                break
+            contrib += items[k] * s[k]
+            nrich -= items[k]
+        return Fraction(rest, rich * self.den)
+
+
+class _MES:
+    """Method of Equal Shares with cost satisfaction on approval ballots."""
+
+    # Voters' budgets are kept as "classes": each ballot group points to its budget class, and a
+    # project's {class: voters} is counted afresh (at C speed) only when the project is evaluated,
+    # which few projects are per round; paying a winner only repoints its supporters' groups.
 
     def __init__(self, election: Election) -> None:
         _require_approval(election, "mes")
         self.e = election
-        self.ballots, self.supporters, self.count = _approval_supporters(election)
+        self.supporters, self.voters = _approval_supporters(election)
+        self.count = list(map(len, self.voters))
         self.weights = [g.weight for g in election.groups]
         self.n = sum(self.weights)
         self.costs = [p.cost for p in election.projects]
         self.fcosts = [float(c) for c in self.costs]
+        self.cost_den = math.lcm(*(_frac(c).denominator for c in self.costs))
         self.ids = [p.id for p in election.projects]
         # Cost satisfaction gives zero-cost projects zero satisfaction: pabutools never selects them.
         self.eligible = [j for j in range(len(self.costs)) if self.costs[j] > 0 and self.count[j] > 0]
+
+    @cached_property
+    def ballots(self) -> list[list[int]]:
+        """Return each group's ballot as project indices."""
+        return _ballot_indices(self.e)
+
+    @cached_property
+    def eballots(self) -> list[list[int]]:
+        """Return each group's ballot restricted to the projects MES could buy."""
         eligible_set = set(self.eligible)
-        self.eballots = [[j for j in b if j in eligible_set] for b in self.ballots]
+        return [[j for j in b if j in eligible_set] for b in self.ballots]
+
+    def classes(self, j: int, gcls: list[int]) -> Counter[int]:
+        """Return {budget class: voters} for the supporters of j who have money left."""
+        # Supporters are repeated by weight, so this weighted count runs at C speed.
+        cnt = Counter(map(gcls.__getitem__, self.voters[j]))
+        cnt.pop(-1, None)
+        return cnt
 
     def run(
         self,
@@ -201,37 +301,30 @@ class _MES:
         tie: Callable[[list[int]], int],
         explain: bool,
     ) -> _MESRun:
-        costs, fcosts, weights = self.costs, self.fcosts, self.weights
-        val: list[Fraction] = [per_voter]
-        fval: list[float] = [float(per_voter)]
-        by_value: dict[Fraction, int] = {per_voter: 0}
-        gcls = [0] * len(weights)
-        alive = [False] * len(costs)
-        cnt: list[dict[int, int]] = [{} for _ in costs]
-        stale: dict[int, float] = {}
-        for j in self.eligible:
-            alive[j] = True
-            cnt[j] = {0: self.count[j]}
-            stale[j] = 1.0 / self.count[j]
+        costs, fcosts = self.costs, self.fcosts
+        budgets = _Budgets(per_voter, self.cost_den)
+        fval = budgets.fval
+        # Class per group (-1: no money left). Per-project class counts are rebuilt only for the few
+        # projects evaluated in a round: cheaper than updating every project of every payer's ballot.
+        gcls = [0] * len(self.weights)
+        stale: dict[int, float] = {j: 1.0 / self.count[j] for j in self.eligible}
         selected: list[int] = []
         rounds: list[MESRound] = []
         while stale:
             best = float("inf")
             cands: list[tuple[float, int]] = []
+            cnt: dict[int, Counter[int]] = {}
             for j in sorted(stale, key=stale.__getitem__):
                 if stale[j] > best * (1 + EPS):
                     break
-                items = cnt[j]
+                items = cnt[j] = self.classes(j, gcls)
                 c = fcosts[j]
-                money = 0.0
-                for k, w in items.items():
-                    money += w * fval[k]
+                money = sum(map(mul, items.values(), map(fval.__getitem__, items)))
                 if money < c * (1 + EPS) and (
-                    money < c * (1 - EPS) or sum(w * val[k] for k, w in items.items()) < costs[j]
+                    money < c * (1 - EPS) or budgets.money(items) < budgets.scale(costs[j])
                 ):
                     # Supporters cannot afford it now, so never again (budgets only shrink).
                     del stale[j]
-                    alive[j] = False
                     continue
                 order = sorted(items, key=fval.__getitem__)
                 contrib = 0.0
@@ -255,39 +348,29 @@ class _MES:
             close = [j for r, j in cands if r <= limit]
             if len(close) == 1:
                 win = close[0]
-                q_exact = self._exact_price(win, cnt[win], val, fval)
+                q_exact = budgets.price(cnt[win], costs[win])
             else:
-                exact = {j: self._exact_price(j, cnt[j], val, fval) for j in close}
+                exact = {j: budgets.price(cnt[j], costs[j]) for j in close}
                 rho_min = min(exact[j] / costs[j] for j in close)
                 tied = [j for j in close if exact[j] / costs[j] == rho_min]
                 win = tie(tied)
                 q_exact = exact[win]
             # Pay: each supporter gives the price, or all it has left if that is less.
-            items = cnt[win]
-            moved: dict[int, int] = {}
+            moved: dict[int, int] = {-1: -1}
             full = capped = 0
-            qf = float(q_exact)
-            for k, w in items.items():
-                # Floats are correctly rounded, so a clear float gap settles the exact comparison.
-                fk = fval[k]
-                if fk > qf * (1 + EPS) or (fk >= qf * (1 - EPS) and val[k] > q_exact):
-                    nv = val[k] - q_exact
-                    nk = by_value.get(nv)
-                    if nk is None:
-                        nk = len(val)
-                        val.append(nv)
-                        fval.append(float(nv))
-                        by_value[nv] = nk
-                    moved[k] = nk
+            q_scaled = budgets.include(q_exact)
+            for k, w in cnt[win].items():
+                left = budgets.scaled(k) - q_scaled
+                if left > 0:
+                    moved[k] = budgets.new(left)
                     full += w
                 else:
                     moved[k] = -1
-                    if fk >= qf * (1 - EPS) and val[k] == q_exact:
+                    if left == 0:
                         full += w
                     else:
                         capped += w
             del stale[win]
-            alive[win] = False
             selected.append(win)
             if explain:
                 rounds.append(
@@ -302,52 +385,39 @@ class _MES:
                         capped,
                     )
                 )
-            eb = self.eballots
-            for g in self.supporters[win]:
-                k = gcls[g]
-                if k < 0:
-                    continue
-                nk = moved[k]
+            payers = self.supporters[win]
+            after = list(map(moved.__getitem__, map(gcls.__getitem__, payers)))
+            for g, nk in zip(payers, after, strict=True):
                 gcls[g] = nk
-                w = weights[g]
-                for j in eb[g]:
-                    if alive[j]:
-                        d = cnt[j]
-                        left = d[k] - w
-                        if left:
-                            d[k] = left
-                        else:
-                            del d[k]
-                        if nk >= 0:
-                            d[nk] = d.get(nk, 0) + w
         rejected: list[MESRejection] = []
         if explain:
-            chosen = set(selected)
-            for j in range(len(costs)):
-                if j in chosen:
-                    continue
-                if self.count[j] == 0:
-                    rejected.append(MESRejection(self.ids[j], costs[j], 0, 0, "no_supporters"))
-                elif costs[j] == 0:
-                    rejected.append(MESRejection(self.ids[j], costs[j], self.count[j], 0, "zero_cost"))
-                else:
-                    # Count supporters per budget class with ints; few exact products at the end.
-                    per_class: dict[int, int] = {}
-                    for g in self.supporters[j]:
-                        k = gcls[g]
-                        if k >= 0:
-                            per_class[k] = per_class.get(k, 0) + weights[g]
-                    left_money = sum((w * val[k] for k, w in per_class.items()), Fraction(0))
-                    rejected.append(
-                        MESRejection(
-                            self.ids[j],
-                            costs[j],
-                            self.count[j],
-                            normalize(left_money),
-                            "supporters_cannot_afford",
-                        )
-                    )
+            rejected = self._rejections(selected, gcls, budgets)
         return _MESRun(selected, rounds, rejected)
+
+    def _rejections(self, selected: list[int], gcls: list[int], budgets: _Budgets) -> list[MESRejection]:
+        """Explain why each project not selected was rejected, with its supporters' money left."""
+        costs = self.costs
+        rejected: list[MESRejection] = []
+        chosen = set(selected)
+        for j in range(len(costs)):
+            if j in chosen:
+                continue
+            if self.count[j] == 0:
+                rejected.append(MESRejection(self.ids[j], costs[j], 0, 0, "no_supporters"))
+            elif costs[j] == 0:
+                rejected.append(MESRejection(self.ids[j], costs[j], self.count[j], 0, "zero_cost"))
+            else:
+                left = budgets.money(self.classes(j, gcls))
+                rejected.append(
+                    MESRejection(
+                        self.ids[j],
+                        costs[j],
+                        self.count[j],
+                        normalize(Fraction(left, budgets.den)),
+                        "supporters_cannot_afford",
+                    )
+                )
+        return rejected
 
     def horizon_run(
         self, per_voter: Fraction, tie: Callable[[list[int]], int]
@@ -467,21 +537,6 @@ class _MES:
                         if nk >= 0:
                             d[nk] = d.get(nk, 0) + w
         return selected, horizon
-
-    def _exact_price(self, j: int, items: dict[int, int], val: list[Fraction], fval: list[float]) -> Fraction:
-        """Return the exact price per supporter (q = rho * cost) of project j."""
-        c = _frac(self.costs[j])
-        contrib = Fraction(0)
-        nrich = sum(items.values())
-        q = Fraction(0)
-        # Rounding is monotone, so ordering by (float, exact) is the exact order, with few Fraction compares.
-        for k in sorted(items, key=lambda k: (fval[k], val[k])):
-            q = (c - contrib) / nrich
-            if q <= val[k]:
-                return q
-            contrib += items[k] * val[k]
-            nrich -= items[k]
-        return q
 
     def lexico(self, tied: list[int]) -> int:
         """Break ties as pabutools: smallest project id as a string."""
@@ -723,35 +778,38 @@ def phragmen(election: Election) -> Outcome:
 
 
 def _phragmen(election: Election) -> Outcome:
-    ballots, supporters, count = _approval_supporters(election)
-    weights = [g.weight for g in election.groups]
+    supporters, voters = _approval_supporters(election)
+    count = list(map(len, voters))
     costs = [p.cost for p in election.projects]
     ids = [p.id for p in election.projects]
     budget = election.budget
     # Load classes: every voter's load is one of the loads set so far (one new value per round).
     val: list[Fraction] = [Fraction(0)]
     fval: list[float] = [0.0]
-    gcls = [0] * len(weights)
+    gcls = [0] * len(election.groups)
     remaining = {j for j in range(len(costs)) if costs[j] <= budget}
-    cnt: list[dict[int, int]] = [{0: count[j]} if count[j] else {} for j in range(len(costs))]
+    # Loads only grow, so a project's last computed new max load is a lower bound on its current one:
+    # each round evaluates only the projects whose bound can still be (nearly) the best.
+    stale: dict[int, float] = {j: float(costs[j]) / count[j] for j in remaining if count[j] > 0}
     spent: Number = 0
     selected: list[int] = []
     rounds: list[PhragmenRound] = []
     stopped_by: str | None = None
     while remaining:
-        supported = [j for j in remaining if count[j] > 0]
         best = float("inf")
         fl: dict[int, float] = {}
-        for j in supported:
-            s = float(costs[j])
-            for k, w in cnt[j].items():
-                s += w * fval[k]
-            x = s / count[j]
-            fl[j] = x
+        cnt: dict[int, Counter[int]] = {}
+        for j in sorted(stale, key=stale.__getitem__):
+            if stale[j] > best * (1 + EPS):
+                break
+            # Supporters are repeated by weight: {load class: voters} at C speed.
+            items = cnt[j] = Counter(map(gcls.__getitem__, voters[j]))
+            x = (float(costs[j]) + sum(map(mul, items.values(), map(fval.__getitem__, items)))) / count[j]
+            stale[j] = fl[j] = x
             if x < best:
                 best = x
-        if supported:
-            close = [j for j in supported if fl[j] <= best * (1 + EPS)]
+        if fl:
+            close = [j for j, x in fl.items() if x <= best * (1 + EPS)]
             exact = {
                 j: (costs[j] + sum(w * val[k] for k, w in cnt[j].items())) / _frac(count[j]) for j in close
             }
@@ -767,6 +825,7 @@ def _phragmen(election: Election) -> Outcome:
             break
         win = min(tied, key=ids.__getitem__)
         remaining.discard(win)
+        stale.pop(win, None)
         selected.append(win)
         spent += costs[win]
         if new_load < 0:
@@ -777,17 +836,6 @@ def _phragmen(election: Election) -> Outcome:
         val.append(new_load)
         fval.append(float(new_load))
         for g in supporters[win]:
-            k = gcls[g]
             gcls[g] = nk
-            w = weights[g]
-            for j in ballots[g]:
-                if j in remaining:
-                    d = cnt[j]
-                    left = d[k] - w
-                    if left:
-                        d[k] = left
-                    else:
-                        del d[k]
-                    d[nk] = d.get(nk, 0) + w
     expl = PhragmenExplanation(tuple(rounds), stopped_by, normalize(_frac(budget - spent)))
     return _outcome("phragmen", election, selected, expl)
