@@ -114,6 +114,7 @@ def _detail_context(proposal: Proposal, comment_form: CommentForm | None = None)
         "comments": queries.comment_thread(proposal.id),
         "comment_form": comment_form or CommentForm(),
         "is_holder": _is_holder(proposal),
+        "still_editable": proposal.status in services.EDITABLE_STATUSES,
         "coauthor_form": CoAuthorForm(),
         "confirm_form": ConfirmForm(),
         "private_contact": proposal.private_contact if staff_view else None,

@@ -22,13 +22,7 @@ from civic.tally import TallyError
 from civic.tally.api import rule_names
 from civic.tally.model import Election
 from civic.voting.models import VotePool
-from civic.voting.services import ballots_for_pool, count_pool
-
-
-def election_for_pool(pool: VotePool) -> Election:
-    """Build the pure election (grouped ballots) from a pool's stored ballots."""
-    projects, budget, kind, ballots = ballots_for_pool(pool)
-    return Election.build(projects, budget, kind, ballots)
+from civic.voting.services import count_pool, election_for_pool
 
 
 def ballots_digest(election: Election) -> str:
@@ -74,7 +68,7 @@ def execute_run(run_id: int) -> None:
     db.session.commit()
     try:
         election = election_for_pool(run.pool)
-        outcome = count_pool(run.pool, run.rule)
+        outcome = count_pool(run.pool, run.rule, election=election)
         run.ballots_digest = ballots_digest(election)
         run.ballot_count = election.num_voters
         run.outcome = outcome.to_dict()

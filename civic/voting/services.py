@@ -116,13 +116,20 @@ def ballots_for_pool(pool: VotePool) -> tuple[list[Project], Number, str, list[T
     return projects, from_cents(pool.budget_cents), pool.vote_type.value, ballots
 
 
-def count_pool(pool: VotePool, rule: str, **options: Any) -> Outcome:
-    """Count a pool's ballots with a named rule; `official` takes the pool's pabulib rule and scores."""
+def election_for_pool(pool: VotePool) -> Election:
+    """Build the pure election (grouped ballots) from a pool's stored ballots."""
+    return Election.build(*ballots_for_pool(pool))
+
+
+def count_pool(pool: VotePool, rule: str, *, election: Election | None = None, **options: Any) -> Outcome:
+    """Count a pool's ballots with a named rule; `official` takes the pool's pabulib rule and scores.
+
+    Pass ``election`` when the caller already loaded it (the results service also fingerprints it).
+    """
     spec = api.get_rule(rule)
     if pool.vote_type.value not in spec.ballot_kinds:
         raise RuleNotApplicable(f"rule {rule!r} does not apply to {pool.vote_type.value} ballots")
-    projects, budget, kind, ballots = ballots_for_pool(pool)
-    election = Election.build(projects, budget, kind, ballots)
+    election = election or election_for_pool(pool)
     if rule == "official":
         # The same options `civic.tally.api.count_file` takes from a file.
         options.setdefault("official_rule", pool.rule or "unknown")

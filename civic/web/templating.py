@@ -10,6 +10,7 @@ from flask_babel import format_currency, format_date, format_datetime, format_ti
 
 from civic.accounts import permissions
 from civic.moderation.permissions import can_moderate
+from civic.processes.queries import format_euros
 from civic.proposals.permissions import can_submit_in_person
 from civic.web.markdown import render_markdown
 
@@ -28,15 +29,6 @@ def _datetimeformat(value: datetime | None, fmt: str = "medium") -> str:
         # Babel's "long" appends the UTC offset ("+0200"): residents read a plain date and hour.
         return f"{format_date(value, 'long')}, {format_time(value, 'short')}"
     return format_datetime(value, fmt)
-
-
-def _euros(cents: int | None) -> str:
-    # Whole euros print without decimals ("15 000 €"), others with cents ("12,50 €").
-    if cents is None:
-        return ""
-    if cents % 100 == 0:
-        return format_currency(cents // 100, "EUR", format="#,##0\xa0¤", currency_digits=False)
-    return format_currency(cents / 100, "EUR")
 
 
 def _money(amount: float | int | None, currency: str = "EUR") -> str:
@@ -60,6 +52,6 @@ def register_template_helpers(app: Flask) -> None:
         }
 
     app.add_template_filter(_datetimeformat, "datetimeformat")
-    app.add_template_filter(_euros, "euros")
+    app.add_template_filter(format_euros, "euros")
     app.add_template_filter(_money, "money")
     app.add_template_filter(render_markdown, "markdown")
