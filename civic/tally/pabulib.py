@@ -10,13 +10,13 @@ import csv
 import io
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
 from itertools import chain, compress, repeat
 from operator import contains, itemgetter, ne
-from typing import IO, NamedTuple, cast
+from typing import IO, NamedTuple, cast, overload
 
 from civic.tally.errors import PabulibError
 from civic.tally.model import (
@@ -106,6 +106,72 @@ class PabulibVoter(NamedTuple):
     extra: tuple[str | None, ...]
 
 
+class VoterRows(Sequence[PabulibVoter]):
+    """The VOTES rows of a file that was read: checked while reading, built as tuples on first use.
+
+    Counting never needs one object per voter (`PabulibFile.election` works from the distinct
+    ballots), so the rows are only materialised when something iterates or indexes them (export,
+    import into the database, tests). Compares equal to any sequence holding the same rows.
+    """
+
+    __slots__ = ("_build", "_len", "_rows")
+
+    def __init__(self, length: int, build: Callable[[], tuple[PabulibVoter, ...]]) -> None:
+        self._len = length
+        self._build: Callable[[], tuple[PabulibVoter, ...]] | None = build
+        self._rows: tuple[PabulibVoter, ...] | None = None
+
+    def rows(self) -> tuple[PabulibVoter, ...]:
+        """Return the rows as a tuple (built once)."""
+        if self._rows is None:
+            assert self._build is not None
+            with gc_paused():
+                self._rows = self._build()
+            self._build = None  # drop the column data it held
+        return self._rows
+
+    @property
+    def built(self) -> bool:
+        """Tell whether the row objects exist yet."""
+        return self._rows is not None
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, index: int) -> PabulibVoter: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[PabulibVoter, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> PabulibVoter | tuple[PabulibVoter, ...]:
+        return self.rows()[index]
+
+    def __iter__(self) -> Iterator[PabulibVoter]:
+        return iter(self.rows())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, VoterRows):
+            return self.rows() == other.rows()
+        if isinstance(other, (list, tuple)):
+            return self.rows() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"VoterRows({self._len} rows)"
+
+
+class _DistinctBallots(NamedTuple):
+    """What the reader learnt about the ballots of `voters`, so that grouping does not redo it."""
+
+    voters: VoterRows  # the exact rows this describes (checked by identity)
+    votes: list[tuple[str, ...]]  # each distinct raw ballot once, first-seen order
+    weights: list[int]  # how many rows hold it
+    repeats: bool  # whether some ballot names a project twice
+
+
 @dataclass
 class PabulibFile:
     """A parsed pabulib file; columns are kept in canonical pabulib order, META in file order."""
@@ -116,10 +182,11 @@ class PabulibFile:
     project_columns: list[str]
     projects: list[PabulibProject]
     vote_columns: list[str]
-    voters: list[PabulibVoter]
+    voters: Sequence[PabulibVoter]  # `read` returns `VoterRows`
     path: str | None = field(default=None, compare=False)
     # One-line notes about tolerated oddities (repeated ids in a ballot, count mismatches).
     warnings: list[str] = field(default_factory=list, compare=False)
+    _distinct: _DistinctBallots | None = field(default=None, compare=False, repr=False)
 
     @property
     def vote_extra_columns(self) -> list[str]:
@@ -134,29 +201,28 @@ class PabulibFile:
     def _election(self) -> Election:
         projects = tuple(Project(p.id, p.cost) for p in self.projects)
         grouper = BallotGrouper(self.vote_type, {p.id for p in projects}, validate=False)
-        # Count identical raw rows first (C speed), then normalise each distinct row once.
         if self.vote_type in ("cumulative", "scoring"):
+            # Count identical raw rows first (C speed), then normalise each distinct row once.
             for (vote, pts), n in Counter(map(_VOTE_POINTS, self.voters)).items():
                 grouper.add(vote, pts, n)
+            return Election(projects, self.budget, self.vote_type, grouper.groups(), grouper.with_duplicates)
+        hint = self._distinct
+        if hint is not None and hint.voters is self.voters:
+            # The reader already counted the distinct ballots and checked them for repeated ids.
+            votes, weights, repeats = hint.votes, hint.weights, hint.repeats
         else:
             counted = Counter(map(_VOTE, self.voters))
-            votes = list(counted)
-            if sum(map(len, map(set, votes))) == sum(map(len, votes)):
-                # No ballot names a project twice: distinct rows are the groups, except that approval
-                # ballots listing the same projects in another order merge (first-seen order kept).
-                weights = counted.values()
-                if self.vote_type != "ordinal":
-                    keys = list(map(tuple, map(sorted, votes)))
-                    if len(set(keys)) != len(keys):
-                        first = dict(zip(reversed(keys), reversed(votes), strict=True))
-                        merged = Counter(chain.from_iterable(map(repeat, keys, weights)))
-                        votes = list(map(first.__getitem__, merged))
-                        weights = merged.values()
-                rows = zip(votes, repeat(None), weights, strict=False)
-                return Election(projects, self.budget, self.vote_type, tuple(map(_new_group, rows)), 0)
-            for vote, n in counted.items():
+            votes, weights = list(counted), list(counted.values())
+            repeats = sum(map(len, map(set, votes))) != sum(map(len, votes))
+        if repeats:
+            for vote, n in zip(votes, weights, strict=True):
                 grouper.add(vote, None, n)
-        return Election(projects, self.budget, self.vote_type, grouper.groups(), grouper.with_duplicates)
+            return Election(projects, self.budget, self.vote_type, grouper.groups(), grouper.with_duplicates)
+        # No ballot names a project twice: the distinct rows are the groups. Approval ballots listing
+        # the same projects in another order stay apart (merging them costs a sort per ballot, more
+        # than the few groups it saves; no rule's outcome depends on how ballots are grouped).
+        rows = zip(votes, repeat(None), weights, strict=False)
+        return Election(projects, self.budget, self.vote_type, tuple(map(_new_group, rows)), 0)
 
 
 _VOTE = itemgetter(1)
@@ -393,7 +459,7 @@ def _parse_sections(stream: IO[str]) -> PabulibFile:
     vote_columns = _canonical(votes_header, VOTE_COLUMNS_ORDER)
     extra_cols = [c for c in vote_columns if c not in ("voter_id", "vote", "points")]
     extra_idx = [votes_header.index(c) for c in extra_cols]
-    voters, dup_lines = _parse_votes(rows, votes_header, extra_idx, vote_type, seen, warnings)
+    voters, distinct, dup_lines = _parse_votes(rows, votes_header, extra_idx, vote_type, seen, warnings)
     if dup_lines > 20:
         warnings.append(f"{dup_lines} ballots name a project more than once (counted once)")
     for key, actual in (("num_projects", len(projects)), ("num_votes", len(voters))):
@@ -401,7 +467,7 @@ def _parse_sections(stream: IO[str]) -> PabulibFile:
         if declared is not None and declared != str(actual):
             warnings.append(f"META {key} is {declared} but the file has {actual}")
     return PabulibFile(
-        meta, budget, vote_type, project_columns, projects, vote_columns, voters, None, warnings
+        meta, budget, vote_type, project_columns, projects, vote_columns, voters, None, warnings, distinct
     )
 
 
@@ -418,7 +484,7 @@ def _parse_votes(
     vote_type: BallotKind,
     known: set[str],
     warnings: list[str],
-) -> tuple[list[PabulibVoter], int]:
+) -> tuple[VoterRows, _DistinctBallots, int]:
     # This dominates parse time on big files (see bench/tally.py): rows are split and checked a column
     # at a time with map/zip/set, which run at C speed; only odd rows take a Python path.
     hline = rows.line
@@ -452,6 +518,10 @@ def _parse_votes(
                     cols = []
                 else:
                     extras = tails
+        # Free the raw lines and their split rows now: the memory is reused for what follows.
+        parts = []
+        if cols:
+            lines = []
     if not cols:
         table, numbers = _split_rows(lines, hline)
         if set(map(len, table)) - {nv}:
@@ -469,12 +539,14 @@ def _parse_votes(
     vids = list(map(str.strip, cols[0]))
     if "" in vids:
         fail.append((line_of(vids.index("")), 0, "VOTES row with an empty voter_id"))
-    votes, repeats = _vote_ids(cols[vote_i], vids, known, line_of, fail)
+    parsed, repeats, distinct = _vote_ids(cols[vote_i], vids, known, line_of, fail)
+    votes: Iterable[tuple[str, ...]] = map(parsed.__getitem__, cols[vote_i])
     dups = list(compress(range(n), map(repeats.__contains__, cols[vote_i]))) if repeats else []
     for i in dups[:20]:
         warnings.append(f"line {line_of(i)}: voter {vids[i]!r} names a project more than once (counted once)")
     points: list[tuple[Number, ...] | None] | repeat[None] = repeat(None)
     if points_i >= 0:
+        votes = list(votes)
         points = _points(cols[points_i], votes, vids, needs_points, line_of, fail)
     if fail or stop is not None:
         first = min(fail, default=None)
@@ -482,8 +554,11 @@ def _parse_votes(
             raise PabulibError(first[2], first[0])
         assert stop is not None
         raise stop
-    voters = list(map(_new_voter, zip(vids, votes, points, extras, strict=False)))
-    return voters, len(dups)
+    def build() -> tuple[PabulibVoter, ...]:
+        return tuple(map(_new_voter, zip(vids, votes, points, extras, strict=False)))
+
+    voters = VoterRows(n, build)
+    return voters, _DistinctBallots(voters, *distinct, bool(repeats)), len(dups)
 
 
 def _split_rows(lines: list[str], hline: int) -> tuple[list[list[str]], list[int] | None]:
@@ -501,7 +576,7 @@ def _split_rows(lines: list[str], hline: int) -> tuple[list[list[str]], list[int
     return table, numbers
 
 
-def _tail_extras(tails: tuple[str, ...], pick: list[int], n: int) -> list[tuple[str | None, ...]] | None:
+def _tail_extras(tails: tuple[str, ...], pick: list[int], n: int) -> Iterator[tuple[str | None, ...]] | None:
     """Return each row's extra cells from the raw end of its line (None unless every tail has n cells)."""
     # One shared tuple per distinct tail: few distinct (age, sex, district) combinations.
     norm: dict[str, tuple[str | None, ...]] = {}
@@ -510,7 +585,7 @@ def _tail_extras(tails: tuple[str, ...], pick: list[int], n: int) -> list[tuple[
         if len(cells) != n:
             return None
         norm[tail] = tuple([None if cells[i] in _NO_VALUE else cells[i] for i in pick])
-    return list(map(norm.__getitem__, tails))
+    return map(norm.__getitem__, tails)  # iterated once, when the rows are built
 
 
 def _column_extras(cols: list[tuple[str, ...]], extra_idx: list[int]) -> list[tuple[str | None, ...]]:
@@ -554,17 +629,24 @@ def _vote_ids(
     known: set[str],
     line_of: Callable[[int], int],
     fail: list[tuple[int, int, str]],
-) -> tuple[list[tuple[str, ...]], set[str]]:
-    """Return each row's project ids and the cells naming a project twice; note unknown ids in `fail`."""
+) -> tuple[dict[str, tuple[str, ...]], set[str], tuple[list[tuple[str, ...]], list[int]]]:
+    """Return each distinct cell's project ids, the cells naming a project twice and the distinct ballots.
+
+    Unknown ids are noted in `fail`. The distinct ballots (each parsed tuple once, first-seen order,
+    with the number of rows holding it) let `PabulibFile.election` group without counting again.
+    """
     # Each distinct cell is parsed once and its tuple shared by the rows holding it.
-    distinct = list(dict.fromkeys(cells))
+    counted = Counter(cells)
+    distinct = list(counted)
     splits = list(map(str.split, distinct, repeat(",")))
-    parsed: dict[str, tuple[str, ...]] = dict(zip(distinct, map(tuple, splits), strict=True))
-    if not known.issuperset(chain.from_iterable(splits)):
-        odd = set(chain.from_iterable(splits)) - known
+    tuples = list(map(tuple, splits))
+    parsed: dict[str, tuple[str, ...]] = dict(zip(distinct, tuples, strict=True))
+    odd = not known.issuperset(chain.from_iterable(splits))
+    if odd:
+        unknown = set(chain.from_iterable(splits)) - known
         # Some cells hold spaces, empty items, "None" or unknown ids: parse those one by one.
         bad: dict[str, str] = {}
-        for cell, clean in zip(distinct, map(odd.isdisjoint, splits), strict=True):
+        for cell, clean in zip(distinct, map(unknown.isdisjoint, splits), strict=True):
             if not clean:
                 ids = _parse_ids(cell, known)
                 if isinstance(ids, str):
@@ -574,10 +656,17 @@ def _vote_ids(
         if bad:
             i = next(compress(range(len(cells)), map(bad.__contains__, cells)))
             fail.append((line_of(i), 1, f"voter {vids[i]!r} votes for unknown project {bad[cells[i]]!r}"))
-    ballots = list(parsed.values())
+        tuples = list(parsed.values())
     # Sets built and dropped one at a time are cheap; keeping thousands alive is not.
-    repeats = set(compress(parsed, map(ne, map(len, ballots), map(len, map(set, ballots)))))
-    return list(map(parsed.__getitem__, cells)), repeats
+    repeats = set(compress(parsed, map(ne, map(len, tuples), map(len, map(set, tuples)))))
+    weights = list(counted.values())
+    if odd:
+        # Clean cells map one-to-one to tuples; cleaned-up odd ones ("1, 2") may equal another.
+        by_value: Counter[tuple[str, ...]] = Counter()
+        for ids, n in zip(tuples, weights, strict=True):
+            by_value[ids] += n
+        tuples, weights = list(by_value), list(by_value.values())
+    return parsed, repeats, (tuples, weights)
 
 
 def _parse_ids(cell: str, known: set[str]) -> tuple[str, ...] | str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 from fractions import Fraction
 from pathlib import Path
@@ -89,6 +90,48 @@ def test_writer_formats_numbers_and_columns() -> None:
     assert out.splitlines()[2:4] == ["zeta;1", "budget;400000"]  # META order kept
     assert "project_id;cost;score;name" in out and "1;80000;3;x" in out
     assert "voter_id;vote;points\n1;1;3" in out
+
+
+def test_rows_are_built_on_first_use_and_compare_as_sequences() -> None:
+    pb = pabulib.read_string(GOOD)
+    assert isinstance(pb.voters, pabulib.VoterRows)
+    assert len(pb.voters) == 2
+    e = pb.election()
+    assert e.num_voters == 2
+    assert not pb.voters.built  # counting needs no per-voter objects
+    rows = [
+        pabulib.PabulibVoter("v1", ("1", "2"), None, ()),
+        pabulib.PabulibVoter("v2", ("1",), None, ()),
+    ]
+    assert pb.voters == rows and pb.voters == tuple(rows) and list(pb.voters) == rows
+    assert pb.voters.built
+    assert pb.voters[1] == rows[1] and pb.voters[-1:] == (rows[1],)
+    assert pb.voters != rows[:1]
+    assert pb == pabulib.read_string(GOOD)
+
+
+def test_grouping_follows_voters_replaced_after_reading() -> None:
+    pb = pabulib.read_string(GOOD + "v3;2,1\nv4;1,2\n")
+    # Approval ballots listing the same projects in another order stay separate groups.
+    assert [(g.projects, g.weight) for g in pb.election().groups] == [
+        (("1", "2"), 2),
+        (("1",), 1),
+        (("2", "1"), 1),
+    ]
+    pb.voters = list(pb.voters)[:2]
+    assert [(g.projects, g.weight) for g in pb.election().groups] == [(("1", "2"), 1), (("1",), 1)]
+
+
+@pytest.mark.skipif(pabulib_dir() is None, reason="shared pabulib files not found")
+def test_reader_grouping_matches_grouping_the_rows() -> None:
+    d = pabulib_dir()
+    assert d is not None
+    for path in [*shared_test_files(), *sorted((d / "perf").glob("*.pb"))]:
+        pb = pabulib.read(path)
+        fast = pb.election()  # from what the reader learnt about the distinct ballots
+        slow = dataclasses.replace(pb, voters=list(pb.voters)).election()  # from the rows
+        assert fast == slow, path.name
+        assert fast.ballots_with_duplicates == slow.ballots_with_duplicates, path.name
 
 
 @pytest.mark.skipif(pabulib_dir() is None, reason="shared pabulib files not found")
