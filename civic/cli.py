@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from flask import Flask, has_app_context
@@ -177,15 +178,19 @@ def tally(path: str | None, edition_ref: str | None, district: str | None, rule:
         _fail("give either a pabulib FILE or --edition EDITION")
     if district is not None and edition_ref is None:
         _fail("--district goes with --edition")
+    progress = _terminal_progress()
     try:
         if path is not None:
             # The file form reads the file only: no app, no database.
-            outcome = api.count_file(path, rule)
+            outcome = api.count_file(path, rule, progress=progress)
         else:
             assert edition_ref is not None
-            outcome = _with_app(lambda: _count_edition(edition_ref, district, rule))
+            outcome = _with_app(lambda: _count_edition(edition_ref, district, rule, progress))
     except (TallyError, DomainError) as exc:
         _fail(exc)
+    finally:
+        if progress is not None:
+            click.echo("\r\x1b[K", err=True, nl=False)
     if as_json:
         click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -193,12 +198,31 @@ def tally(path: str | None, edition_ref: str | None, district: str | None, rule:
             click.echo(project_id)
 
 
-def _count_edition(edition_ref: str, district: str | None, rule: str) -> Outcome:
+def _terminal_progress() -> Callable[[int, Any], None] | None:
+    """Return a reporter for long Equal Shares counts: a line on stderr each second, when it is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    last = time.monotonic()
+
+    def report(steps: int, per_voter: Any) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= 1.0:
+            last = now
+            # Overwrites itself; cleared (\x1b[K) so the result starts on a clean line.
+            click.echo(f"\r\x1b[Kper-voter budget {per_voter} (step {steps})…", err=True, nl=False)
+
+    return report
+
+
+def _count_edition(
+    edition_ref: str, district: str | None, rule: str, progress: Callable[[int, Any], None] | None
+) -> Outcome:
     from civic.tally.api import get_rule
     from civic.voting.services import count_pool, find_pool
 
     get_rule(rule)  # an unknown rule fails before the ballots are read
-    return count_pool(find_pool(edition_ref=edition_ref, district=district), rule)
+    return count_pool(find_pool(edition_ref=edition_ref, district=district), rule, progress=progress)
 
 
 def _with_app(action: Callable[[], T]) -> T:

@@ -21,6 +21,7 @@ RUN_STATE_LABELS = {
     RunState.RUNNING: _l("counting"),
     RunState.DONE: _l("done"),
     RunState.FAILED: _l("failed"),
+    RunState.CANCELLED: _l("cancelled"),
 }
 
 

@@ -21,6 +21,7 @@ class RunState(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class TallyRun(db.Model):
@@ -45,6 +46,8 @@ class TallyRun(db.Model):
     ballot_count: Mapped[int | None]
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    # While a long count runs: {"steps": increments of the per-voter budget tried, "per_voter": "…"}.
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
@@ -57,7 +60,7 @@ class TallyRun(db.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.state in (RunState.DONE, RunState.FAILED)
+        return self.state in (RunState.DONE, RunState.FAILED, RunState.CANCELLED)
 
     @property
     def seconds(self) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -20,7 +21,7 @@ from civic.results.models import RunState, TallyRun
 from civic.results.permissions import can_publish_results, can_run_counts
 from civic.tally import TallyError
 from civic.tally.api import rule_names
-from civic.tally.model import Election
+from civic.tally.model import Election, Number, format_number
 from civic.voting.models import VotePool
 from civic.voting.services import count_pool, election_for_pool
 
@@ -59,8 +60,20 @@ def start_run(*, actor: User, pool: VotePool, rule: str) -> TallyRun:
     return run
 
 
+# How often a long count records how far it is and looks whether staff cancelled it (seconds).
+PROGRESS_EVERY = 1.0
+
+
+class CountCancelled(Exception):
+    """Raised inside a count when staff cancelled its run."""
+
+
 def execute_run(run_id: int) -> None:
-    """Count a queued run and store its digest, outcome and explanation (or the error)."""
+    """Count a queued run and store its digest, outcome and explanation (or the error).
+
+    Rules that raise the per-voter budget step by step (Equal Shares "add1") can take minutes on big
+    elections: about once a second the run records the step reached and stops if it was cancelled.
+    """
     run = db.session.get(TallyRun, run_id)
     if run is None or run.state is not RunState.QUEUED:
         return
@@ -68,15 +81,63 @@ def execute_run(run_id: int) -> None:
     db.session.commit()
     try:
         election = election_for_pool(run.pool)
-        outcome = count_pool(run.pool, run.rule, election=election)
+        outcome = count_pool(run.pool, run.rule, election=election, progress=_progress_recorder(run))
+        if _cancelled(run):
+            return
         run.ballots_digest = ballots_digest(election)
         run.ballot_count = election.num_voters
         run.outcome = outcome.to_dict()
         run.state = RunState.DONE
+    except CountCancelled:
+        return
     except TallyError as error:
         run.error, run.state = str(error), RunState.FAILED
     run.finished_at = utcnow()
     db.session.commit()
+
+
+def _progress_recorder(run: TallyRun) -> Callable[[int, Number], None]:
+    last = time.monotonic()
+
+    def record(steps: int, per_voter: Number) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < PROGRESS_EVERY:
+            return
+        last = now
+        run.progress = {"steps": steps, "per_voter": format_number(per_voter)}
+        if _cancelled(run):
+            raise CountCancelled
+
+    return record
+
+
+def _cancelled(run: TallyRun) -> bool:
+    """Commit what the run holds so far, then tell whether staff cancelled it meanwhile."""
+    # Ending the transaction first lets the next read see a cancellation committed by a request.
+    db.session.commit()
+    state = db.session.scalar(select(TallyRun.state).where(TallyRun.id == run.id))
+    db.session.rollback()
+    return state is RunState.CANCELLED
+
+
+def cancel_run(*, actor: User, run: TallyRun) -> None:
+    """Stop a queued or running count (it keeps no outcome); audited."""
+    if not can_run_counts(actor.roles):
+        raise PermissionDenied(_l("Only analysts and administrators can run a count."))
+    if run.is_finished:
+        raise Conflict(_l("This count has already finished."))
+    before = run.state.value
+    run.state, run.finished_at = RunState.CANCELLED, utcnow()
+    db.session.flush()
+    audit.record(
+        actor_id=actor.id,
+        action="tally.cancel",
+        target_type="vote_pool",
+        target_id=run.pool_id,
+        before={"run": run.id, "state": before},
+        after={"run": run.id, "state": run.state.value, "rule": run.rule, "progress": run.progress},
+    )
 
 
 def rerun(*, actor: User, run: TallyRun) -> TallyRun:

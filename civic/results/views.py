@@ -88,6 +88,16 @@ def rerun(run_id: int) -> Response:
     return redirect(url_for("results.run_detail", run_id=new_run.id), 303)  # type: ignore[return-value]
 
 
+@bp.post("/staff/runs/<int:run_id>/cancel")
+@permission_required(can_run_counts)
+def cancel(run_id: int) -> Response:
+    run = db.session.get(TallyRun, run_id) or abort(404)
+    services.cancel_run(actor=current_user, run=run)
+    db.session.commit()
+    flash(_("The count has been cancelled."), "success")
+    return redirect(url_for("results.run_detail", run_id=run.id), 303)  # type: ignore[return-value]
+
+
 @bp.post("/staff/runs/<int:run_id>/publish")
 @permission_required(can_publish_results)
 def publish(run_id: int) -> Response:

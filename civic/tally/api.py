@@ -13,6 +13,7 @@ from civic.tally.model import Ballot, Election, Number, Project, parse_number
 from civic.tally.official import official
 from civic.tally.outcome import Outcome
 from civic.tally.rules import (
+    Progress,
     greedy,
     greedy_cardinality,
     mes,
@@ -31,6 +32,8 @@ class Rule:
     count: Callable[..., Outcome]
     description: str
     ballot_kinds: tuple[str, ...]
+    # Whether the rule raises the per-voter budget step by step and reports it (`progress=`).
+    reports_progress: bool = False
 
 
 _ALL = ("approval", "choose-1", "cumulative", "ordinal")
@@ -76,6 +79,7 @@ RULES: dict[str, Rule] = {
             "first exhaustive outcome, or returns the previous one when an outcome overspends. Ties: project "
             "id as a string. Resolute. Approval and choose-1 ballots only.",
             _APPROVAL,
+            reports_progress=True,
         ),
         Rule(
             "mes-add1-official",
@@ -86,6 +90,7 @@ RULES: dict[str, Rule] = {
             "step against greedy-by-approvals (comparison_mode 'cardinality' by default, or 'cost'). "
             "Resolute.",
             _APPROVAL,
+            reports_progress=True,
         ),
         Rule(
             "phragmen",
@@ -102,6 +107,7 @@ RULES: dict[str, Rule] = {
             "greedy-custom, greedy-exclusive, equalshares/add1[-comparison]); scores from the file, ties by "
             "PROJECTS row order. Resolute.",
             _ALL,
+            reports_progress=True,
         ),
     )
 }
@@ -120,11 +126,17 @@ def get_rule(name: str) -> Rule:
         raise UnknownRule(f"unknown rule {name!r}; known rules: {', '.join(RULES)}") from None
 
 
-def count(election: Election, rule: str, **options: Any) -> Outcome:
-    """Count an Election with a named rule (`official` needs official_rule=..., optional scores/threshold)."""
+def count(election: Election, rule: str, *, progress: Progress | None = None, **options: Any) -> Outcome:
+    """Count an Election with a named rule (`official` needs official_rule=..., optional scores/threshold).
+
+    `progress(steps, per_voter)` is called by the rules that raise the per-voter budget step by step
+    (the others finish in well under a second and ignore it).
+    """
     spec = get_rule(rule)
     if election.kind not in spec.ballot_kinds:
         raise RuleNotApplicable(f"rule {rule!r} does not apply to {election.kind} ballots")
+    if progress is not None and spec.reports_progress:
+        options["progress"] = progress
     if rule == "official":
         official_rule = options.pop("official_rule", "unknown")
         return official(election, official_rule, **options)

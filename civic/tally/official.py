@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from civic.tally.errors import RuleNotApplicable
 from civic.tally.model import Election, Number, normalize
 from civic.tally.outcome import GreedyExplanation, Outcome, ProjectDecision
-from civic.tally.rules import ComparisonMode, mes_add1_official
+from civic.tally.rules import ComparisonMode, Progress, mes_add1_official
 
 WITHDRAWN_COST = 999999999
 GREEDY_RULES = (
@@ -41,11 +41,15 @@ def official(
     scores: Mapping[str, Number] | None = None,
     threshold: Number | None = None,
     comparison_mode: ComparisonMode = "cardinality",
+    progress: Progress | None = None,
 ) -> Outcome:
     """Count with the election's declared rule; `scores` default to ones computed from ballots."""
     if rule in MES_RULES:
         out = mes_add1_official(
-            election, comparison=rule.endswith("comparison"), comparison_mode=comparison_mode
+            election,
+            comparison=rule.endswith("comparison"),
+            comparison_mode=comparison_mode,
+            progress=progress,
         )
         return Outcome(
             "official",

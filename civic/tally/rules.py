@@ -581,6 +581,16 @@ def mes_greedy(election: Election) -> Outcome:
         return _outcome("mes-greedy", election, sel, expl)
 
 
+# Called by the rules that raise the per-voter budget step by step (mes-add1, mes-add1-official) with
+# the number of increments tried so far and the per-voter budget being tried; long counts use it to
+# show how far they are. It may raise to stop the count (the exception propagates unchanged).
+Progress = Callable[[int, Number], None]
+
+
+def _no_progress(_steps: int, _per_voter: Number) -> None:
+    return None
+
+
 class _Skipper:
     """Decide when an add1 loop should pay for an exact horizon run to skip identical increments."""
 
@@ -610,7 +620,7 @@ def _skip_to(m: _MES, b: Fraction, tie: Callable[[list[int]], int], skipper: _Sk
     return steps
 
 
-def _add1_pabutools(m: _MES) -> tuple[_MESRun, Fraction, int]:
+def _add1_pabutools(m: _MES, progress: Progress) -> tuple[_MESRun, Fraction, int]:
     e = m.e
     b0 = _start_budget(e)
     budget = e.budget
@@ -620,6 +630,7 @@ def _add1_pabutools(m: _MES) -> tuple[_MESRun, Fraction, int]:
     prev_b = b0
     skipper = _Skipper()
     while True:
+        progress(int(b - b0), normalize(b))
         run = m.run(b, m.lexico, False)
         spent = sum(costs[j] for j in run.selected)
         if spent > budget:
@@ -645,17 +656,17 @@ def _add1_pabutools(m: _MES) -> tuple[_MESRun, Fraction, int]:
         b += 1
 
 
-def mes_add1(election: Election) -> Outcome:
+def mes_add1(election: Election, progress: Progress | None = None) -> Outcome:
     """MES with per-voter budget +1 until exhaustive (pabutools voter_budget_increment=1, Cost_Sat).
 
     As pabutools: stop at the first exhaustive outcome, or return the previous outcome as soon as
-    one overspends the real budget.
+    one overspends the real budget. `progress` is called before each per-voter budget is tried.
     """
     with gc_paused():
         m = _MES(election)
         if m.n == 0:
             return _outcome("mes-add1", election, [], MESExplanation(0, 0, 0, (), ()))
-        run, b, steps = _add1_pabutools(m)
+        run, b, steps = _add1_pabutools(m, progress or _no_progress)
         # The loop runs without explanations (they cost more than MES itself); explain the kept run.
         run = m.run(b, m.lexico, True)
         return _outcome(
@@ -667,7 +678,10 @@ ComparisonMode = Literal["cost", "cardinality"]
 
 
 def mes_add1_official(
-    election: Election, comparison: bool = False, comparison_mode: ComparisonMode = "cardinality"
+    election: Election,
+    comparison: bool = False,
+    comparison_mode: ComparisonMode = "cardinality",
+    progress: Progress | None = None,
 ) -> Outcome:
     """Equal Shares as cities run it (equalshares.net "add1"), optionally with the comparison step.
 
@@ -678,6 +692,7 @@ def mes_add1_official(
     greedy-by-approvals outcome than the MES one, greedy wins; a voter's preference compares its
     approved winners by number ("cardinality": what pabulib's checker verifies, and the default) or
     by their total cost ("cost"). Both reproduce Wieliczka 2023 (MES wins either way).
+    `progress` is called before each per-voter budget is tried.
     """
     with gc_paused():
         m = _MES(election)
@@ -691,6 +706,8 @@ def mes_add1_official(
         used_b = b0
         steps = 0
         per_voter = Fraction(int(_frac(budget) // n))
+        first_step = per_voter
+        report = progress or _no_progress
         eligible = set(m.eligible)
         # No exhaustiveness stop (Wieliczka 2023 needs the last feasible budget even past an exhaustive
         # outcome); once every project MES could buy is bought, more money changes nothing.
@@ -704,6 +721,7 @@ def mes_add1_official(
                     per_voter += skip
                     run, used_b = m.run(per_voter, m.cost_then_approvals, False), per_voter
             per_voter += 1
+            report(int(per_voter - first_step), normalize(per_voter))
             nxt = m.run(per_voter, m.cost_then_approvals, False)
             if sum(costs[j] for j in nxt.selected) > budget:
                 break

@@ -119,3 +119,26 @@ def test_count_ballots_from_memory() -> None:
         "status": "did_not_fit",
         "budget_left": 0,
     }
+
+
+@pytest.mark.parametrize("rule", ["mes-add1", "mes-add1-official"])
+def test_add1_reports_each_budget_tried_and_can_be_stopped(rule: str) -> None:
+    # Two voters with 50 each and two projects of 60: the per-voter budget rises 50, 51, ... 60.
+    e = Election.build([("a", 60), ("b", 60)], 100, "approval", [("a",), ("b",)])
+    seen: list[tuple[int, object]] = []
+    out = api.count(e, rule, progress=lambda steps, per_voter: seen.append((steps, per_voter)))
+    assert out.selected == ()
+    assert [s for s, _ in seen] == sorted({s for s, _ in seen}) and seen[-1] == (10, 60)
+    assert all(per_voter == 50 + steps for steps, per_voter in seen)
+
+    class Stop(Exception):
+        pass
+
+    def stop(steps: int, per_voter: object) -> None:
+        if steps == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        api.count(e, rule, progress=stop)
+    # Rules that finish at once accept the callback and ignore it.
+    assert api.count(e, "greedy", progress=stop).selected == ("a",)
