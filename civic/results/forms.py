@@ -7,17 +7,16 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
-from civic.tally.api import RULES, rule_names
+from civic.results.labels import rule_label
+from civic.tally.api import rule_names
 
 
 class RunForm(FlaskForm):
     rule = SelectField(_l("Counting rule"), choices=[])
 
     def fill_choices(self) -> None:
-        """Offer every registered rule with its description."""
-        self.rule.choices = [
-            SelectChoice(name, f"{name} – {RULES[name].description}") for name in rule_names()
-        ]
+        """Offer every registered rule under its name in the reader's language (and its code name)."""
+        self.rule.choices = [SelectChoice(name, f"{rule_label(name)} ({name})") for name in rule_names()]
 
 
 class ConfirmForm(FlaskForm):

@@ -11,7 +11,7 @@ from civic.extensions import db, htmx
 from civic.processes.views import visible_edition_or_404
 from civic.results import queries, services
 from civic.results.forms import ConfirmForm, RunForm
-from civic.results.labels import rule_label, run_state_label
+from civic.results.labels import rule_help, rule_label, run_state_label
 from civic.results.models import TallyRun
 from civic.results.permissions import can_publish_results, can_run_counts
 from civic.voting.models import VotePool
@@ -21,6 +21,7 @@ from civic.web.rendering import render
 bp = Blueprint("results", __name__)
 bp.add_app_template_global(can_run_counts, "can_run_counts")
 bp.add_app_template_global(rule_label, "rule_label")
+bp.add_app_template_global(rule_help, "rule_help")
 bp.add_app_template_global(run_state_label, "run_state_label")
 
 

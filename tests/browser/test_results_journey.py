@@ -7,6 +7,9 @@ import re
 import pytest
 
 from civic.accounts.roles import Role
+from civic.extensions import db
+from civic.results.models import RunState
+from civic.results.services import start_run
 from tests.factories import DEFAULT_PASSWORD, create_tally_run, create_user, create_vote_pool
 
 
@@ -36,5 +39,35 @@ def test_staff_count_publish_and_public_results(live_server, page, axe, lang):
     axe.check(page)
     page.locator("a[href$='tab=compare']").click()
     page.wait_for_url(re.compile(r".*tab=compare$"))
+    axe.check(page)
+    assert not page.console_errors, page.console_errors
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_staff_follow_and_cancel_a_long_count_with_the_keyboard(live_server, page, axe, lang):
+    pool = create_vote_pool()
+    analyst = create_user(roles=(Role.ANALYST,), locale=lang)
+    run = start_run(actor=analyst, pool=pool, rule="mes-add1-official")
+    # As the background thread leaves it mid-count (this one never finishes by itself).
+    run.state, run.progress = RunState.RUNNING, {"steps": 1234, "per_voter": "35049"}
+    db.session.commit()
+    page.goto(f"{live_server}/login")
+    page.locator("#email").fill(analyst.email)
+    page.locator("#password").fill(DEFAULT_PASSWORD)
+    page.locator("form[action^='/login'] button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/staff/runs/{run.id}")
+    assert "1234" in page.locator("main").inner_text()
+    axe.check(page)
+    cancel = page.locator(f"#run-{run.id}-cancel")
+    cancel.focus()
+    # htmx replaces the polled status every second: keyboard focus must stay on the same button.
+    with page.expect_response(lambda r: r.url.endswith(f"/staff/runs/{run.id}")):
+        pass
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.activeElement && document.activeElement.id") == f"run-{run.id}-cancel"
+    page.keyboard.press("Enter")
+    page.locator(f"form[action='/staff/runs/{run.id}/rerun'] button").wait_for(state="visible")
+    assert page.locator(f"#run-{run.id}-cancel").count() == 0
     axe.check(page)
     assert not page.console_errors, page.console_errors
