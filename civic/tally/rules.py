@@ -276,6 +276,20 @@ class _MES:
         self.ids = [p.id for p in election.projects]
         # Cost satisfaction gives zero-cost projects zero satisfaction: pabutools never selects them.
         self.eligible = [j for j in range(len(self.costs)) if self.costs[j] > 0 and self.count[j] > 0]
+        # Which group holds which budget class depends only on the rounds so far (winner, and which
+        # classes it emptied), not on the per-voter budget: the add1 loops, which rerun MES with budgets
+        # one apart, mostly replay the same rounds. States are numbered; per state, each project's
+        # {class: voters} and the groups' classes are kept for the next run (bounded, see `_remember`).
+        self._states: dict[tuple[int, int, tuple[int, ...]], int] = {}
+        self._counts: dict[tuple[int, int], Counter[int]] = {}
+        self._gcls: dict[int, list[int]] = {}
+
+    def _remember(self) -> None:
+        # About 40 MB at most: a class per group is kept for each remembered state.
+        if len(self._counts) > 50_000 or len(self._gcls) * len(self.weights) > 5_000_000:
+            self._states.clear()
+            self._counts.clear()
+            self._gcls.clear()
 
     @cached_property
     def ballots(self) -> list[list[int]]:
@@ -307,6 +321,9 @@ class _MES:
         # Class per group (-1: no money left). Per-project class counts are rebuilt only for the few
         # projects evaluated in a round: cheaper than updating every project of every payer's ballot.
         gcls = [0] * len(self.weights)
+        state = 0  # the rounds replayed so far (0: none), see __init__
+        counts, gcls_of, states = self._counts, self._gcls, self._states
+        self._remember()
         stale: dict[int, float] = {j: 1.0 / self.count[j] for j in self.eligible}
         selected: list[int] = []
         rounds: list[MESRound] = []
@@ -317,7 +334,10 @@ class _MES:
             for j in sorted(stale, key=stale.__getitem__):
                 if stale[j] > best * (1 + EPS):
                     break
-                items = cnt[j] = self.classes(j, gcls)
+                items = counts.get((state, j))
+                if items is None:
+                    items = counts[state, j] = self.classes(j, gcls)
+                cnt[j] = items
                 c = fcosts[j]
                 money = sum(map(mul, items.values(), map(fval.__getitem__, items)))
                 if money < c * (1 + EPS) and (
@@ -385,10 +405,21 @@ class _MES:
                         capped,
                     )
                 )
-            payers = self.supporters[win]
-            after = list(map(moved.__getitem__, map(gcls.__getitem__, payers)))
-            for g, nk in zip(payers, after, strict=True):
-                gcls[g] = nk
+            transition = (state, win, tuple(moved[k] for k in cnt[win]))
+            nxt = states.get(transition)
+            if nxt is None:
+                nxt = states[transition] = len(states) + 1
+            state = nxt
+            known = gcls_of.get(state)
+            if known is not None:
+                gcls = known
+            else:
+                gcls = gcls.copy()
+                payers = self.supporters[win]
+                after = list(map(moved.__getitem__, map(gcls.__getitem__, payers)))
+                for g, nk in zip(payers, after, strict=True):
+                    gcls[g] = nk
+                gcls_of[state] = gcls
         rejected: list[MESRejection] = []
         if explain:
             rejected = self._rejections(selected, gcls, budgets)

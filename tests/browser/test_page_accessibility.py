@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from civic.accounts.roles import Role
+from tests.browser.helpers import log_in
 from tests.factories import (
-    DEFAULT_PASSWORD,
     create_comment,
     create_district,
     create_edition,
@@ -23,11 +23,7 @@ def test_staff_and_resident_pages_have_no_axe_violations(live_server, page, axe,
     admin = create_user(roles=(Role.ADMIN, Role.MODERATOR, Role.FRONT_DESK), locale=lang)
     proposal = create_proposal(edition=edition, author=admin, district=district)
     report = create_report(target=create_comment(proposal=proposal))
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill(admin.email)
-    page.locator("#password").fill(DEFAULT_PASSWORD)
-    page.locator("form[action^='/login'] button[type=submit]").click()
-    page.wait_for_load_state()
+    log_in(page, live_server, admin)
     paths = [
         "/",
         "/editions",

@@ -10,7 +10,8 @@ from civic.accounts.roles import Role
 from civic.extensions import db
 from civic.results.models import RunState
 from civic.results.services import start_run
-from tests.factories import DEFAULT_PASSWORD, create_tally_run, create_user, create_vote_pool
+from tests.browser.helpers import log_in
+from tests.factories import create_tally_run, create_user, create_vote_pool
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -19,11 +20,7 @@ def test_staff_count_publish_and_public_results(live_server, page, axe, lang):
     create_tally_run(pool=pool, rule="mes")
     create_tally_run(pool=pool, rule="phragmen")
     admin = create_user(roles=(Role.ADMIN,), locale=lang)
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill(admin.email)
-    page.locator("#password").fill(DEFAULT_PASSWORD)
-    page.locator("form[action^='/login'] button[type=submit]").click()
-    page.wait_for_load_state()
+    log_in(page, live_server, admin)
     page.goto(f"{live_server}/staff/editions/{pool.edition.slug}/counts")
     axe.check(page)
     page.locator(f"#rule-{pool.id}").select_option("greedy")
@@ -51,11 +48,7 @@ def test_staff_follow_and_cancel_a_long_count_with_the_keyboard(live_server, pag
     # As the background thread leaves it mid-count (this one never finishes by itself).
     run.state, run.progress = RunState.RUNNING, {"steps": 1234, "per_voter": "35049"}
     db.session.commit()
-    page.goto(f"{live_server}/login")
-    page.locator("#email").fill(analyst.email)
-    page.locator("#password").fill(DEFAULT_PASSWORD)
-    page.locator("form[action^='/login'] button[type=submit]").click()
-    page.wait_for_load_state()
+    log_in(page, live_server, analyst)
     page.goto(f"{live_server}/staff/runs/{run.id}")
     assert "1234" in page.locator("main").inner_text()
     axe.check(page)

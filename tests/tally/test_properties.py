@@ -142,3 +142,23 @@ def test_add1_reports_each_budget_tried_and_can_be_stopped(rule: str) -> None:
         api.count(e, rule, progress=stop)
     # Rules that finish at once accept the callback and ignore it.
     assert api.count(e, "greedy", progress=stop).selected == ("a",)
+
+
+@settings(max_examples=40, deadline=None)
+@given(elections())
+def test_mes_replays_remembered_rounds_exactly(e: Election) -> None:
+    # The add1 loops rerun MES on one instance that remembers the rounds of earlier runs; any order of
+    # per-voter budgets must give what a fresh instance gives.
+    if e.kind not in ("approval", "choose-1") or e.num_voters == 0:
+        return
+    from civic.tally.rules import _MES
+
+    start = Fraction(e.budget) / e.num_voters
+    budgets = [start + k for k in range(6)] + [start + Fraction(k, 3) for k in range(4)]
+    random.Random(len(e.groups)).shuffle(budgets)
+    shared = _MES(e)
+    for b in budgets * 2:
+        again = shared.run(b, shared.cost_then_approvals, True)
+        fresh_mes = _MES(e)
+        fresh = fresh_mes.run(b, fresh_mes.cost_then_approvals, True)
+        assert again == fresh
