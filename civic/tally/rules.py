@@ -285,8 +285,8 @@ class _MES:
         self._gcls: dict[int, list[int]] = {}
 
     def _remember(self) -> None:
-        # About 40 MB at most: a class per group is kept for each remembered state.
-        if len(self._counts) > 50_000 or len(self._gcls) * len(self.weights) > 5_000_000:
+        # Tens of MB at most: a class per group is kept for each remembered state.
+        if len(self._counts) > 20_000 or len(self._gcls) * len(self.weights) > 5_000_000:
             self._states.clear()
             self._counts.clear()
             self._gcls.clear()
