@@ -41,7 +41,7 @@ def main() -> None:
         "|---|---|",
     ]
     for offset in (1_000, 10_000, 16_000, 22_000):
-        mes = rules._MES(election)
+        mes = rules._MES(election, replay=True)
         first = start + offset
         t = time.perf_counter()
         for b in range(first, first + args.runs):

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 
 import click
 from flask import Flask, has_app_context
@@ -14,7 +14,9 @@ from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 from sqlalchemy import select
 
 from civic.tally.api import rule_names
+from civic.tally.model import Number
 from civic.tally.outcome import Outcome
+from civic.tally.rules import Progress
 
 T = TypeVar("T")
 
@@ -198,13 +200,13 @@ def tally(path: str | None, edition_ref: str | None, district: str | None, rule:
             click.echo(project_id)
 
 
-def _terminal_progress() -> Callable[[int, Any], None] | None:
+def _terminal_progress() -> Progress | None:
     """Return a reporter for long Equal Shares counts: a line on stderr each second, when it is a terminal."""
     if not sys.stderr.isatty():
         return None
     last = time.monotonic()
 
-    def report(steps: int, per_voter: Any) -> None:
+    def report(steps: int, per_voter: Number) -> None:
         nonlocal last
         now = time.monotonic()
         if now - last >= 1.0:
@@ -216,7 +218,7 @@ def _terminal_progress() -> Callable[[int, Any], None] | None:
 
 
 def _count_edition(
-    edition_ref: str, district: str | None, rule: str, progress: Callable[[int, Any], None] | None
+    edition_ref: str, district: str | None, rule: str, progress: Progress | None
 ) -> Outcome:
     from civic.tally.api import get_rule
     from civic.voting.services import count_pool, find_pool

@@ -22,6 +22,7 @@ from civic.results.permissions import can_publish_results, can_run_counts
 from civic.tally import TallyError
 from civic.tally.api import rule_names
 from civic.tally.model import Election, Number, format_number
+from civic.tally.rules import Progress
 from civic.voting.models import VotePool
 from civic.voting.services import count_pool, election_for_pool
 
@@ -96,7 +97,7 @@ def execute_run(run_id: int) -> None:
     db.session.commit()
 
 
-def _progress_recorder(run: TallyRun) -> Callable[[int, Number], None]:
+def _progress_recorder(run: TallyRun) -> Progress:
     last = time.monotonic()
 
     def record(steps: int, per_voter: Number) -> None:

@@ -518,10 +518,6 @@ def _parse_votes(
                     cols = []
                 else:
                     extras = tails
-        # Free the raw lines and their split rows now: the memory is reused for what follows.
-        parts = []
-        if cols:
-            lines = []
     if not cols:
         table, numbers = _split_rows(lines, hline)
         if set(map(len, table)) - {nv}:
@@ -554,6 +550,7 @@ def _parse_votes(
             raise PabulibError(first[2], first[0])
         assert stop is not None
         raise stop
+
     def build() -> tuple[PabulibVoter, ...]:
         return tuple(map(_new_voter, zip(vids, votes, points, extras, strict=False)))
 

@@ -263,7 +263,7 @@ class _MES:
     # project's {class: voters} is counted afresh (at C speed) only when the project is evaluated,
     # which few projects are per round; paying a winner only repoints its supporters' groups.
 
-    def __init__(self, election: Election) -> None:
+    def __init__(self, election: Election, replay: bool = False) -> None:
         _require_approval(election, "mes")
         self.e = election
         self.supporters, self.voters = _approval_supporters(election)
@@ -278,8 +278,10 @@ class _MES:
         self.eligible = [j for j in range(len(self.costs)) if self.costs[j] > 0 and self.count[j] > 0]
         # Which group holds which budget class depends only on the rounds so far (winner, and which
         # classes it emptied), not on the per-voter budget: the add1 loops, which rerun MES with budgets
-        # one apart, mostly replay the same rounds. States are numbered; per state, each project's
-        # {class: voters} and the groups' classes are kept for the next run (bounded, see `_remember`).
+        # one apart, mostly replay the same rounds. With `replay`, states are numbered and, per state,
+        # each project's {class: voters} and the groups' classes are kept for the next run (bounded,
+        # see `_remember`). A single run gains nothing from it and skips it.
+        self.replay = replay
         self._states: dict[tuple[int, int, tuple[int, ...]], int] = {}
         self._counts: dict[tuple[int, int], Counter[int]] = {}
         self._gcls: dict[int, list[int]] = {}
@@ -321,9 +323,11 @@ class _MES:
         # Class per group (-1: no money left). Per-project class counts are rebuilt only for the few
         # projects evaluated in a round: cheaper than updating every project of every payer's ballot.
         gcls = [0] * len(self.weights)
-        state = 0  # the rounds replayed so far (0: none), see __init__
-        counts, gcls_of, states = self._counts, self._gcls, self._states
-        self._remember()
+        replay = self.replay
+        state = 0  # the rounds so far (0: none), numbered when replaying, see __init__
+        counts = self._counts
+        if replay:
+            self._remember()
         stale: dict[int, float] = {j: 1.0 / self.count[j] for j in self.eligible}
         selected: list[int] = []
         rounds: list[MESRound] = []
@@ -334,9 +338,11 @@ class _MES:
             for j in sorted(stale, key=stale.__getitem__):
                 if stale[j] > best * (1 + EPS):
                     break
-                items = counts.get((state, j))
+                items = counts.get((state, j)) if replay else None
                 if items is None:
-                    items = counts[state, j] = self.classes(j, gcls)
+                    items = self.classes(j, gcls)
+                    if replay:
+                        counts[state, j] = items
                 cnt[j] = items
                 c = fcosts[j]
                 money = sum(map(mul, items.values(), map(fval.__getitem__, items)))
@@ -405,25 +411,34 @@ class _MES:
                         capped,
                     )
                 )
-            transition = (state, win, tuple(moved[k] for k in cnt[win]))
-            nxt = states.get(transition)
-            if nxt is None:
-                nxt = states[transition] = len(states) + 1
-            state = nxt
-            known = gcls_of.get(state)
-            if known is not None:
-                gcls = known
+            if replay:
+                state, gcls = self._next_state(state, win, cnt[win], moved, gcls)
             else:
-                gcls = gcls.copy()
-                payers = self.supporters[win]
-                after = list(map(moved.__getitem__, map(gcls.__getitem__, payers)))
-                for g, nk in zip(payers, after, strict=True):
-                    gcls[g] = nk
-                gcls_of[state] = gcls
+                self._pay(win, moved, gcls)
         rejected: list[MESRejection] = []
         if explain:
             rejected = self._rejections(selected, gcls, budgets)
         return _MESRun(selected, rounds, rejected)
+
+    def _pay(self, win: int, moved: dict[int, int], gcls: list[int]) -> None:
+        """Move the winner's supporters to the class their payment left them in (-1: nothing left)."""
+        payers = self.supporters[win]
+        after = list(map(moved.__getitem__, map(gcls.__getitem__, payers)))
+        for g, nk in zip(payers, after, strict=True):
+            gcls[g] = nk
+
+    def _next_state(
+        self, state: int, win: int, paid: Counter[int], moved: dict[int, int], gcls: list[int]
+    ) -> tuple[int, list[int]]:
+        """Return the state after this payment and its groups' classes (remembered, never mutated)."""
+        transition = (state, win, tuple(moved[k] for k in paid))
+        nxt = self._states.setdefault(transition, len(self._states) + 1)
+        known = self._gcls.get(nxt)
+        if known is None:
+            known = gcls.copy()
+            self._pay(win, moved, known)
+            self._gcls[nxt] = known
+        return nxt, known
 
     def _rejections(self, selected: list[int], gcls: list[int], budgets: _Budgets) -> list[MESRejection]:
         """Explain why each project not selected was rejected, with its supporters' money left."""
@@ -694,7 +709,7 @@ def mes_add1(election: Election, progress: Progress | None = None) -> Outcome:
     one overspends the real budget. `progress` is called before each per-voter budget is tried.
     """
     with gc_paused():
-        m = _MES(election)
+        m = _MES(election, replay=True)
         if m.n == 0:
             return _outcome("mes-add1", election, [], MESExplanation(0, 0, 0, (), ()))
         run, b, steps = _add1_pabutools(m, progress or _no_progress)
@@ -726,7 +741,7 @@ def mes_add1_official(
     `progress` is called before each per-voter budget is tried.
     """
     with gc_paused():
-        m = _MES(election)
+        m = _MES(election, replay=True)
         if m.n == 0:
             return _outcome("mes-add1-official", election, [], MESExplanation(0, 0, 0, (), ()))
         n = m.n

@@ -156,7 +156,7 @@ def test_mes_replays_remembered_rounds_exactly(e: Election) -> None:
     start = Fraction(e.budget) / e.num_voters
     budgets = [start + k for k in range(6)] + [start + Fraction(k, 3) for k in range(4)]
     random.Random(len(e.groups)).shuffle(budgets)
-    shared = _MES(e)
+    shared = _MES(e, replay=True)
     for b in budgets * 2:
         again = shared.run(b, shared.cost_then_approvals, True)
         fresh_mes = _MES(e)
