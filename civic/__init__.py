@@ -75,6 +75,13 @@ def _init_extensions(app: Flask) -> None:
     )
     htmx.init_app(app)
     limiter.init_app(app)
+    from civic.config import ratelimit_storage_warning
+
+    warning = ratelimit_storage_warning(
+        app.config["RATELIMIT_STORAGE_URI"], int(os.environ.get("WEB_CONCURRENCY", "1") or 1)
+    )
+    if warning:
+        app.logger.warning(warning)
     login_manager.init_app(app)
 
     from civic.accounts.auth import configure_login_manager

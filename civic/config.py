@@ -188,6 +188,8 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     SERVER_NAME = None
+    # Tests run as development (seed-demo allowed); the production checks are tested explicitly.
+    ENVIRONMENT = "development"
     BASE_URL = "http://localhost"
     # The test client sends Host: localhost; the browser tests' live server is at 127.0.0.1:<port>.
     EXTRA_TRUSTED_HOSTS = ("127.0.0.1",)

@@ -236,6 +236,43 @@ def delete_account(*, actor: User, user: User) -> None:
     db.session.flush()
 
 
+def bootstrap_admin(*, email: str, display_name: str, password: str | None) -> tuple[User, bool]:
+    """Make ``email`` an administrator from the command line: create it (confirmed) or promote it.
+
+    Return the account and whether it was created. The caller has checked the password's strength.
+    Audited with no actor: the command line is the town's own server.
+    """
+    user = find_live_user_by_email(email)
+    created = user is None
+    if user is None:
+        if not password:
+            raise ValidationFailed(_l("A new account needs a password."))
+        user = create_user(
+            email=email, display_name=display_name, password=password, confirmed=True, roles=(Role.ADMIN,)
+        )
+        audit.record(actor_id=None, action="account.create_admin", target_type="user", target_id=user.id)
+    elif Role.ADMIN in user.roles:
+        return user, False
+    else:
+        before = sorted(r.value for r in user.roles)
+        db.session.add(RoleGrant(user_id=user.id, role=Role.ADMIN))
+        if user.email_confirmed_at is None:
+            user.email_confirmed_at = utcnow()
+        sessions.end_other_sessions(user=user)
+        db.session.flush()
+        db.session.expire(user, ["role_grants"])
+        audit.record(
+            actor_id=None,
+            action="role.grant",
+            target_type="user",
+            target_id=user.id,
+            before={"roles": before},
+            after={"roles": sorted(r.value for r in user.roles)},
+        )
+    db.session.flush()
+    return user, created
+
+
 def grant_role(*, actor: User, target: User, role: Role) -> None:
     """Give a role to a person; audited with before/after."""
     if not can_change_role(actor.roles, actor_id=actor.id, target_id=target.id, role=role):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -217,7 +218,7 @@ def end_other_sessions() -> Response:
         return _profile_page(sessions_form=form, status=422)
     count = services.log_out_other_sessions(actor=current_user)
     db.session.commit()
-    flash(_("Your other sessions have been logged out (%(count)d).", count=count), "success")
+    flash(ngettext("%(num)d other session has been logged out.", "%(num)d other sessions have been logged out.", count), "success")
     return redirect(url_for("accounts.profile"), 303)  # type: ignore[return-value]
 
 
