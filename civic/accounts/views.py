@@ -218,7 +218,10 @@ def end_other_sessions() -> Response:
         return _profile_page(sessions_form=form, status=422)
     count = services.log_out_other_sessions(actor=current_user)
     db.session.commit()
-    flash(ngettext("%(num)d other session has been logged out.", "%(num)d other sessions have been logged out.", count), "success")
+    message = ngettext(
+        "%(num)d other session has been logged out.", "%(num)d other sessions have been logged out.", count
+    )
+    flash(message, "success")
     return redirect(url_for("accounts.profile"), 303)  # type: ignore[return-value]
 
 

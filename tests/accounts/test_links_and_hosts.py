@@ -95,7 +95,12 @@ def test_every_mail_link_uses_the_base_url(app, database_url, login_as, client):
         )
         db.session.commit()
     mails = site.extensions["civic_outbox"] + current_app.extensions["civic_outbox"]
-    assert {m.to for m in mails} >= {"new@example.org", "known@example.org", "friend@example.org", author.email}
+    assert {m.to for m in mails} >= {
+        "new@example.org",
+        "known@example.org",
+        "friend@example.org",
+        author.email,
+    }
     links = [link for m in mails for link in URL_RE.findall(m.body)]
     assert len(links) >= 5
     assert all(link.startswith("https://ville.example.fr/budget/") for link in links), links

@@ -34,7 +34,9 @@ def _is_logged_in(client) -> bool:
 
 def _sessions_of(user) -> int:
     db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id))
+    return db.session.scalar(
+        select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id)
+    )
 
 
 def test_replaying_the_session_cookie_after_logout_gives_an_anonymous_visitor(app, client):
@@ -74,8 +76,12 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, client):
     token = csrf_token(client, "/account")
     response = client.post(
         "/account/password",
-        data={"csrf_token": token, "current_password": DEFAULT_PASSWORD, "password": NEW_PASSWORD,
-              "confirm": NEW_PASSWORD},
+        data={
+            "csrf_token": token,
+            "current_password": DEFAULT_PASSWORD,
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
     )
     assert response.status_code == 303
     assert _is_logged_in(client)
@@ -91,8 +97,12 @@ def test_password_change_with_a_wrong_current_password_keeps_everything(app, cli
     token = csrf_token(client, "/account")
     response = client.post(
         "/account/password",
-        data={"csrf_token": token, "current_password": "not my password", "password": NEW_PASSWORD,
-              "confirm": NEW_PASSWORD},
+        data={
+            "csrf_token": token,
+            "current_password": "not my password",
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
     )
     assert response.status_code == 422
     assert "Votre mot de passe actuel est incorrect" in response.get_data(as_text=True)
@@ -107,7 +117,9 @@ def test_password_reset_ends_every_session(app, client, outbox):
     client.post("/reset", data={"csrf_token": token, "email": user.email})
     path = outbox[-1].body.split("http://localhost", 1)[1].split()[0]
     token = csrf_token(client, path)
-    response = client.post(path, data={"csrf_token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(
+        path, data={"csrf_token": token, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 303
     assert not _is_logged_in(elsewhere)
     assert _sessions_of(user) == 0
