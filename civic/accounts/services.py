@@ -67,11 +67,12 @@ def register(*, email: str, display_name: str, password: str, locale: str) -> No
     existing = find_live_user_by_email(email)
     if existing is None:
         try:
-            # Two simultaneous registrations of one address: the unique e-mail decides, the loser
-            # is answered as a registration of an existing address (same page, a mail to the owner).
-            with db.session.begin_nested():
-                user = create_user(email=email, display_name=display_name, password=password, locale=locale)
+            user = create_user(email=email, display_name=display_name, password=password, locale=locale)
         except IntegrityError:
+            # Two simultaneous registrations of one address: the unique e-mail decides, the loser is
+            # answered as a registration of an existing address (same page, a mail to the owner). The
+            # transaction held nothing else; a savepoint would not help: pysqlite commits on RELEASE.
+            db.session.rollback()
             existing = find_live_user_by_email(email)
             if existing is None:
                 raise
@@ -283,10 +284,11 @@ def grant_role(*, actor: User, target: User, role: Role) -> None:
     if role in target.roles:
         raise Conflict(_l("This person already has this role."))
     try:
-        # Two admins granting the same role at once: the unique (person, role) pair decides.
-        with db.session.begin_nested():
-            db.session.add(RoleGrant(user_id=target.id, role=role, granted_by_id=actor.id))
+        db.session.add(RoleGrant(user_id=target.id, role=role, granted_by_id=actor.id))
+        db.session.flush()
     except IntegrityError:
+        # Two admins granting the same role at once: the unique (person, role) pair decides.
+        db.session.rollback()
         raise Conflict(_l("This person already has this role.")) from None
     db.session.expire(target, ["role_grants"])
     if role in STAFF_ROLES and actor.id != target.id:

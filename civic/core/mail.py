@@ -32,6 +32,7 @@ class SentMail:
     subject: str
     body: str
     locale: str
+    template: str = ""
 
 
 def outbox() -> list[SentMail]:
@@ -45,7 +46,7 @@ def send_mail(*, to: str, template: str, locale: str, **context: Any) -> SentMai
         rendered = render_template(f"mail/{template}.txt", **context)
     subject, _, body = rendered.strip().partition("\n")
     subject = subject.removeprefix("Subject:").strip()
-    mail = SentMail(to=to, subject=subject, body=body.strip() + "\n", locale=locale)
+    mail = SentMail(to=to, subject=subject, body=body.strip() + "\n", locale=locale, template=template)
 
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]
@@ -58,13 +59,10 @@ def send_mail(*, to: str, template: str, locale: str, **context: Any) -> SentMai
     from civic.extensions import db
 
     session = db.session()
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    if transaction is None:
-        # Nothing is being written: there is no commit to wait for.
-        _deliver(current_app._get_current_object(), message, mail)  # type: ignore[attr-defined]
-    else:
-        queue = session.info.setdefault(_QUEUE_KEY, [])
-        queue.append((transaction, current_app._get_current_object(), message, mail))  # type: ignore[attr-defined]
+    # With no transaction yet, start one: the message then leaves with the caller's next commit.
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    queue = session.info.setdefault(_QUEUE_KEY, [])
+    queue.append((transaction, current_app._get_current_object(), message, mail))  # type: ignore[attr-defined]
     return mail
 
 
