@@ -113,7 +113,7 @@ def _person_who_did_everything(login_as):
 
 
 def test_export_holds_everything_the_person_wrote_or_did(client, login_as):
-    user, proposal, other, comment = _person_who_did_everything(login_as)
+    _user, proposal, other, _comment = _person_who_did_everything(login_as)
     data = json.loads(client.get("/account/export").data)
     assert data["account"]["district"] == "Port-Neuf" and data["account"]["email"] == "gaelle@example.org"
     assert sorted(r["role"] for r in data["roles"]) == ["front_desk", "resident"]
