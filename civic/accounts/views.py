@@ -150,11 +150,7 @@ def reset(token: str) -> Response:
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def profile() -> Response:
-    form = ProfileForm(obj=current_user if request.method == "GET" else None)
-    form.fill_choices(_district_choices())
-    if request.method == "GET":
-        form.district_id.data = current_user.district_id or 0
-        form.age_bracket.data = current_user.age_bracket.value if current_user.age_bracket else ""
+    form = _profile_form(filled=request.method == "GET")
     if form.validate_on_submit():
         services.update_profile(
             actor=current_user,
@@ -170,16 +166,22 @@ def profile() -> Response:
     return _profile_page(form=form, status=422 if form.is_submitted() else 200)
 
 
-def _profile_page(**context: object) -> Response:
-    context.setdefault("form", None)
-    context.setdefault("password_form", ChangePasswordForm(formdata=None))
-    context.setdefault("sessions_form", EndSessionsForm(formdata=None))
-    if context["form"] is None:
-        form = ProfileForm(obj=current_user)
-        form.fill_choices(_district_choices())
+def _profile_form(*, filled: bool) -> ProfileForm:
+    """Return the profile form, showing the saved profile (``filled``) or the submitted input."""
+    form = ProfileForm(formdata=None, obj=current_user) if filled else ProfileForm()
+    form.fill_choices(_district_choices())
+    if filled:
         form.district_id.data = current_user.district_id or 0
         form.age_bracket.data = current_user.age_bracket.value if current_user.age_bracket else ""
-        context["form"] = form
+    return form
+
+
+def _profile_page(**context: object) -> Response:
+    """Render My account: the profile, password and sessions forms (one of them may carry errors)."""
+    if "form" not in context:
+        context["form"] = _profile_form(filled=True)
+    context.setdefault("password_form", ChangePasswordForm(formdata=None))
+    context.setdefault("sessions_form", EndSessionsForm(formdata=None))
     return render(
         "accounts/profile.html",
         status=int(context.pop("status", 200)),  # type: ignore[call-overload]
