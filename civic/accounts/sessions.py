@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import selectinload
 
 from civic.accounts.models import User, UserSession
 from civic.accounts.permissions import is_staff
@@ -102,18 +103,22 @@ def idle_limit(user: User) -> timedelta:
 
 def load_session_user(token: str) -> User | None:
     """Return the live person of a still-open session token, refreshing its last-seen time."""
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token)))
-    if row is None:
+    # One query for the session and its person, one for the roles (needed for the idle limit anyway).
+    found = db.session.execute(
+        select(User, UserSession.id, UserSession.last_seen_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == hash_token(token), User.deleted_at.is_(None))
+        .options(selectinload(User.role_grants))
+    ).first()
+    if found is None:
         return None
-    user = db.session.get(User, row.user_id)
-    if user is None or user.deleted_at is not None:
-        return None
+    user, session_id, last_seen_at = found
     now = utcnow()
-    if now - row.last_seen_at > idle_limit(user):
-        _write_outside_request(delete(UserSession).where(UserSession.id == row.id))
+    if now - last_seen_at > idle_limit(user):
+        _write_outside_request(delete(UserSession).where(UserSession.id == session_id))
         return None
-    if now - row.last_seen_at >= timedelta(seconds=current_app.config["SESSION_TOUCH_INTERVAL"]):
-        _write_outside_request(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+    if now - last_seen_at >= timedelta(seconds=current_app.config["SESSION_TOUCH_INTERVAL"]):
+        _write_outside_request(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
     user.session_token = token
     return user
 

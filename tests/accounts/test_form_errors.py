@@ -53,13 +53,14 @@ def test_profile_keeps_the_input(client, login_as):
 
 
 def test_password_change_errors_come_back_in_the_profile_page(client, login_as):
-    login_as()
+    login_as(display_name="Profil Intact")
     response = _post(
         client, "/account/password", current_password=DEFAULT_PASSWORD, password="short", confirm="short"
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Utilisez au moins 12 caractères" in page and 'id="password-title"' in page
+    assert 'value="Profil Intact"' in page  # the profile form beside it still shows the saved profile
 
 
 def test_deleting_an_account_asks_for_the_password_and_a_ticked_box(client, login_as):
