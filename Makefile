@@ -10,10 +10,16 @@ VENDOR_STAMP := $(VENDOR)/.installed
 .PHONY: run serve install vendor translations migrate seed test test-fast test-pg lint typecheck importlint \
         test-browser i18n-extract i18n-update bench clean
 
+PORT ?= 5000
+DEV_ENV := CIVIC_ENV=development CIVIC_BASE_URL=http://127.0.0.1:$(PORT)
+
+# The demo is development: e-mail links point at this port; migrate and seed run with the same settings.
+run: export CIVIC_ENV := development
+run: export CIVIC_BASE_URL := http://127.0.0.1:$(PORT)
 run: install vendor translations migrate seed
 	@$(FLASK) civic demo-logins
-	@echo "Serving Civic on http://127.0.0.1:5000 (Ctrl+C to stop)"
-	CIVIC_COOKIE_SECURE=0 CIVIC_TOWN_NAME="$${CIVIC_TOWN_NAME:-Saint-Aubin-des-Communs}" $(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving Civic on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	$(DEV_ENV) CIVIC_COOKIE_SECURE=0 CIVIC_TOWN_NAME="$${CIVIC_TOWN_NAME:-Saint-Aubin-des-Communs}" $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 install: $(STAMP)
 

@@ -11,7 +11,13 @@ from flask import Flask
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask application: config, extensions, blueprints, errors, CLI."""
-    from civic.config import Config, database_url_for, load_or_create_secret_key
+    from civic.config import (
+        Config,
+        database_url_for,
+        finish_config,
+        load_or_create_secret_key,
+        read_environment,
+    )
 
     app = Flask(
         __name__,
@@ -22,9 +28,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_object(Config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url_for(app.instance_path)
+    read_environment(app.config)
     app.config.from_pyfile("config.py", silent=True)
     if test_config is not None:
         app.config.from_mapping(test_config)
+    finish_config(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
 
@@ -36,6 +44,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from civic.web.templating import register_template_helpers
 
     register_error_handlers(app)
+    from civic.core.links import register_host_checks
+
+    register_host_checks(app)
     register_security_headers(app)
     register_template_helpers(app)
 
@@ -64,6 +75,13 @@ def _init_extensions(app: Flask) -> None:
     )
     htmx.init_app(app)
     limiter.init_app(app)
+    from civic.config import ratelimit_storage_warning
+
+    warning = ratelimit_storage_warning(
+        app.config["RATELIMIT_STORAGE_URI"], int(os.environ.get("WEB_CONCURRENCY", "1") or 1)
+    )
+    if warning:
+        app.logger.warning(warning)
     login_manager.init_app(app)
 
     from civic.accounts.auth import configure_login_manager
@@ -82,3 +100,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (web_bp, accounts_bp, processes_bp, proposals_bp, results_bp, moderation_bp, admin_bp):
         app.register_blueprint(blueprint)
+    # Each domain adds its part of the personal-data export (civic.accounts.personal_data).
+    import civic.moderation.personal_data
+    import civic.proposals.personal_data  # noqa: F401

@@ -52,6 +52,13 @@ def demo_logins() -> list[tuple[str, str]]:
 @civic_cli.command("seed-demo")
 def seed_demo() -> None:
     """Create (idempotently) the demo town: districts, staff for every role, residents."""
+    from flask import current_app
+
+    if current_app.config["ENVIRONMENT"] == "production":
+        _fail(
+            "seed-demo creates public demo accounts with a published password: refused when CIVIC_ENV=production. "
+            "Use `civic create-admin EMAIL` to set up a real town."
+        )
     from civic.accounts.models import User
     from civic.accounts.roles import Role
     from civic.accounts.services import create_user, find_live_user_by_email
@@ -88,6 +95,49 @@ def seed_demo() -> None:
     db.session.commit()
     seed_real_elections(find_live_user_by_email(DEMO_STAFF[0][0]))
     click.echo(f"Demo town {DEMO_TOWN} is ready.")
+
+
+@civic_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", "display_name", help="Display name of a new account (default: the part before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+def create_admin(email: str, display_name: str | None, password_stdin: bool) -> None:
+    """Create a confirmed administrator account EMAIL, or make the existing account EMAIL an administrator."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from civic.accounts.passwords import password_problems
+    from civic.accounts.services import bootstrap_admin, find_live_user_by_email
+    from civic.core.errors import DomainError
+    from civic.extensions import db
+
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        _fail(f"{email!r} is not a valid e-mail address ({exc})")
+    display_name = (display_name or email.split("@")[0]).strip()[:80]
+    password = None
+    if find_live_user_by_email(email) is None:
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if password == DEMO_PASSWORD:
+            _fail("this is the public demo password: choose another one")
+        problems = password_problems(password, user_inputs=[email, display_name])
+        if "too_short" in problems:
+            _fail("the password is too short: use at least 12 characters")
+        if problems:
+            _fail("the password is too common or too easy to guess: a few unrelated words work well")
+    try:
+        user, created = bootstrap_admin(email=email, display_name=display_name, password=password)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    if created:
+        click.echo(f"Created the administrator account {user.email}.")
+    else:
+        click.echo(f"{user.email} is an administrator.")
 
 
 @civic_cli.command("demo-logins")

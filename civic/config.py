@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ENVIRONMENTS = ("development", "production")
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -80,7 +85,6 @@ class Config:
     # Rate limits (Flask-Limiter); memory storage is per process: use redis:// with several workers.
     RATELIMIT_STORAGE_URI = os.environ.get("CIVIC_RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "5 per minute"
     REGISTER_RATE_LIMIT = "10 per hour"
     RESET_RATE_LIMIT = "5 per 15 minutes"
 
@@ -89,6 +93,19 @@ class Config:
 
     TOWN_NAME = os.environ.get("CIVIC_TOWN_NAME", "Civic")
 
+    # Deployment (read from CIVIC_ENV, CIVIC_BASE_URL, CIVIC_TRUSTED_HOSTS by ``read_environment``):
+    # links in e-mails use BASE_URL, never the request's Host; other Host headers get a 400.
+    ENVIRONMENT = "production"
+    BASE_URL: str | None = None
+    EXTRA_TRUSTED_HOSTS: tuple[str, ...] = ()
+
+    # Sessions: staff sessions end after this many idle seconds; last-seen is written at most this often.
+    STAFF_IDLE_TIMEOUT = 30 * 60
+    SESSION_TOUCH_INTERVAL = 60
+    # Failed logins: per account (typed e-mail) and per address (a town hall shares one address).
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per 15 minutes"
+    LOGIN_ADDRESS_RATE_LIMIT = "50 per 15 minutes"
+
 
 def database_url_for(instance_path: str) -> str:
     """Return the configured database URL, defaulting to SQLite in the instance folder."""
@@ -96,6 +113,67 @@ def database_url_for(instance_path: str) -> str:
     if url:
         return normalise_database_url(url)
     return "sqlite:///" + str(Path(instance_path) / "civic.sqlite")
+
+
+def read_environment(config: MutableMapping[str, Any]) -> None:
+    """Copy CIVIC_ENV, CIVIC_BASE_URL and CIVIC_TRUSTED_HOSTS into the configuration when set."""
+    if os.environ.get("CIVIC_ENV"):
+        config["ENVIRONMENT"] = os.environ["CIVIC_ENV"].strip().lower()
+    if os.environ.get("CIVIC_BASE_URL"):
+        config["BASE_URL"] = os.environ["CIVIC_BASE_URL"].strip()
+    if os.environ.get("CIVIC_TRUSTED_HOSTS"):
+        hosts = os.environ["CIVIC_TRUSTED_HOSTS"].split(",")
+        config["EXTRA_TRUSTED_HOSTS"] = tuple(h.strip() for h in hosts if h.strip())
+
+
+class ConfigurationError(RuntimeError):
+    """The deployment settings are missing or wrong: the app refuses to start."""
+
+
+def finish_config(config: MutableMapping[str, Any]) -> None:
+    """Check the deployment settings and derive trusted hosts and cookie names from them."""
+    environment = config.get("ENVIRONMENT")
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(f"CIVIC_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}.")
+    base_url = (config.get("BASE_URL") or "").rstrip("/")
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+            raise ConfigurationError(
+                f"CIVIC_BASE_URL must look like https://participation.example.fr, not {base_url!r}."
+            )
+        config["BASE_URL"] = base_url
+    elif environment != "development" and not config.get("TESTING"):
+        raise ConfigurationError(
+            "Set CIVIC_BASE_URL to the public address of this site (e.g. https://participation.example.fr): "
+            "links in e-mails are built from it. For local development set CIVIC_ENV=development."
+        )
+    if config.get("TRUSTED_HOSTS") is None and base_url:
+        hosts = [urlsplit(base_url).hostname, *config.get("EXTRA_TRUSTED_HOSTS", ())]
+        if environment == "development":
+            hosts += ["localhost", "127.0.0.1"]
+        config["TRUSTED_HOSTS"] = list(dict.fromkeys(h for h in hosts if h))
+    # The __Host- prefix pins the cookie to this exact host, over HTTPS, for the whole site.
+    if config.get("SESSION_COOKIE_SECURE"):
+        config.setdefault("SESSION_COOKIE_NAME", "session")
+        if config["SESSION_COOKIE_NAME"] == "session":
+            config["SESSION_COOKIE_NAME"] = "__Host-session"
+        config["SESSION_COOKIE_DOMAIN"] = None
+        config["SESSION_COOKIE_PATH"] = "/"
+    if config.get("REMEMBER_COOKIE_SECURE") and config.get("REMEMBER_COOKIE_NAME") in (None, "remember_token"):
+        config["REMEMBER_COOKIE_NAME"] = "__Host-remember_token"
+        config["REMEMBER_COOKIE_DOMAIN"] = None
+        config["REMEMBER_COOKIE_PATH"] = "/"
+
+
+def ratelimit_storage_warning(storage_uri: str, workers: int) -> str | None:
+    """Return a warning when several worker processes would each keep their own rate-limit counters."""
+    if workers > 1 and storage_uri.startswith("memory://"):
+        return (
+            f"{workers} worker processes share rate limits stored in memory://: each process counts on its own, "
+            "so every limit is multiplied by the number of workers. Set CIVIC_RATELIMIT_STORAGE_URI=redis://…"
+        )
+    return None
 
 
 class TestConfig(Config):
@@ -110,3 +188,8 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     SERVER_NAME = None
+    # Tests run as development (seed-demo allowed); the production checks are tested explicitly.
+    ENVIRONMENT = "development"
+    BASE_URL = "http://localhost"
+    # The test client sends Host: localhost; the browser tests' live server is at 127.0.0.1:<port>.
+    EXTRA_TRUSTED_HOSTS = ("127.0.0.1",)

@@ -96,11 +96,16 @@ def csrf_token(client: FlaskClient, path: str = "/") -> str:
     return match.group(1)
 
 
-def log_in(client: FlaskClient, user: User) -> None:
-    """Put ``user`` in the client's session the way Flask-Login does after a login."""
+def log_in(client: FlaskClient, user: User) -> str:
+    """Open a server-side session for ``user`` and put it in the client's cookie, as a login does."""
+    from civic.accounts.sessions import start_session
+
+    token = start_session(user=user, user_agent="test client")
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = token
         session["_fresh"] = True
+    return token
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Flask-Login wiring: sessions identified by user id and a nonce."""
+"""Flask-Login wiring: sessions identified by a server-side session token (civic.accounts.sessions)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
 from civic.accounts.models import User
-from civic.extensions import db
+from civic.accounts.sessions import load_session_user
 
 
-def load_user(session_id: str) -> User | None:
-    """Load the person of a session; a stale nonce (password reset, deletion) ends the session."""
-    user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.deleted_at is not None or user.login_nonce != nonce:
-        return None
-    return user
+def load_user(session_token: str) -> User | None:
+    """Load the person of a session; a logged-out, ended or idle-expired session gives nobody."""
+    return load_session_user(session_token)
 
 
 def configure_login_manager(manager: LoginManager) -> None:

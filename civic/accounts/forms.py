@@ -127,3 +127,24 @@ class DeleteAccountForm(FlaskForm):
         _l("I understand that my name and e-mail will be erased and that this cannot be undone."),
         validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), StrongPassword()],
+        description=_l("At least 12 characters; a few unrelated words work well."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class EndSessionsForm(FlaskForm):
+    """Only the CSRF token: logging out the other sessions needs no input."""

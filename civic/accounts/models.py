@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -13,11 +12,6 @@ from civic.accounts.roles import AgeBracket, Role
 from civic.core.time import utcnow
 from civic.extensions import db
 from civic.processes.models import District
-
-
-def new_login_nonce() -> str:
-    """Return a fresh value whose change logs a person out of every session."""
-    return secrets.token_urlsafe(16)
 
 
 class User(UserMixin, db.Model):
@@ -42,16 +36,21 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     blocked_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
-    login_nonce: Mapped[str] = mapped_column(String(32), default=new_login_nonce)
 
     district: Mapped[District | None] = relationship()
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"
     )
 
+    # The token of the server-side session this object was loaded for (not a column): Flask-Login stores
+    # it in the cookie instead of the user id, so deleting the session row logs that browser out.
+    session_token = None  # type: str | None
+
     def get_id(self) -> str:
-        """Identify the session by id and nonce so a password change ends other sessions."""
-        return f"{self.id}:{self.login_nonce}"
+        """Identify the browser's session (see civic.accounts.sessions), not the person."""
+        if self.session_token is None:
+            raise RuntimeError("log in through civic.accounts.sessions.start_session")
+        return self.session_token
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -79,3 +78,18 @@ class RoleGrant(db.Model):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+
+
+class UserSession(db.Model):
+    """A logged-in browser; the cookie holds a random token whose SHA-256 is kept here."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(120), default="")
+
+    user: Mapped[User] = relationship()

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from civic.accounts import passwords, tokens
-from civic.accounts.models import RoleGrant, User, new_login_nonce
+from civic.accounts import passwords, personal_data, sessions, tokens
+from civic.accounts.models import RoleGrant, User
 from civic.accounts.permissions import can_change_role
 from civic.accounts.roles import STAFF_ROLES, AgeBracket, Role
 from civic.core import audit
-from civic.core.audit import AuditEntry
-from civic.core.errors import Conflict, PermissionDenied
+from civic.core.errors import Conflict, PermissionDenied, ValidationFailed
+from civic.core.links import external_url
 from civic.core.mail import send_mail
 from civic.core.time import utcnow
 from civic.extensions import db
@@ -65,21 +65,31 @@ def create_user(
 def register(*, email: str, display_name: str, password: str, locale: str) -> None:
     """Register a resident, or warn the owner of an existing address; the caller cannot tell which."""
     existing = find_live_user_by_email(email)
-    if existing is not None:
-        send_mail(
-            to=existing.email or "",
-            template="already_registered",
-            locale=existing.locale,
-            name=existing.display_name,
-            login_url=url_for("accounts.login", _external=True),
-            reset_url=url_for("accounts.reset_request", _external=True),
-        )
-        # Spend the same hashing time as a real registration.
-        passwords.hash_password(password)
-        return
-    user = create_user(email=email, display_name=display_name, password=password, locale=locale)
-    audit.record(actor_id=user.id, action="account.register", target_type="user", target_id=user.id)
-    send_confirmation(user=user)
+    if existing is None:
+        try:
+            user = create_user(email=email, display_name=display_name, password=password, locale=locale)
+        except IntegrityError:
+            # Two simultaneous registrations of one address: the unique e-mail decides, the loser is
+            # answered as a registration of an existing address (same page, a mail to the owner). The
+            # transaction held nothing else; a savepoint would not help: pysqlite commits on RELEASE.
+            db.session.rollback()
+            existing = find_live_user_by_email(email)
+            if existing is None:
+                raise
+        else:
+            audit.record(actor_id=user.id, action="account.register", target_type="user", target_id=user.id)
+            send_confirmation(user=user)
+            return
+    send_mail(
+        to=existing.email or "",
+        template="already_registered",
+        locale=existing.locale,
+        name=existing.display_name,
+        login_url=external_url("accounts.login"),
+        reset_url=external_url("accounts.reset_request"),
+    )
+    # Spend the same hashing time as a real registration.
+    passwords.hash_password(password)
 
 
 def send_confirmation(*, user: User) -> None:
@@ -90,7 +100,7 @@ def send_confirmation(*, user: User) -> None:
         template="confirm_email",
         locale=user.locale,
         name=user.display_name,
-        confirm_url=url_for("accounts.confirm", token=token, _external=True),
+        confirm_url=external_url("accounts.confirm", token=token),
     )
 
 
@@ -135,7 +145,7 @@ def request_password_reset(*, email: str) -> None:
         template="reset_password",
         locale=user.locale,
         name=user.display_name,
-        reset_url=url_for("accounts.reset", token=token, _external=True),
+        reset_url=external_url("accounts.reset", token=token),
     )
 
 
@@ -155,11 +165,33 @@ def user_for_reset_token(token: str) -> User | None:
 def reset_password(*, user: User, new_password: str) -> None:
     """Set a new password, confirm the address (the link proved it) and end every other session."""
     user.password_hash = passwords.hash_password(new_password)
-    user.login_nonce = new_login_nonce()
+    sessions.end_other_sessions(user=user)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
     audit.record(actor_id=user.id, action="account.reset_password", target_type="user", target_id=user.id)
     db.session.flush()
+
+
+def change_password(*, actor: User, user: User, current_password: str, new_password: str) -> int:
+    """Change one's own password; every other session ends (this one stays). Return how many ended."""
+    if actor.id != user.id:
+        raise PermissionDenied(_l("You can only change your own password."))
+    if not passwords.verify_password(user.password_hash, current_password):
+        raise ValidationFailed(_l("Your current password is wrong."))
+    user.password_hash = passwords.hash_password(new_password)
+    ended = sessions.end_other_sessions(user=user, keep_token=actor.session_token)
+    audit.record(actor_id=user.id, action="account.change_password", target_type="user", target_id=user.id)
+    db.session.flush()
+    return ended
+
+
+def log_out_other_sessions(*, actor: User) -> int:
+    """End every session of ``actor`` but the current one; return how many ended."""
+    ended = sessions.end_other_sessions(user=actor, keep_token=actor.session_token)
+    if ended:
+        audit.record(actor_id=actor.id, action="account.end_sessions", target_type="user", target_id=actor.id)
+    db.session.flush()
+    return ended
 
 
 def update_profile(
@@ -181,32 +213,11 @@ def update_profile(
     db.session.flush()
 
 
-def export_personal_data(*, actor: User, user: User) -> dict[str, Any]:
-    """Gather everything Civic holds about a person, as JSON-ready data."""
+def export_personal_data(*, actor: User, user: User, as_csv: bool = False) -> str | bytes:
+    """Gather everything Civic holds about a person: JSON text, or a zip of CSV files."""
     if actor.id != user.id:
         raise PermissionDenied(_l("You can only export your own data."))
-    actions = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.actor_id == user.id).order_by(AuditEntry.at)
-    ).all()
-    return {
-        "account": {
-            "id": user.id,
-            "email": user.email,
-            "display_name": user.display_name,
-            "locale": user.locale,
-            "district": user.district.name if user.district else None,
-            "age_bracket": user.age_bracket.value if user.age_bracket else None,
-            "email_confirmed_at": _iso(user.email_confirmed_at),
-            "created_at": _iso(user.created_at),
-            "last_login_at": _iso(user.last_login_at),
-        },
-        "roles": sorted(role.value for role in user.roles),
-        "actions": [
-            {"at": _iso(a.at), "action": a.action, "target": f"{a.target_type}:{a.target_id}"}
-            for a in actions
-        ],
-        "exported_at": _iso(utcnow()),
-    }
+    return personal_data.as_csv_zip(user) if as_csv else personal_data.as_json(user)
 
 
 def delete_account(*, actor: User, user: User) -> None:
@@ -220,10 +231,47 @@ def delete_account(*, actor: User, user: User) -> None:
     user.age_bracket = None
     user.last_login_at = None
     user.deleted_at = utcnow()
-    user.login_nonce = new_login_nonce()
+    sessions.end_other_sessions(user=user)
     user.role_grants.clear()
     audit.record(actor_id=user.id, action="account.delete", target_type="user", target_id=user.id)
     db.session.flush()
+
+
+def bootstrap_admin(*, email: str, display_name: str, password: str | None) -> tuple[User, bool]:
+    """Make ``email`` an administrator from the command line: create it (confirmed) or promote it.
+
+    Return the account and whether it was created. The caller has checked the password's strength.
+    Audited with no actor: the command line is the town's own server.
+    """
+    user = find_live_user_by_email(email)
+    created = user is None
+    if user is None:
+        if not password:
+            raise ValidationFailed(_l("A new account needs a password."))
+        user = create_user(
+            email=email, display_name=display_name, password=password, confirmed=True, roles=(Role.ADMIN,)
+        )
+        audit.record(actor_id=None, action="account.create_admin", target_type="user", target_id=user.id)
+    elif Role.ADMIN in user.roles:
+        return user, False
+    else:
+        before = sorted(r.value for r in user.roles)
+        db.session.add(RoleGrant(user_id=user.id, role=Role.ADMIN))
+        if user.email_confirmed_at is None:
+            user.email_confirmed_at = utcnow()
+        sessions.end_other_sessions(user=user)
+        db.session.flush()
+        db.session.expire(user, ["role_grants"])
+        audit.record(
+            actor_id=None,
+            action="role.grant",
+            target_type="user",
+            target_id=user.id,
+            before={"roles": before},
+            after={"roles": sorted(r.value for r in user.roles)},
+        )
+    db.session.flush()
+    return user, created
 
 
 def grant_role(*, actor: User, target: User, role: Role) -> None:
@@ -234,12 +282,18 @@ def grant_role(*, actor: User, target: User, role: Role) -> None:
         raise Conflict(_l("This account has been deleted."))
     before = sorted(r.value for r in target.roles)
     if role in target.roles:
-        return
-    target.role_grants.append(RoleGrant(role=role, granted_by_id=actor.id))
+        raise Conflict(_l("This person already has this role."))
+    try:
+        db.session.add(RoleGrant(user_id=target.id, role=role, granted_by_id=actor.id))
+        db.session.flush()
+    except IntegrityError:
+        # Two admins granting the same role at once: the unique (person, role) pair decides.
+        db.session.rollback()
+        raise Conflict(_l("This person already has this role.")) from None
+    db.session.expire(target, ["role_grants"])
     if role in STAFF_ROLES and actor.id != target.id:
         # A staff role must not ride on an old remember-me cookie: end the person's sessions.
-        target.login_nonce = new_login_nonce()
-    db.session.flush()
+        sessions.end_other_sessions(user=target)
     audit.record(
         actor_id=actor.id,
         action="role.grant",
@@ -271,7 +325,3 @@ def revoke_role(*, actor: User, target: User, role: Role) -> None:
         after={"roles": sorted(r.value for r in target.roles)},
     )
     db.session.flush()
-
-
-def _iso(value: object) -> str | None:
-    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from civic.accounts import passwords, services
+from civic.accounts import passwords, services, sessions
 from civic.accounts.forms import (
+    ChangePasswordForm,
     DeleteAccountForm,
+    EndSessionsForm,
     LoginForm,
     ProfileForm,
     RegisterForm,
@@ -21,6 +22,7 @@ from civic.accounts.forms import (
 )
 from civic.accounts.permissions import may_use_remember_me
 from civic.accounts.roles import AgeBracket
+from civic.core.errors import ValidationFailed
 from civic.extensions import db, limiter
 from civic.processes.models import District
 from civic.web.rendering import render
@@ -72,13 +74,24 @@ def confirm(token: str) -> Response:
     return redirect(url_for("accounts.login"), 303)  # type: ignore[return-value]
 
 
+def _login_account_key() -> str:
+    # Namespaced so that an e-mail address can never collide with a remote-address key.
+    return "account:" + _form_email()
+
+
+# Only failures count (deduct_when): per account a few, per address many, so that one person's typos
+# lock out neither their neighbours behind a town hall's shared address nor anyone else's account.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: _limit("LOGIN_RATE_LIMIT"), methods=["POST"], deduct_when=_failed)
-@limiter.limit("20 per hour", methods=["POST"], key_func=_form_email, deduct_when=_failed)
+@limiter.limit(lambda: _limit("LOGIN_ADDRESS_RATE_LIMIT"), methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    lambda: _limit("LOGIN_ACCOUNT_RATE_LIMIT"), methods=["POST"], key_func=_login_account_key, deduct_when=_failed
+)
 def login() -> Response:
     form = LoginForm()
     if form.validate_on_submit():
         result, user = services.authenticate(email=form.email.data, password=form.password.data)
+        if user is not None:
+            sessions.start_session(user=user, user_agent=request.user_agent.string)
         db.session.commit()
         if user is not None:
             session.pop("lang", None)
@@ -94,6 +107,9 @@ def login() -> Response:
 
 @bp.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:
+        sessions.end_session(token=current_user.session_token)
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("web.index"), 303)  # type: ignore[return-value]
@@ -134,11 +150,7 @@ def reset(token: str) -> Response:
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def profile() -> Response:
-    form = ProfileForm(obj=current_user if request.method == "GET" else None)
-    form.fill_choices(_district_choices())
-    if request.method == "GET":
-        form.district_id.data = current_user.district_id or 0
-        form.age_bracket.data = current_user.age_bracket.value if current_user.age_bracket else ""
+    form = _profile_form(filled=request.method == "GET")
     if form.validate_on_submit():
         services.update_profile(
             actor=current_user,
@@ -151,15 +163,87 @@ def profile() -> Response:
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"), 303)  # type: ignore[return-value]
-    return render("accounts/profile.html", form=form, status=422 if form.is_submitted() else 200)
+    return _profile_page(form=form, status=422 if form.is_submitted() else 200)
+
+
+def _profile_form(*, filled: bool) -> ProfileForm:
+    """Return the profile form, showing the saved profile (``filled``) or the submitted input."""
+    form = ProfileForm(formdata=None, obj=current_user) if filled else ProfileForm()
+    form.fill_choices(_district_choices())
+    if filled:
+        form.district_id.data = current_user.district_id or 0
+        form.age_bracket.data = current_user.age_bracket.value if current_user.age_bracket else ""
+    return form
+
+
+def _profile_page(**context: object) -> Response:
+    """Render My account: the profile, password and sessions forms (one of them may carry errors)."""
+    if "form" not in context:
+        context["form"] = _profile_form(filled=True)
+    context.setdefault("password_form", ChangePasswordForm(formdata=None))
+    context.setdefault("sessions_form", EndSessionsForm(formdata=None))
+    return render(
+        "accounts/profile.html",
+        status=int(context.pop("status", 200)),  # type: ignore[call-overload]
+        active_sessions=sessions.active_sessions(current_user),
+        current_session=sessions.hash_token(current_user.session_token),
+        **context,
+    )
+
+
+@bp.post("/account/password")
+@login_required
+def change_password() -> Response:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                actor=current_user,
+                user=current_user,
+                current_password=form.current_password.data,
+                new_password=form.password.data,
+            )
+        except ValidationFailed as error:
+            form.current_password.errors.append(str(error.message))  # type: ignore[attr-defined]
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed. Your other sessions have been logged out."), "success")
+            return redirect(url_for("accounts.profile"), 303)  # type: ignore[return-value]
+    return _profile_page(password_form=form, status=422)
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions() -> Response:
+    form = EndSessionsForm()
+    if not form.validate_on_submit():
+        return _profile_page(sessions_form=form, status=422)
+    count = services.log_out_other_sessions(actor=current_user)
+    db.session.commit()
+    message = ngettext(
+        "%(num)d other session has been logged out.", "%(num)d other sessions have been logged out.", count
+    )
+    flash(message, "success")
+    return redirect(url_for("accounts.profile"), 303)  # type: ignore[return-value]
 
 
 @bp.get("/account/export")
 @login_required
 def export() -> Response:
     data = services.export_personal_data(actor=current_user, user=current_user)
-    response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
-    response.headers["Content-Disposition"] = 'attachment; filename="civic-personal-data.json"'
+    return _download(data, "application/json", "civic-personal-data.json")
+
+
+@bp.get("/account/export.zip")
+@login_required
+def export_csv() -> Response:
+    data = services.export_personal_data(actor=current_user, user=current_user, as_csv=True)
+    return _download(data, "application/zip", "civic-personal-data-csv.zip")
+
+
+def _download(data: str | bytes, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,4 +1,10 @@
-"""Outgoing e-mail: one small module, captured in development and tests, SMTP in production."""
+"""Outgoing e-mail: one small module, captured in development and tests, SMTP in production.
+
+A message is rendered when a service asks for it but leaves only once the database transaction that
+decided it commits: ``send_mail`` queues it on the SQLAlchemy session, ``after_commit`` sends the queue,
+and a rollback (of the whole transaction, or of the savepoint it was queued in) drops it. So a failed
+registration or a lost race never mails anyone.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,14 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template
+from flask import Flask, current_app, has_app_context, render_template
 from flask_babel import force_locale
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from civic.core.time import utcnow
+
+_QUEUE_KEY = "civic_mail_queue"
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,7 @@ class SentMail:
     subject: str
     body: str
     locale: str
+    template: str = ""
 
 
 def outbox() -> list[SentMail]:
@@ -30,12 +41,12 @@ def outbox() -> list[SentMail]:
 
 
 def send_mail(*, to: str, template: str, locale: str, **context: Any) -> SentMail:
-    """Render ``templates/mail/<template>.txt`` in the recipient's language and send it."""
+    """Render ``templates/mail/<template>.txt`` in the recipient's language; send it after the commit."""
     with force_locale(locale):
         rendered = render_template(f"mail/{template}.txt", **context)
     subject, _, body = rendered.strip().partition("\n")
     subject = subject.removeprefix("Subject:").strip()
-    mail = SentMail(to=to, subject=subject, body=body.strip() + "\n", locale=locale)
+    mail = SentMail(to=to, subject=subject, body=body.strip() + "\n", locale=locale, template=template)
 
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]
@@ -45,11 +56,59 @@ def send_mail(*, to: str, template: str, locale: str, **context: Any) -> SentMai
     message["Content-Language"] = locale
     message.set_content(mail.body)
 
-    if current_app.config["MAIL_BACKEND"] == "smtp":
+    from civic.extensions import db
+
+    session = db.session()
+    # With no transaction yet, start one: the message then leaves with the caller's next commit.
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    queue = session.info.setdefault(_QUEUE_KEY, [])
+    queue.append((transaction, current_app._get_current_object(), message, mail))  # type: ignore[attr-defined]
+    return mail
+
+
+def _deliver(app: Flask, message: EmailMessage, mail: SentMail) -> None:
+    if not has_app_context() or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+        with app.app_context():
+            _deliver(app, message, mail)
+        return
+    if app.config["MAIL_BACKEND"] == "smtp":
         _send_smtp(message)
     else:
         _capture(message, mail)
-    return mail
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_commit")
+def _send_queued(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released: the outer transaction may still roll back
+    queue = session.info.pop(_QUEUE_KEY, [])
+    for _transaction, app, message, mail in queue:
+        try:
+            _deliver(app, message, mail)
+        except Exception:  # the data is committed: a mail server hiccup must not turn it into a 500
+            app.logger.exception("Could not send the e-mail %r to %s", mail.subject, mail.to)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    queue = session.info.get(_QUEUE_KEY)
+    if queue:
+        session.info[_QUEUE_KEY] = [item for item in queue if not _within(item[0], previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_on_close(session: Session, transaction: SessionTransaction) -> None:
+    # A session closed without committing (end of a request that wrote nothing durable) sends nothing.
+    if transaction.parent is None:
+        session.info.pop(_QUEUE_KEY, None)
 
 
 def _capture(message: EmailMessage, mail: SentMail) -> None:

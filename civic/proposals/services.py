@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -15,6 +14,7 @@ from civic.accounts.models import User
 from civic.accounts.services import find_live_user_by_email
 from civic.core import audit
 from civic.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from civic.core.links import external_url
 from civic.core.mail import send_mail
 from civic.core.time import utcnow
 from civic.extensions import db
@@ -268,7 +268,7 @@ def notify_holders(proposal: Proposal, *, template: str, **context: object) -> N
             locale=user.locale,
             name=user.display_name,
             proposal=proposal,
-            url=url_for("proposals.proposal_detail", proposal_id=proposal.id, _external=True),
+            url=external_url("proposals.proposal_detail", proposal_id=proposal.id),
             **context,
         )
 
@@ -295,7 +295,7 @@ def invite_coauthor(*, actor: User, proposal: Proposal, email: str) -> CoAuthor:
             name=invitee.display_name,
             inviter=actor.display_name,
             proposal=proposal,
-            url=url_for("proposals.my_invitations", _external=True),
+            url=external_url("proposals.my_invitations"),
         )
     return invitation
 

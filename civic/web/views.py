@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask.wrappers import Response
@@ -16,13 +16,32 @@ bp = Blueprint("web", __name__)
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """Return ``target`` if it is a local path (no open redirect), else ``fallback``."""
-    if not target:
+    """Return ``target`` if it is a path on this site (no open redirect), else ``fallback``.
+
+    Refused: schemes and hosts (``https://x``, ``//x``), backslashes (browsers read ``/\\x`` as
+    ``//x``), control characters (CR/LF header splitting, tabs that browsers strip) and the same
+    tricks percent-encoded (``/%2F%2Fx``, ``/%5Cx``, ``%0d%0a``), however many times.
+    """
+    if not target or len(target) > 2048:
         return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
+    candidate = target
+    for _ in range(4):
+        if not _is_local_path(candidate):
+            return fallback
+        decoded = unquote(candidate)
+        if decoded == candidate:
+            return target
+        candidate = decoded
+    return fallback
+
+
+def _is_local_path(value: str) -> bool:
+    if not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return False
+    if any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 for char in value):
+        return False
+    parts = urlsplit(value)
+    return not parts.scheme and not parts.netloc
 
 
 @bp.get("/")

@@ -20,7 +20,14 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode) == 0o600
 
 
-def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
+@pytest.fixture
+def development(monkeypatch):
+    """Run create_app() as a developer does: CIVIC_ENV=development, no base URL needed."""
+    monkeypatch.setenv("CIVIC_ENV", "development")
+    monkeypatch.delenv("CIVIC_BASE_URL", raising=False)
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch, development):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("CIVIC_INSTANCE_PATH", str(tmp_path))
     app = create_app()
@@ -35,7 +42,7 @@ def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch
     assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000, "synchronous": 2}
 
 
-def test_instance_config_file_overrides_defaults(tmp_path, monkeypatch):
+def test_instance_config_file_overrides_defaults(tmp_path, monkeypatch, development):
     monkeypatch.setenv("CIVIC_INSTANCE_PATH", str(tmp_path))
     (tmp_path / "config.py").write_text('TOWN_NAME = "Ville-Test"\n')
     assert create_app().config["TOWN_NAME"] == "Ville-Test"
@@ -54,7 +61,7 @@ def test_database_url_is_normalised_for_psycopg3(given, expected):
     assert normalise_database_url(given) == expected
 
 
-def test_database_url_environment_variable_wins(tmp_path, monkeypatch):
+def test_database_url_environment_variable_wins(tmp_path, monkeypatch, development):
     monkeypatch.setenv("CIVIC_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", "postgres://civic@localhost/civic")
     assert create_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://civic@localhost/civic"

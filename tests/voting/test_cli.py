@@ -147,7 +147,8 @@ def test_counting_the_database_equals_counting_the_file(app: Flask, path: Path) 
 def test_console_script_counts_a_file_without_a_database(approval_file: Path, tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "civic"
     # An instance folder that does not exist: the file form must not need the app's database.
-    env = {**os.environ, "CIVIC_INSTANCE_PATH": str(tmp_path / "no-instance")}
+    # The Flask form loads the app, which in production (the default CIVIC_ENV) needs CIVIC_BASE_URL.
+    env = {**os.environ, "CIVIC_INSTANCE_PATH": str(tmp_path / "no-instance"), "CIVIC_ENV": "development"}
     result = subprocess.run(
         [str(script), "tally", str(approval_file), "--rule", "greedy"],
         capture_output=True,
