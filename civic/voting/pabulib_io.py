@@ -44,6 +44,8 @@ CITATION = (
 )
 # pabulib `selected`: 1 = selected by the rule, 2 = special provision, 3 = reserves; 0 = not funded.
 FUNDED = frozenset({"1", "2", "3"})
+# Amounts are stored as BigInteger cents.
+MAX_CENTS = 2**63 - 1
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d|21\d\d)(?!\d)")
 
 
@@ -56,6 +58,8 @@ def to_cents(value: Number, what: str) -> int:
     cents = Fraction(value) * 100
     if cents.denominator != 1:
         raise PabulibImportError(f"{what} is {float(value)!r}: amounts finer than a cent are not supported")
+    if not 0 <= cents <= MAX_CENTS:
+        raise PabulibImportError(f"{what} does not fit the database (0 to {MAX_CENTS} cents)")
     return int(cents)
 
 
