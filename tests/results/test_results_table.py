@@ -137,3 +137,19 @@ def test_demo_imports_toulouse_and_assen_labelled_and_published(app):
         # The official count is published, in the results phase the import opened.
         assert all(published_run(pool) is not None for pool in pools_of(edition))
     assert cities == ["Toulouse", "Assen"]
+
+
+def test_a_count_that_crashes_is_failed_with_a_reason_not_left_counting(client, english, monkeypatch):
+    from civic.results import services
+
+    pool = create_vote_pool()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "count_pool", broken)
+    run = create_tally_run(pool=pool, rule="greedy")
+    assert run.state.value == "failed" and run.error_code == "internal_error"
+    english(Role.ANALYST)
+    page = client.get(f"/staff/runs/{run.id}").get_data(as_text=True)
+    assert "The count stopped on an unexpected error" in page and "disk on fire" not in page
