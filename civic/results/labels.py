@@ -95,8 +95,13 @@ def ballot_kind_label(kind: str) -> str:
     return str(BALLOT_KIND_LABELS.get(kind, kind))
 
 
-def failure_text(code: str | None, params: dict[str, Any] | None) -> str:
-    """Return why a count failed, in the reader's language, from its stored code and values."""
+def failure_text(code: str | None, params: dict[str, Any] | None, legacy: str | None = None) -> str:
+    """Return why a count failed, in the reader's language, from its stored code and values.
+
+    Counts that failed before codes were stored only have the engine's one-line message (``legacy``).
+    """
+    if code is None and legacy:
+        return legacy
     values = params or {}
     if code == "rule_not_applicable":
         return _(

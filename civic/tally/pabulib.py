@@ -258,7 +258,8 @@ class PabulibFile:
         if self.vote_type in ("cumulative", "scoring"):
             # Count identical raw rows first (C speed), then normalise each distinct row once.
             for (vote, pts), n in Counter(map(_VOTE_POINTS, self.voters)).items():
-                grouper.add(vote, pts, n)
+                # An empty ballot may leave its points cell empty too: no project, no points.
+                grouper.add(vote, () if pts is None and not vote else pts, n)
             return Election(projects, self.budget, self.vote_type, grouper.groups(), grouper.with_duplicates)
         hint = self._distinct
         if hint is not None and hint.voters is self.voters:

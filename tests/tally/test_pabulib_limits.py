@@ -169,3 +169,10 @@ def test_mutated_files_parse_or_raise_pabulib_error(text: str) -> None:
     for rule, options in (("greedy", {}), ("official", official)):
         with contextlib.suppress(TallyError):
             api.count(election, rule, **options)
+
+
+def test_an_empty_points_ballot_is_counted_as_empty() -> None:
+    text = _file(kind="cumulative", points=True, votes="v1;1;3\nv2\n")
+    pb = pabulib.read_string(text)
+    election = pb.election()
+    assert election.num_voters == 2 and api.count(election, "greedy").selected[0] == "1"
