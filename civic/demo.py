@@ -329,7 +329,7 @@ def seed_real_elections(admin: User | None) -> None:
     from pathlib import Path
 
     from civic.results.models import TallyRun
-    from civic.results.services import execute_run, publish_run, start_run
+    from civic.results.services import execute_run, publish_run, rules_for, start_run
     from civic.tally.pabulib import read
     from civic.voting.pabulib_io import import_pabulib
 
@@ -342,7 +342,8 @@ def seed_real_elections(admin: User | None) -> None:
         pool = import_pabulib(read(folder / file_name), source_name=file_name, edition_ref=edition_name)
         db.session.commit()
         runs = {}
-        for rule in ("official", "greedy", "mes", "phragmen"):
+        # Only the rules that can count this vote's kind of ballot (Toulouse has points ballots).
+        for rule in [r for r in ("official", "greedy", "mes", "phragmen") if r in rules_for(pool)]:
             run = start_run(actor=admin, pool=pool, rule=rule)
             db.session.commit()
             execute_run(run.id)

@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     VOTE = "vote"
     SEE_RESULTS = "see_results"
     FOLLOW_REALISATION = "follow_realisation"
+    PUBLISH_RESULTS = "publish_results"
 
 
 # Discussion stays open from submission until the vote closes; after that the record is frozen.
@@ -47,6 +48,11 @@ ALLOWED_ACTIONS: dict[PhaseKind, frozenset[Action]] = {
     PhaseKind.VOTE: frozenset({Action.VOTE, Action.COMMENT}),
     PhaseKind.RESULTS: frozenset({Action.SEE_RESULTS}),
     PhaseKind.REALISATION: frozenset({Action.SEE_RESULTS, Action.FOLLOW_REALISATION}),
+}
+
+# What the calendar opens to staff: not things residents can do, so never in `allowed_actions`.
+STAFF_ACTIONS: dict[PhaseKind, frozenset[Action]] = {
+    PhaseKind.RESULTS: frozenset({Action.PUBLISH_RESULTS}),
 }
 
 # In a "city list" edition residents do not submit: the city enters the projects.
@@ -86,6 +92,11 @@ def is_allowed(
 ) -> bool:
     """Tell whether ``action`` is open at ``now``."""
     return action in allowed_actions(calendar, now, city_list=city_list)
+
+
+def is_open_to_staff(calendar: Iterable[PhaseWindow], now: datetime, action: Action) -> bool:
+    """Tell whether a staff action gated by the calendar (e.g. publishing results) is open at ``now``."""
+    return any(action in STAFF_ACTIONS.get(kind, frozenset()) for kind in current_phases(calendar, now))
 
 
 def next_phase(calendar: Iterable[PhaseWindow], now: datetime) -> PhaseWindow | None:

@@ -256,6 +256,37 @@ def change_status(
     notify_holders(proposal, template="proposal_status", status=status, reason=public_reason.strip())
 
 
+def record_count_status(
+    *, actor: User | None, proposal: Proposal, status: ProposalStatus, public_reason: str
+) -> bool:
+    """Put a published (or withdrawn) count's verdict on a proposal's public timeline; audited.
+
+    A new step is written only when the status or its reason differs from the last one (earlier steps
+    stay); the holders are e-mailed, each in their own language, when the status itself changes.
+    """
+    last = proposal.status_changes[-1] if proposal.status_changes else None
+    reason = public_reason.strip() or None
+    if proposal.status is status and last is not None and last.status is status and last.public_reason == reason:
+        return False
+    before = proposal.status
+    proposal.status = status
+    proposal.status_changes.append(
+        StatusChange(status=status, public_reason=reason, actor_id=actor.id if actor else None)
+    )
+    db.session.flush()
+    audit.record(
+        actor_id=actor.id if actor else None,
+        action="proposal.status",
+        target_type="proposal",
+        target_id=proposal.id,
+        before={"status": before.value},
+        after={"status": status.value, "source": "count"},
+    )
+    if before is not status:
+        notify_holders(proposal, template="proposal_status", status=status, reason=reason or "")
+    return True
+
+
 def notify_holders(proposal: Proposal, *, template: str, **context: object) -> None:
     """E-mail the author and accepted co-authors, each in their own language."""
     for user_id in sorted(proposal.holder_ids()):

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import format_currency, format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from civic.results.models import RunState
+from civic.tally.api import get_rule
+
+if TYPE_CHECKING:
+    from civic.results.queries import ProjectLine
 
 RULE_LABELS = {
     "greedy": _l("Greedy: most votes first, skipping what no longer fits"),
@@ -71,3 +79,89 @@ def run_state_label(state: RunState) -> str:
 def rule_help(name: str) -> str:
     """Return the translated plain-language description of a rule (empty if unknown)."""
     return str(RULE_HELP.get(name, ""))
+
+
+BALLOT_KIND_LABELS = {
+    "approval": _l("approval ballots (a yes for each chosen project)"),
+    "choose-1": _l("single-choice ballots (one project each)"),
+    "cumulative": _l("points ballots (points shared among projects)"),
+    "ordinal": _l("ranked ballots (projects in order of preference)"),
+    "scoring": _l("score ballots (a mark for each project)"),
+}
+
+
+def ballot_kind_label(kind: str) -> str:
+    """Return the plain-language name of a ballot kind."""
+    return str(BALLOT_KIND_LABELS.get(kind, kind))
+
+
+def failure_text(code: str | None, params: dict[str, Any] | None, legacy: str | None = None) -> str:
+    """Return why a count failed, in the reader's language, from its stored code and values.
+
+    Counts that failed before codes were stored only have the engine's one-line message (``legacy``).
+    """
+    if code is None and legacy:
+        return legacy
+    values = params or {}
+    if code == "rule_not_applicable":
+        return _(
+            "The rule “%(rule)s” cannot count %(kind)s: choose a rule made for this kind of ballot.",
+            rule=rule_label(str(values.get("rule", ""))),
+            kind=ballot_kind_label(str(values.get("kind", ""))),
+        )
+    if code == "invalid_ballots":
+        return _(
+            "The ballots or projects of this vote are inconsistent, so they cannot be counted (%(detail)s).",
+            detail=values.get("detail", ""),
+        )
+    if code == "unknown_rule":
+        return _("This counting rule no longer exists: %(rule)s.", rule=values.get("rule", ""))
+    if code == "count_error":
+        return _("The count stopped on an error: %(detail)s.", detail=values.get("detail", ""))
+    return _("The count stopped on an unexpected error; the technical team has been told. Try again later.")
+
+
+SCORE_HEADERS = {
+    "votes": _l("Votes received (the rule takes the most voted first)"),
+    "points": _l("Points received (the rule takes the most points first)"),
+    "score": _l("Total score received (the rule takes the highest first)"),
+    "rank_score": _l("Rank score: points for each place on the ballots (highest first)"),
+    "per_cost": _l("Voters per 1,000 of cost (the rule takes the highest first)"),
+    "mes": _l("Round in which it was bought, and what each supporter paid"),
+    "phragmen": _l("Round in which it was bought"),
+}
+
+
+def score_header(ranking: str) -> str:
+    """Return the plain-words header of the column holding what a rule ranked projects by."""
+    return str(SCORE_HEADERS.get(ranking, SCORE_HEADERS["votes"]))
+
+
+def reason_text(line: ProjectLine, currency: str) -> str:
+    """Return why a project was not funded, in plain words of the current language."""
+    left = format_currency(line.reason_values.get("left") or 0, currency or "EUR")
+    if line.reason == "did_not_fit":
+        return _("Did not fit: %(left)s were left when its turn came, less than its cost.", left=left)
+    if line.reason == "supporters_cannot_afford":
+        return _(
+            "Its %(num)s supporters had %(left)s left in total, less than its cost.",
+            num=line.supporters or 0,
+            left=left,
+        )
+    if line.reason == "below_threshold":
+        return _("Not enough votes: below the minimum score set by the rules.")
+    if line.reason in ("stopped", "not_reached"):
+        return _("Not reached: the rule stops at the first project that does not fit.")
+    if line.reason == "withdrawn":
+        return _("Withdrawn before the count.")
+    return _("Not selected by this rule.")
+
+
+def score_number(value: float) -> str:
+    """Return a score as people read it in their language (at most two decimals, grouped digits)."""
+    return format_decimal(round(value, 2), format="#,##0.##")
+
+
+def rule_kinds(rule: str) -> tuple[str, ...]:
+    """Return the kinds of ballot a registered rule can count."""
+    return get_rule(rule).ballot_kinds

@@ -24,16 +24,19 @@ class RunState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+STANDING = "published_at IS NOT NULL AND withdrawn_at IS NULL"
+
+
 class TallyRun(db.Model):
     __tablename__ = "tally_run"
     __table_args__ = (
-        # One published result per ballot box.
+        # One standing published result per ballot box (withdrawn ones stay in the public trail).
         Index(
             "uq_tally_run_published_per_pool",
             "pool_id",
             unique=True,
-            sqlite_where=text("published_at IS NOT NULL"),
-            postgresql_where=text("published_at IS NOT NULL"),
+            sqlite_where=text(STANDING),
+            postgresql_where=text(STANDING),
         ),
     )
 
@@ -46,6 +49,9 @@ class TallyRun(db.Model):
     ballot_count: Mapped[int | None]
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    # Why a count failed, as a code and its values, translated when shown (see results.labels).
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    error_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # While a long count runs: {"steps": increments of the per-voter budget tried, "per_voter": "…"}.
     progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -54,9 +60,19 @@ class TallyRun(db.Model):
     finished_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A publication ends by a withdrawal (with its public reason) or by another count replacing it.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("tally_run.id", ondelete="SET NULL"))
 
     pool: Mapped[VotePool] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def is_standing(self) -> bool:
+        """Tell whether this run is the published result in force."""
+        return self.published_at is not None and self.withdrawn_at is None
 
     @property
     def is_finished(self) -> bool:

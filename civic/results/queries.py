@@ -32,6 +32,8 @@ class ProjectLine:
     reason_values: dict[str, Any] = field(default_factory=dict)
     price: float | None = None
     supporters: int | None = None
+    # The round a proportional rule chose it in (None: added by a completion step).
+    round: int | None = None
 
 
 @dataclass
@@ -46,6 +48,10 @@ class PoolResult:
     budget: float = 0.0
     per_voter: float | None = None
     comparison: dict[str, TallyRun | None] = field(default_factory=dict)
+    # What the rule ranked projects by (see results.labels.score_header): votes, points, rounds...
+    ranking: str = "votes"
+    # Earlier publications of this pool, withdrawn or replaced, newest first (the public trail).
+    trail: list[TallyRun] = field(default_factory=list)
 
 
 def pools_of(edition: Edition) -> list[VotePool]:
@@ -61,9 +67,36 @@ def pools_of(edition: Edition) -> list[VotePool]:
 
 
 def published_run(pool: VotePool) -> TallyRun | None:
-    """Return the pool's published run, if any."""
+    """Return the pool's published run in force, if any."""
     return db.session.scalar(
-        select(TallyRun).where(TallyRun.pool_id == pool.id, TallyRun.published_at.is_not(None))
+        select(TallyRun).where(
+            TallyRun.pool_id == pool.id, TallyRun.published_at.is_not(None), TallyRun.withdrawn_at.is_(None)
+        )
+    )
+
+
+def publication_trail(pool: VotePool) -> list[TallyRun]:
+    """Return the pool's earlier publications (withdrawn or replaced), newest first."""
+    return list(
+        db.session.scalars(
+            select(TallyRun)
+            .where(TallyRun.pool_id == pool.id, TallyRun.withdrawn_at.is_not(None))
+            .order_by(TallyRun.withdrawn_at.desc(), TallyRun.id.desc())
+        )
+    )
+
+
+def _ranking(pool: VotePool, explanation: dict[str, Any]) -> str:
+    """Name what the rule ranked by, for the column header: rounds for proportional rules, else a score."""
+    kind = explanation.get("kind")
+    if kind == "mes":
+        return "mes"
+    if kind == "phragmen":
+        return "phragmen"
+    if explanation.get("score") == "ballots_per_cost":
+        return "per_cost"
+    return {"cumulative": "points", "scoring": "score", "ordinal": "rank_score"}.get(
+        pool.vote_type.value, "votes"
     )
 
 
@@ -102,6 +135,7 @@ def pool_result(pool: VotePool, run: TallyRun | None) -> PoolResult:
     currency = dict(pool.meta).get("currency", "EUR") or "EUR"
     # Amounts are in the vote's currency units, as the counting engine reports them.
     result = PoolResult(pool=pool, run=run, currency=currency, budget=pool.budget_cents / 100)
+    result.trail = publication_trail(pool)
     if run is None or run.outcome is None:
         return result
     by_id = {p.external_id: p for p in pool.projects}
@@ -117,9 +151,11 @@ def pool_result(pool: VotePool, run: TallyRun | None) -> PoolResult:
             if decision.get("status") != "funded":
                 line.reason = decision.get("status")
                 line.reason_values = {"left": _approx(decision.get("budget_left") or 0)}
+    result.ranking = _ranking(pool, explanation)
     for mes_round in explanation.get("rounds", []):
         line = lines.get(mes_round["project"])
         if line is not None:
+            line.round = mes_round.get("round")
             line.supporters = mes_round.get("supporters")
             if mes_round.get("price") is not None:
                 line.price = _approx(mes_round["price"])
@@ -143,3 +179,36 @@ def pool_result(pool: VotePool, run: TallyRun | None) -> PoolResult:
         line.reason = line.reason or "not_selected"
     result.comparison = _comparison(pool, run.ballots_digest)
     return result
+
+
+@dataclass(frozen=True)
+class ImportedSource:
+    """Where an imported election comes from, as its pabulib META says."""
+
+    file: str
+    city: str
+    country: str
+    year: str
+    description: str
+    district: str
+
+
+def imported_source(edition: Edition) -> ImportedSource | None:
+    """Return the origin of an edition whose ballots were imported from a Pabulib file, else None."""
+    pool = db.session.scalar(
+        select(VotePool)
+        .where(VotePool.edition_id == edition.id, VotePool.source.is_not(None))
+        .order_by(VotePool.id)
+        .limit(1)
+    )
+    if pool is None:
+        return None
+    meta = {str(k): str(v) for k, v in pool.meta}
+    return ImportedSource(
+        file=pool.source or "",
+        city=meta.get("unit", "").strip(),
+        country=meta.get("country", "").strip(),
+        year=(meta.get("instance") or str(edition.year)).strip(),
+        description=meta.get("description", "").strip(),
+        district=(meta.get("district") or meta.get("subunit") or "").strip(),
+    )

@@ -7,8 +7,12 @@ import json
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -17,10 +21,17 @@ from civic.core import audit
 from civic.core.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.core.time import utcnow
 from civic.extensions import db
+from civic.processes.models import Edition
+from civic.processes.phases import Action, is_open_to_staff
+from civic.proposals.models import ProposalStatus
+from civic.proposals.services import record_count_status
+from civic.results.labels import reason_text, rule_label
 from civic.results.models import RunState, TallyRun
 from civic.results.permissions import can_publish_results, can_run_counts
+from civic.results.queries import ProjectLine, pool_result
 from civic.tally import TallyError
-from civic.tally.api import rule_names
+from civic.tally.api import get_rule, rule_names
+from civic.tally.errors import InvalidElection, RuleNotApplicable, UnknownRule
 from civic.tally.model import Election, Number, format_number
 from civic.tally.rules import Progress
 from civic.voting.models import VotePool
@@ -42,12 +53,19 @@ def ballots_digest(election: Election) -> str:
     return digest.hexdigest()
 
 
+def rules_for(pool: VotePool) -> list[str]:
+    """Return the rules that can count this pool's kind of ballot, in registry order."""
+    return [name for name in rule_names() if pool.vote_type.value in get_rule(name).ballot_kinds]
+
+
 def start_run(*, actor: User, pool: VotePool, rule: str) -> TallyRun:
     """Queue a count of a pool with a rule; the count itself runs in the background."""
     if not can_run_counts(actor.roles):
         raise PermissionDenied(_l("Only analysts and administrators can run a count."))
     if rule not in rule_names():
         raise ValidationFailed(_l("Unknown counting rule."))
+    if rule not in rules_for(pool):
+        raise ValidationFailed(_l("This rule cannot count this kind of ballot."))
     run = TallyRun(pool_id=pool.id, rule=rule, created_by_id=actor.id)
     db.session.add(run)
     db.session.flush()
@@ -93,8 +111,28 @@ def execute_run(run_id: int) -> None:
         return
     except TallyError as error:
         run.error, run.state = str(error), RunState.FAILED
+        run.error_code, run.error_params = _failure(run, error)
+    except Exception as error:  # a count must never stay "counting" forever
+        current_app.logger.exception("count %s failed", run_id)
+        db.session.rollback()
+        run = db.session.get(TallyRun, run_id)
+        if run is None:
+            return
+        run.error, run.state = f"{type(error).__name__}: {error}"[:500], RunState.FAILED
+        run.error_code, run.error_params = "internal_error", {}
     run.finished_at = utcnow()
     db.session.commit()
+
+
+def _failure(run: TallyRun, error: TallyError) -> tuple[str, dict[str, Any]]:
+    """Return the code and values that say why a count failed (translated when shown)."""
+    if isinstance(error, RuleNotApplicable):
+        return "rule_not_applicable", {"rule": run.rule, "kind": run.pool.vote_type.value}
+    if isinstance(error, UnknownRule):
+        return "unknown_rule", {"rule": run.rule}
+    if isinstance(error, InvalidElection):
+        return "invalid_ballots", {"detail": str(error)[:300]}
+    return "count_error", {"detail": str(error)[:300]}
 
 
 def _progress_recorder(run: TallyRun) -> Progress:
@@ -146,21 +184,44 @@ def rerun(*, actor: User, run: TallyRun) -> TallyRun:
     return start_run(actor=actor, pool=run.pool, rule=run.rule)
 
 
-def publish_run(*, actor: User, run: TallyRun) -> None:
-    """Make a finished run the official result of its pool (replacing a previous one); audited."""
+def edition_locale(edition: Edition) -> str:
+    """Return the language an edition's public record is written in: the town's default language."""
+    # Editions have no language of their own yet: the whole town publishes in its default language.
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def publish_run(*, actor: User, run: TallyRun, now: datetime | None = None) -> None:
+    """Make a finished run the official result of its pool (replacing a standing one); audited.
+
+    Only during the edition's results phase. Every proposal on the ballot gets the count's verdict
+    (selected, or not selected and why) on its public timeline, in the edition's language.
+    """
     if not can_publish_results(actor.roles):
         raise PermissionDenied(_l("Only administrators can publish results."))
     if run.state is not RunState.DONE:
         raise Conflict(_l("Only a finished count can be published."))
+    if run.is_standing:
+        raise Conflict(_l("This count is already the published result."))
+    if run.published_at is not None:
+        raise Conflict(
+            _l("This count was published and then withdrawn: count again to publish a new result.")
+        )
+    now = now or utcnow()
+    if not is_open_to_staff(run.pool.edition.calendar, now, Action.PUBLISH_RESULTS):
+        raise Conflict(_l("Results can only be published during the edition's results phase."))
     previous = db.session.scalar(
-        select(TallyRun).where(TallyRun.pool_id == run.pool_id, TallyRun.published_at.is_not(None))
+        select(TallyRun).where(
+            TallyRun.pool_id == run.pool_id,
+            TallyRun.published_at.is_not(None),
+            TallyRun.withdrawn_at.is_(None),
+        )
     )
     before = None
-    if previous is not None and previous.id != run.id:
+    if previous is not None:
         before = {"run": previous.id, "rule": previous.rule}
-        previous.published_at = None
+        previous.withdrawn_at, previous.withdrawn_by_id, previous.replaced_by_id = now, actor.id, run.id
         db.session.flush()
-    run.published_at, run.published_by_id = utcnow(), actor.id
+    run.published_at, run.published_by_id = now, actor.id
     db.session.flush()
     audit.record(
         actor_id=actor.id,
@@ -170,6 +231,69 @@ def publish_run(*, actor: User, run: TallyRun) -> None:
         before=before,
         after={"run": run.id, "rule": run.rule, "digest": run.ballots_digest},
     )
+    _apply_verdicts(actor, run)
+
+
+def withdraw_publication(*, actor: User, run: TallyRun, reason: str, now: datetime | None = None) -> None:
+    """Withdraw a published result with a public reason (kept in the trail); proposals go back on the ballot."""
+    if not can_publish_results(actor.roles):
+        raise PermissionDenied(_l("Only administrators can withdraw published results."))
+    if not run.is_standing:
+        raise Conflict(_l("Only the published result in force can be withdrawn."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(_l("Give the public reason for withdrawing this result."))
+    run.withdrawn_at, run.withdrawn_by_id, run.withdrawal_reason = now or utcnow(), actor.id, reason
+    db.session.flush()
+    audit.record(
+        actor_id=actor.id,
+        action="results.withdraw",
+        target_type="vote_pool",
+        target_id=run.pool_id,
+        before={"run": run.id, "published_at": run.published_at.isoformat() if run.published_at else None},
+        after={"run": run.id, "reason": reason},
+    )
+    with force_locale(edition_locale(run.pool.edition)):
+        text = _(
+            "The published result of this vote was withdrawn on %(date)s: %(reason)s",
+            date=format_date(run.withdrawn_at, "long"),
+            reason=reason,
+        )
+    for vpp in run.pool.projects:
+        if vpp.proposal.status not in UNTOUCHED:
+            record_count_status(
+                actor=actor, proposal=vpp.proposal, status=ProposalStatus.ON_BALLOT, public_reason=text
+            )
+
+
+# Proposals whose journey a count does not change: withdrawn by their authors, or already being built.
+UNTOUCHED = frozenset({ProposalStatus.WITHDRAWN, ProposalStatus.IN_PROGRESS, ProposalStatus.DELIVERED})
+
+
+def _apply_verdicts(actor: User, run: TallyRun) -> None:
+    """Put the published count's verdict on each proposal of the ballot, in the edition's language."""
+    result = pool_result(run.pool, run)
+    verdicts: list[tuple[ProjectLine, ProposalStatus, str]] = []
+    with force_locale(edition_locale(run.pool.edition)):
+        rule = rule_label(run.rule)
+        for line in result.winners:
+            text = _(
+                "Selected by the published count (rule “%(rule)s”), chosen in position %(order)s.",
+                rule=rule,
+                order=line.order,
+            )
+            verdicts.append((line, ProposalStatus.SELECTED, text))
+        for line in result.others:
+            text = _(
+                "Not selected by the published count (rule “%(rule)s”): %(reason)s",
+                rule=rule,
+                reason=reason_text(line, result.currency),
+            )
+            verdicts.append((line, ProposalStatus.NOT_SELECTED, text))
+    for line, status, text in verdicts:
+        proposal = line.pool_project.proposal
+        if proposal.status not in UNTOUCHED:
+            record_count_status(actor=actor, proposal=proposal, status=status, public_reason=text)
 
 
 def submit_in_background(run_id: int) -> Future[None]:

@@ -10,8 +10,18 @@ from flask_login import current_user
 from civic.extensions import db, htmx
 from civic.processes.views import visible_edition_or_404
 from civic.results import queries, services
-from civic.results.forms import ConfirmForm, RunForm
-from civic.results.labels import rule_help, rule_label, run_state_label
+from civic.results.forms import ConfirmForm, RunForm, WithdrawForm
+from civic.results.labels import (
+    ballot_kind_label,
+    failure_text,
+    reason_text,
+    rule_help,
+    rule_kinds,
+    rule_label,
+    run_state_label,
+    score_header,
+    score_number,
+)
 from civic.results.models import TallyRun
 from civic.results.permissions import can_publish_results, can_run_counts
 from civic.voting.models import VotePool
@@ -23,6 +33,14 @@ bp.add_app_template_global(can_run_counts, "can_run_counts")
 bp.add_app_template_global(rule_label, "rule_label")
 bp.add_app_template_global(rule_help, "rule_help")
 bp.add_app_template_global(run_state_label, "run_state_label")
+bp.add_app_template_global(failure_text, "failure_text")
+bp.add_app_template_global(score_header, "score_header")
+bp.add_app_template_global(reason_text, "result_reason")
+bp.add_app_template_global(ballot_kind_label, "ballot_kind_label")
+bp.add_app_template_global(rule_kinds, "rule_kinds")
+bp.add_app_template_filter(score_number, "score_number")
+# Edition pages (processes) show where an imported election comes from through this global.
+bp.add_app_template_global(queries.imported_source, "imported_source")
 
 
 @bp.get("/editions/<edition_slug>/results")
@@ -37,14 +55,14 @@ def edition_results(edition_slug: str) -> Response:
 @permission_required(can_run_counts)
 def counts(edition_slug: str) -> Response:
     edition = visible_edition_or_404(edition_slug)
-    form = RunForm()
-    form.fill_choices()
-    pools = [(pool, queries.latest_runs(pool)) for pool in queries.pools_of(edition)]
+    pools = [
+        (pool, queries.latest_runs(pool), services.rules_for(pool)) for pool in queries.pools_of(edition)
+    ]
     return render(
         "results/counts.html",
         edition=edition,
         pools=pools,
-        form=form,
+        form=RunForm(),
         confirm_form=ConfirmForm(),
         can_publish=can_publish_results(current_user.roles),
     )
@@ -55,7 +73,8 @@ def counts(edition_slug: str) -> Response:
 def start_run(pool_id: int) -> Response:
     pool = db.session.get(VotePool, pool_id) or abort(404)
     form = RunForm()
-    form.fill_choices()
+    # Only the rules that can count this pool's kind of ballot are valid choices (else 422).
+    form.fill_choices(services.rules_for(pool))
     if not form.validate_on_submit():
         abort(422)
     run = services.start_run(actor=current_user, pool=pool, rule=form.rule.data)
@@ -89,22 +108,66 @@ def rerun(run_id: int) -> Response:
     return redirect(url_for("results.run_detail", run_id=new_run.id), 303)  # type: ignore[return-value]
 
 
+def _confirmed() -> bool:
+    """Tell whether the post comes from the confirmation page (its button sends confirmed=yes)."""
+    return request.form.get("confirmed") == "yes"
+
+
+@bp.get("/staff/runs/<int:run_id>/cancel")
+@permission_required(can_run_counts)
+def confirm_cancel(run_id: int) -> Response:
+    run = db.session.get(TallyRun, run_id) or abort(404)
+    return render("results/confirm.html", run=run, action="cancel", form=ConfirmForm())
+
+
 @bp.post("/staff/runs/<int:run_id>/cancel")
 @permission_required(can_run_counts)
 def cancel(run_id: int) -> Response:
     run = db.session.get(TallyRun, run_id) or abort(404)
+    if not _confirmed():
+        return redirect(url_for("results.confirm_cancel", run_id=run.id), 303)  # type: ignore[return-value]
     services.cancel_run(actor=current_user, run=run)
     db.session.commit()
     flash(_("The count has been cancelled."), "success")
     return redirect(url_for("results.run_detail", run_id=run.id), 303)  # type: ignore[return-value]
 
 
+@bp.get("/staff/runs/<int:run_id>/publish")
+@permission_required(can_publish_results)
+def confirm_publish(run_id: int) -> Response:
+    run = db.session.get(TallyRun, run_id) or abort(404)
+    return render(
+        "results/confirm.html",
+        run=run,
+        action="publish",
+        result=queries.pool_result(run.pool, run),
+        current=queries.published_run(run.pool),
+        form=ConfirmForm(),
+    )
+
+
 @bp.post("/staff/runs/<int:run_id>/publish")
 @permission_required(can_publish_results)
 def publish(run_id: int) -> Response:
     run = db.session.get(TallyRun, run_id) or abort(404)
+    if not _confirmed():
+        return redirect(url_for("results.confirm_publish", run_id=run.id), 303)  # type: ignore[return-value]
     services.publish_run(actor=current_user, run=run)
     db.session.commit()
     flash(_("The count has been published as the official result."), "success")
     target = url_for("results.edition_results", edition_slug=run.pool.edition.slug)
     return redirect(target, 303) if not htmx else Response(status=204, headers={"HX-Redirect": target})  # type: ignore[return-value]
+
+
+@bp.route("/staff/runs/<int:run_id>/withdraw", methods=["GET", "POST"])
+@permission_required(can_publish_results)
+def withdraw(run_id: int) -> Response:
+    run = db.session.get(TallyRun, run_id) or abort(404)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render("results/confirm.html", run=run, action="withdraw", form=form, status=status)
+    services.withdraw_publication(actor=current_user, run=run, reason=form.reason.data or "")
+    db.session.commit()
+    flash(_("The published result has been withdrawn; the reason is shown on the results page."), "success")
+    return redirect(url_for("results.edition_results", edition_slug=run.pool.edition.slug), 303)  # type: ignore[return-value]

@@ -9,7 +9,7 @@ from typing import Any
 
 from civic.tally import pabulib
 from civic.tally.errors import PabulibError, RuleNotApplicable, UnknownRule
-from civic.tally.model import Ballot, Election, Number, Project, parse_number
+from civic.tally.model import Ballot, Election, Number, Project
 from civic.tally.official import official
 from civic.tally.outcome import Outcome
 from civic.tally.rules import (
@@ -166,9 +166,9 @@ def count_file(path: str | os.PathLike[str], rule: str, **options: Any) -> Outco
         raw = pb.meta.get("min_project_score_threshold")
         if raw is not None and "threshold" not in options:
             try:
-                options["threshold"] = parse_number(raw)
+                options["threshold"] = pabulib.limited_number(raw, limit=pabulib.MAX_SCORE)
             except ValueError:
                 raise PabulibError(
-                    f"min_project_score_threshold is not a number: {raw!r}", path=str(path)
+                    f"min_project_score_threshold is not a sane number: {raw[:40]!r}", path=str(path)
                 ) from None
     return count(election, rule, **options)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -87,6 +88,59 @@ NULLABLE_COLUMNS = frozenset(
     }
 )
 WITHDRAWN_COST = 999999999
+
+# Limits on the numbers of a file, checked before any exact conversion: converting a cell such as
+# `1e99999999` or a million digits would take hours, and amounts must fit the database once counted
+# in cents (a signed 64-bit integer); points are stored in a 32-bit integer column.
+MAX_NUMBER_CHARS = 40
+MAX_EXPONENT = 40
+MAX_AMOUNT = (2**63 - 1) // 100
+MAX_POINTS = 2**31 - 1
+MAX_SCORE = 2**63 - 1
+_EXPONENT = re.compile(r"[eE]([+-]?\d+)$")
+
+
+def limited_number(text: str, *, limit: int) -> Number:
+    """Parse a decimal cell like `parse_number`, refusing (ValueError, with the reason) absurd ones.
+
+    Too many characters, an exponent beyond ±MAX_EXPONENT or an absolute value above ``limit`` are
+    refused before the exact conversion could take long.
+    """
+    s = text.strip()
+    if len(s) > MAX_NUMBER_CHARS:
+        raise ValueError(f"too many digits (more than {MAX_NUMBER_CHARS} characters)")
+    exponent = _EXPONENT.search(s)
+    if exponent is not None and abs(int(exponent.group(1))) > MAX_EXPONENT:
+        # Tiny exponents are as absurd as huge ones (and as slow to convert exactly).
+        if exponent.group(1).startswith("-"):
+            raise ValueError(f"exponent beyond -{MAX_EXPONENT}")
+        raise ValueError(f"too large (more than {limit})")
+    value = parse_number(s)
+    if not -limit <= value <= limit:
+        raise ValueError(f"too large (more than {limit})")
+    return value
+
+
+def _short(text: str) -> str:
+    """Return a cell cut to a readable length for an error message."""
+    text = text.strip()
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def _amount(text: str, what: str, line: int) -> Number:
+    """Return a budget or cost cell as an exact number; PabulibError if it is not a sane amount."""
+    if not _DECIMAL_CELL.match(text.strip()):
+        raise PabulibError(f"{what} is not a number: {_short(text)}", line)
+    try:
+        value = limited_number(text, limit=MAX_AMOUNT)
+    except ValueError as exc:
+        raise PabulibError(f"{what} is {exc}: {_short(text)}", line) from None
+    if value < 0:
+        raise PabulibError(f"{what} is negative", line)
+    return value
+
+
+_DECIMAL_CELL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
 class PabulibProject(NamedTuple):
@@ -204,7 +258,8 @@ class PabulibFile:
         if self.vote_type in ("cumulative", "scoring"):
             # Count identical raw rows first (C speed), then normalise each distinct row once.
             for (vote, pts), n in Counter(map(_VOTE_POINTS, self.voters)).items():
-                grouper.add(vote, pts, n)
+                # An empty ballot may leave its points cell empty too: no project, no points.
+                grouper.add(vote, () if pts is None and not vote else pts, n)
             return Election(projects, self.budget, self.vote_type, grouper.groups(), grouper.with_duplicates)
         hint = self._distinct
         if hint is not None and hint.voters is self.voters:
@@ -296,14 +351,27 @@ class _Lines:
                     csv.reader(io.StringIO(buf, newline=""), delimiter=";", quotechar='"', strict=True)
                 )
             except csv.Error as exc:
-                more = self._read_line() if buf.count('"') % 2 == 1 else None
-                if more is None:
+                if buf.count('"') % 2 == 0:
                     raise PabulibError(f"malformed quoted cell: {exc}", start) from None
-                buf += more
+                buf += self._until_quote(start, exc)
                 continue
             if len(rows) != 1:  # pragma: no cover - a single logical line yields one row
                 raise PabulibError("malformed quoted cell", start)
             return rows[0]
+
+    def _until_quote(self, start: int, exc: csv.Error) -> str:
+        """Return the next lines up to the first one holding an odd number of quotes (closing a cell).
+
+        Parsing again after each line would make an unclosed quote quadratic in the lines that follow.
+        """
+        more: list[str] = []
+        while True:
+            line = self._read_line()
+            if line is None:
+                raise PabulibError(f"malformed quoted cell: {exc}", start) from None
+            more.append(line)
+            if line.count('"') % 2 == 1:
+                return "".join(more)
 
     def content_row(self) -> list[str] | None:
         """Return the next row that is not blank."""
@@ -396,12 +464,7 @@ def _parse_sections(stream: IO[str]) -> PabulibFile:
     vote_type: BallotKind = vote_type_raw
     if "budget" not in meta:
         raise PabulibError("META has no budget", hline)
-    try:
-        budget = parse_number(meta["budget"])
-    except ValueError:
-        raise PabulibError(f"META budget is not a number: {meta['budget']!r}", hline) from None
-    if budget < 0:
-        raise PabulibError("META budget is negative", hline)
+    budget = _amount(meta["budget"], "META budget", hline)
     meta["budget"] = format_number(budget)
 
     if not projects_header or projects_header[0] != "project_id":
@@ -429,14 +492,7 @@ def _parse_sections(stream: IO[str]) -> PabulibFile:
         if first in seen:
             raise PabulibError(f"project_id {first!r} appears twice", rows.line)
         seen.add(first)
-        try:
-            cost = parse_number(row[cost_i])
-        except ValueError:
-            raise PabulibError(
-                f"cost of project {first!r} is not a number: {row[cost_i].strip()!r}", rows.line
-            ) from None
-        if cost < 0:
-            raise PabulibError(f"cost of project {first!r} is negative", rows.line)
+        cost = _amount(row[cost_i], f"cost of project {_short(first)}", rows.line)
         fields: dict[str, str | None] = {}
         for i, c in others:
             val = _cell(row[i])
@@ -465,7 +521,7 @@ def _parse_sections(stream: IO[str]) -> PabulibFile:
     for key, actual in (("num_projects", len(projects)), ("num_votes", len(voters))):
         declared = meta.get(key)
         if declared is not None and declared != str(actual):
-            warnings.append(f"META {key} is {declared} but the file has {actual}")
+            warnings.append(f"META {key} is {_short(declared)} but the file has {actual}")
     return PabulibFile(
         meta, budget, vote_type, project_columns, projects, vote_columns, voters, None, warnings, distinct
     )
@@ -694,7 +750,14 @@ def _points(
             try:
                 pts = tuple([_num(x) for x in pcell.split(",")])
             except ValueError:
-                fail.append((line_of(i), 2, f"points of voter {vids[i]!r} are not numbers: {pcell[:40]!r}"))
+                fail.append(
+                    (
+                        line_of(i),
+                        2,
+                        f"points of voter {vids[i]!r} are not numbers between {-MAX_POINTS} and "
+                        f"{MAX_POINTS}: {_short(pcell)}",
+                    )
+                )
                 break
             if len(pts) != len(ids):
                 fail.append(
@@ -709,10 +772,15 @@ def _points(
 
 
 def _num(text: str) -> Number:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(text)
     try:
-        return int(text)
+        value: Number = int(text)
     except ValueError:
-        return parse_number(text)
+        value = limited_number(text, limit=MAX_POINTS)
+    if not -MAX_POINTS <= value <= MAX_POINTS:
+        raise ValueError(text)
+    return value
 
 
 def _fit(row: list[str], n: int, line: int, section: str) -> list[str]:
@@ -777,7 +845,7 @@ def project_scores(pb: PabulibFile) -> dict[str, Number]:
                     ok = False
                     break
                 try:
-                    out[p.id] = parse_number(cell)
+                    out[p.id] = limited_number(cell, limit=MAX_SCORE)
                 except ValueError:
                     ok = False
                     break

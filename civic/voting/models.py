@@ -73,6 +73,8 @@ class VotePool(db.Model):
     rule: Mapped[str | None] = mapped_column(String(80))
     # The whole pabulib META section as [key, value] pairs, in file order.
     meta: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    # The file a pool was imported from (a real election from Pabulib); None for a vote held in Civic.
+    source: Mapped[str | None] = mapped_column(String(200))
     # The PROJECTS and VOTES headers in pabulib order (with the extra columns), so export keeps them.
     project_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
     voter_columns: Mapped[list[str]] = mapped_column(JSON, default=list)

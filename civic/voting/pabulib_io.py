@@ -12,7 +12,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,8 @@ from civic.core import audit
 from civic.core.errors import Conflict, ValidationFailed
 from civic.core.time import utcnow
 from civic.extensions import db
-from civic.processes.models import District, Edition, EditionDistrict
+from civic.processes.models import District, Edition, EditionDistrict, Phase
+from civic.processes.phases import PhaseKind
 from civic.proposals.models import Channel, Proposal, ProposalStatus, ProposalVersion, StatusChange
 from civic.tally.model import Number
 from civic.tally.pabulib import PabulibFile, PabulibProject, PabulibVoter
@@ -44,6 +45,10 @@ CITATION = (
 )
 # pabulib `selected`: 1 = selected by the rule, 2 = special provision, 3 = reserves; 0 = not funded.
 FUNDED = frozenset({"1", "2", "3"})
+# How long an imported election stays open for publishing its count.
+IMPORTED_RESULTS_PHASE = timedelta(days=365)
+# Amounts are stored as BigInteger cents.
+MAX_CENTS = 2**63 - 1
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d|21\d\d)(?!\d)")
 
 
@@ -56,6 +61,8 @@ def to_cents(value: Number, what: str) -> int:
     cents = Fraction(value) * 100
     if cents.denominator != 1:
         raise PabulibImportError(f"{what} is {float(value)!r}: amounts finer than a cent are not supported")
+    if not 0 <= cents <= MAX_CENTS:
+        raise PabulibImportError(f"{what} does not fit the database (0 to {MAX_CENTS} cents)")
     return int(cents)
 
 
@@ -90,6 +97,7 @@ def import_pabulib(
         vote_type=VoteType(pb.vote_type),
         rule=pb.meta.get("rule"),
         meta=[[k, v] for k, v in pb.meta.items()],
+        source=source_name[:200],
         project_columns=list(pb.project_columns),
         voter_columns=list(pb.vote_columns),
     )
@@ -180,6 +188,14 @@ def _edition_for(
         rules_text=f"pabulib rule: {pb.meta['rule']}" if pb.meta.get("rule") else "",
         envelope_cents=budget_cents,
         published=True,
+    )
+    # The vote itself happened elsewhere: the edition opens in its results phase, so that staff may
+    # publish a count of the imported ballots (publishing is refused outside that phase).
+    now = utcnow()
+    edition.phases.append(
+        Phase(
+            kind=PhaseKind.RESULTS, starts_at=now - timedelta(minutes=1), ends_at=now + IMPORTED_RESULTS_PHASE
+        )
     )
     db.session.add(edition)
     db.session.flush()

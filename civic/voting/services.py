@@ -15,9 +15,9 @@ from civic.processes.models import District, Edition
 from civic.tally import api
 from civic.tally.errors import InvalidElection, RuleNotApplicable
 from civic.tally.model import Ballot as TallyBallot
-from civic.tally.model import Election, Number, Project, normalize, parse_number
+from civic.tally.model import Election, Number, Project, normalize
 from civic.tally.outcome import Outcome
-from civic.tally.pabulib import computed_scores
+from civic.tally.pabulib import MAX_SCORE, computed_scores, limited_number
 from civic.voting.models import Ballot, BallotChoice, VotePool, VoteType
 
 POINTS_KINDS = frozenset({VoteType.CUMULATIVE, VoteType.SCORING})
@@ -137,9 +137,9 @@ def count_pool(pool: VotePool, rule: str, *, election: Election | None = None, *
         raw = dict(pool.meta).get("min_project_score_threshold")
         if raw is not None and "threshold" not in options:
             try:
-                options["threshold"] = parse_number(raw)
+                options["threshold"] = limited_number(raw, limit=MAX_SCORE)
             except ValueError:
-                raise InvalidElection(f"min_project_score_threshold is not a number: {raw!r}") from None
+                raise InvalidElection(f"min_project_score_threshold is not a sane number: {raw[:40]!r}") from None
     return api.count(election, rule, **options)
 
 
@@ -160,7 +160,7 @@ def _column_scores(pool: VotePool, column: str) -> dict[str, Number] | None:
         if cell is None:
             return None
         try:
-            scores[vpp.external_id] = parse_number(cell)
+            scores[vpp.external_id] = limited_number(cell, limit=MAX_SCORE)
         except ValueError:
             return None
     return scores

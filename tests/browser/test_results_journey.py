@@ -26,16 +26,36 @@ def test_staff_count_publish_and_public_results(live_server, page, axe, lang):
     page.locator(f"#rule-{pool.id}").select_option("greedy")
     page.locator(f"form[action='/staff/pools/{pool.id}/runs'] button").click()
     page.wait_for_url(re.compile(r".*/staff/runs/\d+$"))
-    # htmx polls the status until the background count is done, then shows the publish button.
-    publish = page.locator("form[action$='/publish'] button")
+    # htmx polls the status until the background count is done, then shows the publish link.
+    publish = page.locator("a.danger-action[href$='/publish']")
     publish.wait_for(state="visible")
     axe.check(page)
+    run_url = page.url
     publish.click()
+    # Publishing is important: a confirmation page (no JavaScript needed) with a danger button.
+    page.wait_for_url(re.compile(r".*/staff/runs/\d+/publish$"))
+    axe.check(page)
+    page.locator("form[action$='/publish'] button.danger").click()
     page.wait_for_url(re.compile(r".*/results$"))
     assert "Aire de jeux" in page.locator("main").inner_text()
     axe.check(page)
     page.locator("a[href$='tab=compare']").click()
     page.wait_for_url(re.compile(r".*tab=compare$"))
+    axe.check(page)
+    # Withdraw the publication: a reason is required (the form comes back, 422), then it is public.
+    page.goto(run_url)
+    page.locator("a.danger-action[href$='/withdraw']").click()
+    page.wait_for_url(re.compile(r".*/withdraw$"))
+    axe.check(page)
+    page.locator("form[action$='/withdraw'] button.danger").click()
+    page.locator("textarea[name='reason'][aria-invalid='true']").wait_for(state="visible")
+    axe.check(page)
+    reason = "Erreur de saisie des bulletins papier" if lang == "fr" else "Paper ballots were mistyped"
+    page.locator("textarea[name='reason']").fill(reason)
+    page.locator("form[action$='/withdraw'] button.danger").click()
+    page.wait_for_url(re.compile(r".*/results$"))
+    text = page.locator("main").inner_text()
+    assert reason in text and ("retiré le" in text if lang == "fr" else "withdrawn on" in text)
     axe.check(page)
     assert not page.console_errors, page.console_errors
 
@@ -60,6 +80,10 @@ def test_staff_follow_and_cancel_a_long_count_with_the_keyboard(live_server, pag
     page.wait_for_timeout(200)
     assert page.evaluate("document.activeElement && document.activeElement.id") == f"run-{run.id}-cancel"
     page.keyboard.press("Enter")
+    # Cancelling asks for confirmation first, on a page of its own.
+    page.wait_for_url(re.compile(rf".*/staff/runs/{run.id}/cancel$"))
+    axe.check(page)
+    page.locator(f"form[action='/staff/runs/{run.id}/cancel'] button.danger").click()
     page.locator(f"form[action='/staff/runs/{run.id}/rerun'] button").wait_for(state="visible")
     assert page.locator(f"#run-{run.id}-cancel").count() == 0
     axe.check(page)

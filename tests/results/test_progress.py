@@ -69,9 +69,7 @@ def test_cancelled_while_counting_keeps_no_outcome(pool, monkeypatch):
     def cancel_then_count(*args, **kwargs):
         # Staff press "cancel" while the count runs: another connection commits the new state.
         with db.engine.begin() as connection:
-            connection.execute(
-                update(TallyRun).where(TallyRun.id == run_id).values(state=RunState.CANCELLED)
-            )
+            connection.execute(update(TallyRun).where(TallyRun.id == run_id).values(state=RunState.CANCELLED))
         return real_count(*args, **kwargs)
 
     monkeypatch.setattr(services, "count_pool", cancel_then_count)
@@ -87,9 +85,17 @@ def test_staff_cancel_a_queued_count_and_it_never_runs(client, login_as, pool):
     run_id = _queued(pool).id
     analyst = login_as(Role.ANALYST)
     page = client.get(f"/staff/runs/{run_id}").get_data(as_text=True)
-    assert f'action="/staff/runs/{run_id}/cancel"' in page
-    token = csrf_token(client, f"/staff/runs/{run_id}")
-    response = client.post(f"/staff/runs/{run_id}/cancel", data={"csrf_token": token})
+    # The run page leads to a confirmation page (works without JavaScript), whose danger button posts.
+    assert f'href="/staff/runs/{run_id}/cancel"' in page
+    confirm = client.get(f"/staff/runs/{run_id}/cancel").get_data(as_text=True)
+    assert f'action="/staff/runs/{run_id}/cancel"' in confirm and 'class="danger"' in confirm
+    token = csrf_token(client, f"/staff/runs/{run_id}/cancel")
+    unconfirmed = client.post(f"/staff/runs/{run_id}/cancel", data={"csrf_token": token})
+    assert unconfirmed.status_code == 303 and unconfirmed.headers["Location"].endswith(
+        f"/staff/runs/{run_id}/cancel"
+    )
+    assert db.session.get(TallyRun, run_id).state is RunState.QUEUED
+    response = client.post(f"/staff/runs/{run_id}/cancel", data={"csrf_token": token, "confirmed": "yes"})
     assert response.status_code == 303
     execute_run(run_id)  # what the background thread would do next: nothing
     db.session.expire_all()
@@ -99,12 +105,15 @@ def test_staff_cancel_a_queued_count_and_it_never_runs(client, login_as, pool):
     assert entry is not None and entry.actor_id == analyst.id
     assert entry.before["state"] == "queued" and entry.after["state"] == "cancelled"
     # A finished count cannot be cancelled; a resident cannot cancel anything.
-    again = client.post(f"/staff/runs/{run_id}/cancel", data={"csrf_token": token})
+    again = client.post(f"/staff/runs/{run_id}/cancel", data={"csrf_token": token, "confirmed": "yes"})
     assert again.status_code == 409
     login_as(Role.RESIDENT)
     other = _queued(pool).id
     token = csrf_token(client, "/")
-    assert client.post(f"/staff/runs/{other}/cancel", data={"csrf_token": token}).status_code == 403
+    assert (
+        client.post(f"/staff/runs/{other}/cancel", data={"csrf_token": token, "confirmed": "yes"}).status_code
+        == 403
+    )
     db.session.expire_all()
     assert db.session.get(TallyRun, other).state is RunState.QUEUED
 

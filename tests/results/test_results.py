@@ -63,7 +63,8 @@ def test_staff_run_in_background_rerun_same_digest_and_publish(client, login_as)
     rerun = client.post(f"/staff/runs/{run_id}/rerun", data={"csrf_token": token})
     second = _wait(client, int(rerun.headers["Location"].rsplit("/", 1)[1]))
     assert (second.ballots_digest, second.outcome) == (first.ballots_digest, first.outcome)
-    assert client.post(f"/staff/runs/{run_id}/publish", data={"csrf_token": token}).status_code == 303
+    published = client.post(f"/staff/runs/{run_id}/publish", data={"csrf_token": token, "confirmed": "yes"})
+    assert published.status_code == 303
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "results.publish"))
     assert entry.actor_id == admin.id and entry.after["run"] == run_id
 
@@ -94,14 +95,31 @@ def test_public_results_show_winners_reasons_and_other_rules(app, client):
     assert "Sequential Phragmén" in body and "Greedy" in body and "Not computed yet" not in body
 
 
-def test_rule_not_applicable_is_a_failed_run_not_a_crash(app):
+def test_rule_not_applicable_is_refused_and_a_failed_count_says_why(app, client, login_as):
     pool = _import(TOULOUSE)
     admin = create_user(roles=(Role.ADMIN,))
-    run = start_run(actor=admin, pool=pool, rule="mes")
+    from civic.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        start_run(actor=admin, pool=pool, rule="mes")
+    db.session.rollback()
+    # A run stored before the check (or by an older version) fails with a reason code, not a crash.
+    run = TallyRun(pool_id=pool.id, rule="mes", created_by_id=admin.id)
+    db.session.add(run)
     db.session.commit()
     execute_run(run.id)
     run = db.session.get(TallyRun, run.id)
     assert run.state is RunState.FAILED and "cumulative" in run.error
+    assert run.error_code == "rule_not_applicable"
+    assert run.error_params == {"rule": "mes", "kind": "cumulative"}
+    staff = login_as(Role.ADMIN)
+    french = client.get(f"/staff/runs/{run.id}").get_data(as_text=True)
+    assert "ne peut pas compter les bulletins à points" in french
+    staff.locale = "en"
+    db.session.commit()
+    english = client.get(f"/staff/runs/{run.id}").get_data(as_text=True)
+    assert "cannot count points ballots (points shared among projects)" in english
+    assert "not computed" not in english.lower()
 
 
 def test_only_staff_run_and_only_admins_publish(client, login_as):
