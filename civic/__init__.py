@@ -73,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from civic.accounts.views import bp as accounts_bp
+    from civic.admin.styleguide import bp as styleguide_bp
     from civic.admin.views import bp as admin_bp
     from civic.moderation.views import bp as moderation_bp
     from civic.processes.views import bp as processes_bp
@@ -82,3 +83,4 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (web_bp, accounts_bp, processes_bp, proposals_bp, results_bp, moderation_bp, admin_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(styleguide_bp)
