@@ -48,15 +48,10 @@ class SpecimenForm(FlaskForm):
 def specimen_steps() -> list[TimelineStep]:
     """One step in each state: done, current, to come, not planned."""
     now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
-    states = [
-        StepState.DONE,
-        StepState.CURRENT,
-        StepState.UPCOMING,
-        StepState.UPCOMING,
-        StepState.UNSCHEDULED,
-    ]
+    states = [StepState.DONE, StepState.CURRENT, StepState.UPCOMING, StepState.UPCOMING, StepState.UPCOMING]
+    states.append(StepState.UNSCHEDULED)
     steps = []
-    for index, (kind, state) in enumerate(zip(PHASE_ORDER, states, strict=False)):
+    for index, (kind, state) in enumerate(zip(PHASE_ORDER, states, strict=True)):
         if state is StepState.UNSCHEDULED:
             steps.append(TimelineStep(kind, state))
             continue

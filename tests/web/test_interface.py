@@ -65,15 +65,22 @@ def test_the_style_guide_speaks_french(client, login_as):
 def test_every_status_badge_carries_words_and_an_icon(client, login_as):
     login_as(Role.ADMIN, locale="en")
     page = client.get("/styleguide").get_data(as_text=True)
-    badges = re.findall(
-        r'<span class="badge badge-(\w+) status-(\w+)">(<svg[^>]*aria-hidden="true".*?</svg>)<span>([^<]+)</span>',
-        page,
-    )
+    badge = r'<span class="badge badge-(\w+) status-(\w+)">'
+    icon_then_words = r'<span class="icon icon-(\w+)" aria-hidden="true"></span><span>([^<]+)</span>'
+    badges = re.findall(badge + icon_then_words, page)
     assert {status for _tone, status, _icon, _text in badges} == {s.value for s in ProposalStatus}
     assert all(text.strip() for *_rest, text in badges)
     tones = {status: tone for tone, status, _icon, _text in badges}
     assert tones["selected"] == "success" and tones["not_selected"] == "danger"
     assert tones["withdrawn"] == "muted" and tones["submitted"] == "progress"
+    # One icon per tone, so the outcome reads without colour.
+    assert {tone: icon for tone, _status, icon, _text in badges} == {
+        "progress": "dot",
+        "success": "check",
+        "danger": "cross",
+        "waiting": "clock",
+        "muted": "minus",
+    }
 
 
 def test_the_main_navigation_folds_behind_a_disclosure_button_without_inline_script(client):
