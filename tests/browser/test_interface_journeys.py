@@ -203,3 +203,27 @@ def test_focus_moves_to_the_comments_after_posting_one_and_is_announced(live_ser
     )
     assert active == {"tag": "H2", "id": "comments-title", "inside": True}, active
     assert not page.console_errors, page.console_errors
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_form_sent_back_with_errors_moves_focus_to_its_error_summary(live_server, browser, axe, lang):
+    context = browser.new_context(
+        locale="fr-FR" if lang == "fr" else "en-GB", viewport={"width": 375, "height": 740}
+    )
+    page = context.new_page()
+    page.goto(f"{live_server}/register")
+    page.locator("form[action='/register'] button[type=submit]").click()
+    page.wait_for_load_state()
+    summary = page.locator(".error-summary")
+    assert summary.get_attribute("role") == "alert"
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # Each entry links to its field, which names its error through aria-describedby.
+    first = summary.locator("a").first
+    target = first.get_attribute("href")
+    first.click()
+    assert page.evaluate("'#' + document.activeElement.id") == target
+    described = page.locator(target).get_attribute("aria-describedby")
+    assert described and page.locator(f"#{described.split()[-1]}").is_visible()
+    axe.check(page)
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    context.close()
