@@ -91,6 +91,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from civic.accounts.views import bp as accounts_bp
+    from civic.admin.styleguide import bp as styleguide_bp
     from civic.admin.views import bp as admin_bp
     from civic.moderation.views import bp as moderation_bp
     from civic.processes.views import bp as processes_bp
@@ -103,3 +104,4 @@ def _register_blueprints(app: Flask) -> None:
     # Each domain adds its part of the personal-data export (civic.accounts.personal_data).
     import civic.moderation.personal_data
     import civic.proposals.personal_data  # noqa: F401
+    app.register_blueprint(styleguide_bp)

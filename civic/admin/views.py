@@ -17,6 +17,7 @@ from civic.core.audit import AuditEntry
 from civic.extensions import db, htmx
 from civic.web.decorators import permission_required
 from civic.web.rendering import render
+from civic.web.templating import french_elision
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -62,7 +63,7 @@ def change_role(user_id: int) -> Response:
     change = services.grant_role if form.action.data == "grant" else services.revoke_role
     change(actor=current_user, target=user, role=role)
     db.session.commit()
-    flash(_("Roles of %(name)s updated.", name=user.display_name), "success")
+    flash(french_elision(_("Roles of %(name)s updated.", name=user.display_name)), "success")
     if htmx:
         return render(
             "admin/user.html",

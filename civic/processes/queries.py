@@ -97,15 +97,45 @@ def is_over(edition: Edition, now: datetime) -> bool:
     return bool(edition.phases) and max(phase.ends_at for phase in edition.phases) <= now
 
 
+class CalendarState(enum.StrEnum):
+    UPCOMING = "upcoming"
+    IN_PROGRESS = "in_progress"
+    FINISHED = "finished"
+
+
+def calendar_state(edition: Edition, now: datetime) -> CalendarState:
+    """Place an edition by its calendar: nothing started yet, under way, or every phase over."""
+    if is_over(edition, now):
+        return CalendarState.FINISHED
+    if edition.phases and min(phase.starts_at for phase in edition.phases) <= now:
+        return CalendarState.IN_PROGRESS
+    return CalendarState.UPCOMING
+
+
 @dataclass(frozen=True)
 class EditionListing:
-    current: list[Edition]
-    past: list[Edition]
+    upcoming: list[Edition]
+    in_progress: list[Edition]
+    finished: list[Edition]
     phases_now: dict[int, list[PhaseKind]]
+    deadlines: dict[int, datetime]
+    starts: dict[int, datetime]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.upcoming or self.in_progress or self.finished)
+
+    @property
+    def featured(self) -> Edition | None:
+        """The edition the home page leads with: under way, else the next to come, else the latest."""
+        for group in (self.in_progress, self.upcoming, self.finished):
+            if group:
+                return group[0]
+        return None
 
 
 def published_editions(*, now: datetime) -> EditionListing:
-    """Return published editions: running or upcoming ones, then those whose calendar is over."""
+    """Return published editions grouped as upcoming, in progress and finished by their calendar."""
     stmt = (
         select(Edition)
         .where(Edition.published.is_(True))
@@ -113,11 +143,27 @@ def published_editions(*, now: datetime) -> EditionListing:
         .order_by(Edition.year.desc(), Edition.id.desc())
     )
     editions = list(db.session.scalars(stmt))
-    return EditionListing(
-        current=[e for e in editions if not is_over(e, now)],
-        past=[e for e in editions if is_over(e, now)],
-        phases_now={e.id: current_phases(e.calendar, now) for e in editions},
+    groups: dict[CalendarState, list[Edition]] = {state: [] for state in CalendarState}
+    for edition in editions:
+        groups[calendar_state(edition, now)].append(edition)
+    # Upcoming editions: the soonest first.
+    groups[CalendarState.UPCOMING].sort(
+        key=lambda e: min((p.starts_at for p in e.phases), default=datetime.max)
     )
+    return EditionListing(
+        upcoming=groups[CalendarState.UPCOMING],
+        in_progress=groups[CalendarState.IN_PROGRESS],
+        finished=groups[CalendarState.FINISHED],
+        phases_now={e.id: current_phases(e.calendar, now) for e in editions},
+        deadlines={e.id: d for e in editions if (d := _current_deadline(e, now)) is not None},
+        starts={e.id: min(p.starts_at for p in e.phases) for e in editions if e.phases},
+    )
+
+
+def _current_deadline(edition: Edition, now: datetime) -> datetime | None:
+    """Return when the running phase (the first to close, if several overlap) ends."""
+    ends = [phase.ends_at for phase in edition.phases if phase.starts_at <= now < phase.ends_at]
+    return min(ends) if ends else None
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def proposal_page(edition_id: int, filters: ListFilters, *, seed: int) -> Pagina
     stmt = (
         select(Proposal)
         .where(Proposal.edition_id == edition_id, Proposal.status != ProposalStatus.DRAFT)
-        .options(joinedload(Proposal.district), joinedload(Proposal.theme))
+        .options(joinedload(Proposal.district), joinedload(Proposal.theme), selectinload(Proposal.images))
     )
     if filters.district_id:
         stmt = stmt.where(Proposal.district_id == filters.district_id)

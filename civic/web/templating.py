@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
+from markupsafe import Markup
 
 from civic.accounts import permissions
 from civic.moderation.permissions import can_moderate
@@ -21,14 +23,41 @@ def current_lang() -> str:
     return locale.language if locale else "fr"
 
 
+# French writes the first day of a month as an ordinal: "1er octobre", never "1 octobre".
+_FRENCH_FIRST_OF_MONTH = re.compile(
+    r"(?<![\d,.])1(?= (?:janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc))"
+)
+
+
+def french_first_of_month(text: str) -> str:
+    """Write "1er" for the first day of a month in a French date ("1 octobre" → "1er octobre")."""
+    return _FRENCH_FIRST_OF_MONTH.sub("1er", text)
+
+
+# "de" before a vowel elides in French: "Rôles d’Élodie", not "Rôles de Élodie" (h is left alone:
+# whether it is mute or aspirated depends on the word).
+_FRENCH_DE_BEFORE_VOWEL = re.compile(r"\b([Dd])e ([AEIOUYÀÂÉÈÊËÎÏÔÛÜaeiouyàâéèêëîïôûü])")
+
+
+def french_elision(text: str) -> str:
+    """Elide "de" before a vowel in a French sentence built around a name ("de Élodie" → "d’Élodie")."""
+    if current_lang() != "fr":
+        return text
+    elided = _FRENCH_DE_BEFORE_VOWEL.sub(lambda m: f"{m.group(1)}’{m.group(2)}", str(text))
+    # Already-escaped text stays markup: the substitution only inserts an apostrophe.
+    return Markup(elided) if isinstance(text, Markup) else elided  # noqa: S704
+
+
 def _datetimeformat(value: datetime | None, fmt: str = "medium") -> str:
     # The database stores naive UTC; Flask-Babel converts to Europe/Paris for display.
     if value is None:
         return ""
     if fmt == "long":
         # Babel's "long" appends the UTC offset ("+0200"): residents read a plain date and hour.
-        return f"{format_date(value, 'long')}, {format_time(value, 'short')}"
-    return format_datetime(value, fmt)
+        text = f"{format_date(value, 'long')}, {format_time(value, 'short')}"
+    else:
+        text = format_datetime(value, fmt)
+    return french_first_of_month(text) if current_lang() == "fr" else text
 
 
 def _money(amount: float | int | None, currency: str = "EUR") -> str:
@@ -52,6 +81,7 @@ def register_template_helpers(app: Flask) -> None:
         }
 
     app.add_template_filter(_datetimeformat, "datetimeformat")
+    app.add_template_filter(french_elision, "elide")
     app.add_template_filter(format_euros, "euros")
     app.add_template_filter(_money, "money")
     app.add_template_filter(render_markdown, "markdown")

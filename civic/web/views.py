@@ -9,6 +9,7 @@ from flask.wrappers import Response
 from flask_login import current_user
 from sqlalchemy import text
 
+from civic.core.time import utcnow
 from civic.extensions import db
 from civic.web.rendering import render
 
@@ -46,7 +47,12 @@ def _is_local_path(value: str) -> bool:
 
 @bp.get("/")
 def index() -> Response:
-    return render("web/index.html")
+    """Lead with the current edition: its phase, its deadline and one call to action."""
+    # The home page sits above the domains; importing them here keeps civic.web's module free of them.
+    from civic.processes.forms import PHASE_LABELS
+    from civic.processes.views import home_feature
+
+    return render("web/index.html", home=home_feature(now=utcnow()), phase_labels=PHASE_LABELS)
 
 
 @bp.post("/language")

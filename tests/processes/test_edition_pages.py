@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -27,7 +27,9 @@ CALENDAR_2026 = {
     PhaseKind.RESULTS: (datetime(2026, 6, 21, 20), datetime(2026, 12, 31, 23)),
     PhaseKind.REALISATION: (datetime(2026, 9, 1, 8), datetime(2028, 12, 31, 23)),
 }
-CURRENT_STEP = re.compile(r'<li aria-current="step">\s*<strong>([^<]+)</strong>')
+CURRENT_STEP = re.compile(
+    r'aria-current="step">(?:(?!</li>).)*?<strong class="step-name">([^<]+)</strong>', re.S
+)
 
 
 def _at(*args: int) -> time_machine.travel:
@@ -153,7 +155,9 @@ def test_what_you_can_do_now_follows_the_calendar(client, app):
     assert "Next step: Pre-selection, from 1 April 2026, 10:00." in page
     with _at(2026, 6, 10):
         page = client.get(url).get_data(as_text=True)
-    assert "Vote for the projects you prefer" in page and "Submit a project" not in page
+    # Civic does not take votes yet: the page says the vote is under way instead of promising it.
+    assert "The vote is under way. This site does not take votes yet" in page
+    assert "Vote for the projects you prefer" not in page and "Submit a project" not in page
     with _at(2029, 1, 1):
         page = client.get(url).get_data(as_text=True)
     assert "This edition is over." in page and "Next step" not in page
@@ -211,17 +215,26 @@ def test_the_counts_appear_on_the_page(client):
     assert "1 project proposed" in page and "1 comment" in page and "2 contributors" in page
 
 
-def test_the_list_shows_current_editions_first_then_past_ones(client):
+def test_the_list_groups_editions_as_in_progress_upcoming_and_finished_by_their_calendar(client):
     _english_visitor(client)
     assert "No edition has been published yet" in client.get("/editions").get_data(as_text=True)
     past = create_edition(name="BP 2024", year=2024, open_phase=None)
     current = create_edition(name="BP 2026", year=2026)
+    upcoming = create_edition(name="BP 2027", year=2027)
+    for phase in upcoming.phases:
+        phase.starts_at += timedelta(days=400)
+        phase.ends_at += timedelta(days=400)
+    db.session.commit()
     create_edition(name="BP brouillon", published=False)
     page = client.get("/editions").get_data(as_text=True)
-    assert page.index("Current editions") < page.index("BP 2026") < page.index("Past editions")
-    assert page.index("Past editions") < page.index("BP 2024")
-    assert f'href="/editions/{current.slug}"' in page and f'href="/editions/{past.slug}"' in page
-    assert "BP brouillon" not in page and "Now: Submission of projects" in page
+    headings = [page.index(f'id="{group}-title"') for group in ("in_progress", "upcoming", "finished")]
+    assert headings == sorted(headings)
+    assert headings[0] < page.index("BP 2026") < headings[1] < page.index("BP 2027") < headings[2]
+    assert headings[2] < page.index("BP 2024")
+    for edition in (current, past, upcoming):
+        assert f'href="/editions/{edition.slug}"' in page
+    assert "BP brouillon" not in page and "Submission of projects" in page
+    assert "Starts on" in page and "Until" in page
 
 
 def test_markup_typed_by_staff_is_never_rendered(client, login_as):
@@ -260,5 +273,5 @@ def test_markup_typed_by_staff_is_never_rendered(client, login_as):
     assert "Proposals use the theme" in pages["refused form"].get_data(as_text=True)
     for where, response in pages.items():
         body = response.get_data(as_text=True)
-        assert "<svg" not in body, where
+        assert "<svg onload" not in body, where
         assert "&lt;svg onload=alert(1)&gt;" in body, where
