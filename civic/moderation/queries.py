@@ -91,14 +91,19 @@ class QueuePage:
 
 def reportable_target(target_type: str | None, target_id: int | None) -> Target | None:
     """Return the public proposal or comment a person may report, if it exists."""
-    if target_type not in {t.value for t in ReportTarget} or not target_id:
+    if target_type not in {t.value for t in ReportTarget} or not target_id or not 0 < target_id < 2**63:
         return None
     if target_type == ReportTarget.PROPOSAL:
         target: Target | None = db.session.get(Proposal, target_id)
     else:
         target = db.session.get(Comment, target_id)
     proposal = target.proposal if isinstance(target, Comment) else target
-    if proposal is None or proposal.status not in PUBLIC_STATUSES:
+    if proposal is None or proposal.status not in PUBLIC_STATUSES or not proposal.edition.published:
+        return None
+    if isinstance(target, Comment) and (
+        proposal.is_hidden or (target.parent is not None and target.parent.is_hidden)
+    ):
+        # A comment under hidden content is hidden with it: its page would show what is hidden.
         return None
     return target
 

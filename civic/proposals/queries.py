@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from civic.extensions import db
 from civic.proposals.models import PUBLIC_STATUSES, CoAuthor, Comment, Proposal, ProposalStatus
-from civic.proposals.search import has_fts, text_filter
+from civic.proposals.search import has_fts, search_filter
 
 PER_PAGE = 20
 SORTS = ("recent", "random", "title")
@@ -36,7 +36,12 @@ def proposal_page(edition_id: int, filters: ListFilters, *, seed: int) -> Pagina
     """Return one page of an edition's public proposals matching the filters."""
     stmt = (
         select(Proposal)
-        .where(Proposal.edition_id == edition_id, Proposal.status != ProposalStatus.DRAFT)
+        .where(
+            Proposal.edition_id == edition_id,
+            Proposal.status != ProposalStatus.DRAFT,
+            # Hidden proposals leave the list and its search; moderators find them in their queue.
+            Proposal.hidden_at.is_(None),
+        )
         .options(joinedload(Proposal.district), joinedload(Proposal.theme))
     )
     if filters.district_id:
@@ -46,7 +51,7 @@ def proposal_page(edition_id: int, filters: ListFilters, *, seed: int) -> Pagina
     if filters.status:
         stmt = stmt.where(Proposal.status == filters.status)
     if filters.query:
-        clause = text_filter(filters.query, use_fts=has_fts(db.session.connection()))
+        clause = search_filter(filters.query, use_fts=has_fts(db.session.connection()))
         if clause is not None:
             stmt = stmt.where(clause)
     if filters.sort == "random":

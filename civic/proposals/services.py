@@ -356,6 +356,8 @@ def post_comment(
         raise NotFound(_l("This proposal does not exist."))
     if parent is not None and (parent.proposal_id != proposal.id or parent.parent_id is not None):
         raise ValidationFailed(_l("You can only reply to a top-level comment."))
+    if parent is not None and parent.is_hidden:
+        raise NotFound(_l("This comment is hidden: it cannot be answered."))
     comment = Comment(
         proposal_id=proposal.id,
         author_id=actor.id,

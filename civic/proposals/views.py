@@ -11,8 +11,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from civic.accounts.roles import Role
+from civic.core.errors import PermissionDenied
 from civic.core.time import utcnow
 from civic.extensions import db, htmx
+from civic.moderation.permissions import can_moderate
 from civic.processes.models import Edition
 from civic.processes.phases import Action, allowed_actions
 from civic.processes.views import visible_edition_or_404
@@ -28,7 +30,12 @@ from civic.proposals.forms import (
 from civic.proposals.images import upload_folder
 from civic.proposals.labels import ORDERED_PUBLIC_STATUSES, status_label
 from civic.proposals.models import CoAuthor, Comment, Proposal, ProposalImage, ProposalStatus
-from civic.proposals.permissions import can_edit_comment, can_see_private_contact, can_submit_in_person
+from civic.proposals.permissions import (
+    can_edit_comment,
+    can_read_hidden,
+    can_see_private_contact,
+    can_submit_in_person,
+)
 from civic.web.decorators import permission_required
 from civic.web.rendering import render
 
@@ -51,6 +58,18 @@ def _proposal(proposal_id: int) -> Proposal:
     if proposal.status is ProposalStatus.DRAFT and not _is_holder(proposal):
         abort(404)
     return proposal
+
+
+def _readable_or_404(proposal: Proposal) -> None:
+    """Refuse a hidden proposal to everyone but its authors and the moderators."""
+    if proposal.is_hidden and not can_read_hidden(
+        is_holder=_is_holder(proposal), is_moderator=_is_moderator()
+    ):
+        abort(404)
+
+
+def _is_moderator() -> bool:
+    return current_user.is_authenticated and can_moderate(current_user.roles)
 
 
 def _is_admin() -> bool:
@@ -114,6 +133,8 @@ def _detail_context(proposal: Proposal, comment_form: CommentForm | None = None)
         "comments": queries.comment_thread(proposal.id),
         "comment_form": comment_form or CommentForm(),
         "is_holder": _is_holder(proposal),
+        "is_moderator": _is_moderator(),
+        "may_read_hidden": can_read_hidden(is_holder=_is_holder(proposal), is_moderator=_is_moderator()),
         "still_editable": proposal.status in services.EDITABLE_STATUSES,
         "coauthor_form": CoAuthorForm(),
         "confirm_form": ConfirmForm(),
@@ -126,6 +147,7 @@ def _detail_context(proposal: Proposal, comment_form: CommentForm | None = None)
 @bp.get("/proposals/<int:proposal_id>/history")
 def proposal_history(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
+    _readable_or_404(proposal)
     return render("proposals/history.html", proposal=proposal, versions=list(reversed(proposal.versions)))
 
 
@@ -133,7 +155,8 @@ def proposal_history(proposal_id: int) -> Response:
 def proposal_image(proposal_id: int, image_id: int) -> Response:
     proposal = _proposal(proposal_id)
     image = db.session.get(ProposalImage, image_id)
-    if image is None or image.proposal_id != proposal.id or (proposal.is_hidden and not _is_holder(proposal)):
+    _readable_or_404(proposal)
+    if image is None or image.proposal_id != proposal.id:
         abort(404)
     response = send_from_directory(
         upload_folder(), image.stored_name, mimetype=image.content_type, max_age=3600
@@ -182,6 +205,8 @@ def edit_proposal(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
     if not _is_holder(proposal):
         abort(403)
+    if proposal.is_hidden:
+        raise PermissionDenied(_("This proposal is hidden by the moderators: it cannot be changed."))
     form = ProposalForm(obj=proposal if request.method == "GET" else None)
     form.fill_choices(proposal.edition)
     if request.method == "GET" and proposal.estimated_cost_cents is not None:
@@ -309,6 +334,10 @@ def edit_comment(comment_id: int) -> Response:
     if comment is None:
         abort(404)
     proposal = _proposal(comment.proposal_id)
+    if comment.is_hidden or proposal.is_hidden:
+        abort(404)
+    if comment.author_id != current_user.id:
+        abort(403)
     form = CommentEditForm(obj=comment if request.method == "GET" else None)
     if form.validate_on_submit():
         services.edit_comment(actor=current_user, comment=comment, body=form.body.data)
