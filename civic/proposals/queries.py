@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, cast, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from civic.extensions import db
+from civic.processes.models import Edition
 from civic.proposals.models import PUBLIC_STATUSES, CoAuthor, Comment, Proposal, ProposalStatus
 from civic.proposals.search import has_fts, search_filter
 
@@ -98,7 +99,15 @@ def pending_invitations(user_id: int) -> list[CoAuthor]:
     return list(
         db.session.scalars(
             select(CoAuthor)
-            .where(CoAuthor.user_id == user_id, CoAuthor.accepted_at.is_(None))
+            .join(CoAuthor.proposal)
+            .join(Proposal.edition)
+            .where(
+                CoAuthor.user_id == user_id,
+                CoAuthor.accepted_at.is_(None),
+                # Nothing of an unpublished edition shows, nor what moderators hid.
+                Edition.published.is_(True),
+                Proposal.hidden_at.is_(None),
+            )
             .options(joinedload(CoAuthor.proposal))
         )
     )
@@ -132,7 +141,8 @@ def proposals_of(user_id: int) -> list[Proposal]:
     return list(
         db.session.scalars(
             select(Proposal)
-            .where((Proposal.author_id == user_id) | Proposal.id.in_(coauthored))
+            .join(Proposal.edition)
+            .where((Proposal.author_id == user_id) | Proposal.id.in_(coauthored), Edition.published.is_(True))
             .options(joinedload(Proposal.edition))
             .order_by(Proposal.created_at.desc())
         )
