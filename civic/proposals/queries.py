@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from civic.extensions import db
 from civic.processes.models import Edition
-from civic.proposals.models import PUBLIC_STATUSES, CoAuthor, Comment, Proposal, ProposalStatus
+from civic.proposals.models import PUBLIC_STATUSES, Channel, CoAuthor, Comment, Proposal, ProposalStatus
 from civic.proposals.search import has_fts, search_filter
 
 PER_PAGE = 20
@@ -147,3 +147,25 @@ def proposals_of(user_id: int) -> list[Proposal]:
             .order_by(Proposal.created_at.desc())
         )
     )
+
+
+def front_desk_proposals(query: str, *, limit: int = 50) -> list[Proposal]:
+    """Return the public proposals of published editions matching a reference or words (newest first);
+    without a query, the latest ones recorded at the town hall."""
+    stmt = (
+        select(Proposal)
+        .join(Proposal.edition)
+        .where(Edition.published.is_(True), Proposal.status != ProposalStatus.DRAFT)
+        .options(joinedload(Proposal.edition))
+        .order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
+        .limit(limit)
+    )
+    query = query.strip()[:100]
+    if query:
+        clause = search_filter(query, use_fts=has_fts(db.session.connection()))
+        if clause is None:
+            return []
+        stmt = stmt.where(clause)
+    else:
+        stmt = stmt.where(Proposal.channel == Channel.IN_PERSON)
+    return list(db.session.scalars(stmt))

@@ -398,7 +398,9 @@ def purge_personal_data(*, actor: User, edition: Edition) -> int:
     contacts = db.session.scalars(
         select(InPersonContact).join(Proposal).where(Proposal.edition_id == edition.id)
     ).all()
+    moment = utcnow()
     for contact in contacts:
+        contact.proposal.contact_purged_at = moment
         db.session.delete(contact)
     db.session.flush()
     audit.record(

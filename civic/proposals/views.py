@@ -18,6 +18,7 @@ from civic.moderation.permissions import can_moderate
 from civic.processes.models import Edition
 from civic.processes.phases import Action, allowed_actions
 from civic.processes.views import visible_edition_or_404
+from civic.proposals import front_desk as desk
 from civic.proposals import queries, services
 from civic.proposals.forms import (
     CoAuthorForm,
@@ -374,12 +375,16 @@ def front_desk() -> Response:
     editions = db.session.scalars(
         select(Edition).where(Edition.published.is_(True)).order_by(Edition.year.desc())
     )
+    query = request.args.get("q", "").strip()[:100]
     return render(
         "proposals/front_desk.html",
+        fragment="proposals/_front_desk_results.html",
         editions=list(editions),
         now=utcnow(),
         Action=Action,
         allowed_actions=allowed_actions,
+        query=query,
+        results=queries.front_desk_proposals(query),
     )
 
 
@@ -407,4 +412,12 @@ def front_desk_new(edition_slug: str) -> Response:
 @permission_required(can_submit_in_person)
 def receipt(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
-    return render("proposals/receipt.html", proposal=proposal)
+    address = desk.proposal_address(proposal)
+    qr_label = _("QR code of the address of proposal %(ref)s", ref=proposal.reference)
+    return render(
+        "proposals/receipt.html", proposal=proposal, address=address, qr=desk.qr_svg(address, label=qr_label)
+    )
+
+
+# Corrections, withdrawals and the contacts screen of the front desk (same blueprint).
+from civic.proposals import front_desk_views  # noqa: E402, F401
