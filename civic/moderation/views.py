@@ -33,6 +33,8 @@ from civic.web.rendering import render
 from civic.web.views import safe_next
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+# For any page to tell a blocked person why they cannot write: {% set notice = block_notice(current_user, now) %}.
+bp.add_app_template_global(block_notice, "block_notice")
 
 
 def _account_key() -> str:

@@ -140,6 +140,7 @@ def _detail_context(proposal: Proposal, comment_form: CommentForm | None = None)
         "coauthor_form": CoAuthorForm(),
         "confirm_form": ConfirmForm(),
         "private_contact": proposal.private_contact if staff_view else None,
+        "contact_purged_at": proposal.contact_purged_at if staff_view else None,
         "now": utcnow(),
         "can_edit_comment": can_edit_comment,
     }
