@@ -267,11 +267,19 @@ def _open_reports_or_conflict(report: Report) -> list[Report]:
 
 
 def _close(reports: list[Report], *, state: ReportState, actor: User) -> None:
-    now = utcnow()
+    """Decide open reports; a moderator deciding the same reports at the same moment gets a conflict."""
+    if not reports:
+        return
+    closed = db.session.execute(
+        update(Report)
+        .where(Report.id.in_([r.id for r in reports]), Report.state == ReportState.OPEN)
+        .values(state=state, decided_by_id=actor.id, decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount != len(reports):  # type: ignore[attr-defined]
+        raise Conflict(_l("These reports have already been decided."))
     for report in reports:
-        report.state = state
-        report.decided_by_id = actor.id
-        report.decided_at = now
+        db.session.expire(report)
 
 
 def _reported_target(report: Report) -> Target | None:

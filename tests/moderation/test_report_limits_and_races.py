@@ -87,3 +87,46 @@ def test_two_reports_reaching_the_threshold_together_hide_once_and_mail_once(app
     hides = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "moderation.auto_hide")).all()
     assert len(hides) == 1
     assert [m.to for m in outbox] == ["autrice@example.org"]
+
+
+def test_two_moderators_hiding_at_once_decide_once(app, monkeypatch, outbox):
+    from civic.accounts.roles import Role
+    from civic.moderation.models import ReportState
+
+    author = create_user(email="auteur2@example.org")
+    comment = create_comment(author=author)
+    report = create_report(target=comment)
+    clients = [app.test_client(), app.test_client()]
+    tokens = []
+    for client in clients:
+        log_in(client, create_user(roles=(Role.MODERATOR,)))
+        tokens.append(csrf_token(client, "/moderation"))
+    report_id = report.id
+    barrier = threading.Barrier(2, timeout=10)
+    real_open_reports = queries.open_reports
+
+    def open_reports_then_wait(*args, **kwargs):
+        answer = real_open_reports(*args, **kwargs)
+        barrier.wait()
+        return answer
+
+    monkeypatch.setattr(queries, "open_reports", open_reports_then_wait)
+    statuses: list[int] = []
+
+    def decide(index: int) -> None:
+        response = clients[index].post(
+            f"/moderation/reports/{report_id}/hide",
+            data={"csrf_token": tokens[index], "reason": "spam", "confirmed": "yes"},
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [303, 409]
+    db.session.expire_all()
+    assert db.session.get(Report, report_id).state is ReportState.UPHELD
+    hides = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "moderation.hide")).all()
+    assert len(hides) == 1 and len(outbox) == 1
