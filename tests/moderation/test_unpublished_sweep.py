@@ -29,7 +29,7 @@ CONTENT_ARGS = frozenset(
 MARKERS = ("Projet-Fantôme-Non-Publié", "Commentaire-fantôme", "Réponse-fantôme", "Aire de jeux")
 
 
-def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object]:
+def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object, object]:
     pool = create_vote_pool(name="Edition fantôme")
     run = create_tally_run(pool=pool)
     edition = pool.edition
@@ -56,7 +56,7 @@ def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object]:
         "filename": lambda: "css/civic.css",
         "answer": lambda: "accept",
     }
-    return samples, proposal
+    return samples, proposal, author
 
 
 def _get_urls(app: Flask, samples: dict[str, Callable[[], object]]) -> list[tuple[str, bool]]:
@@ -73,10 +73,12 @@ def _get_urls(app: Flask, samples: dict[str, Callable[[], object]]) -> list[tupl
     return urls
 
 
-@pytest.mark.parametrize("who", ["anonymous", "resident", "invited co-author"])
+@pytest.mark.parametrize("who", ["anonymous", "resident", "invited co-author", "author"])
 def test_no_page_shows_anything_of_an_unpublished_edition(app, client, who):
-    samples, proposal = _seed_unpublished()
-    if who != "anonymous":
+    samples, proposal, author = _seed_unpublished()
+    if who == "author":
+        log_in(client, author)
+    elif who != "anonymous":
         visitor = create_user(roles=(Role.RESIDENT,))
         if who == "invited co-author":
             db.session.add(CoAuthor(proposal_id=proposal.id, user_id=visitor.id))

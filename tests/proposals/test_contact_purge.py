@@ -12,9 +12,12 @@ from civic.accounts.roles import Role
 from civic.cli import civic_cli
 from civic.core.audit import AuditEntry
 from civic.extensions import db
+from civic.processes.models import Edition
 from civic.proposals.front_desk import add_months, purge_schedule
 from civic.proposals.models import InPersonContact, Proposal
+from tests.conftest import csrf_token
 from tests.factories import create_edition, create_proposal
+from tests.processes.helpers import edition_payload
 
 CONTACT_NAME = "Germaine Privée-Lemoine"
 
@@ -108,3 +111,16 @@ def test_purge_command_deletes_due_contacts_keeps_a_trace_and_spares_the_others(
     for path in (f"/proposals/{purged.id}", f"/front-desk/proposals/{purged.id}/receipt"):
         page = client.get(path).get_data(as_text=True)
         assert "Contact purged on" in page and CONTACT_NAME not in page
+
+
+def test_admins_set_the_retention_of_an_edition_in_its_form(client, login_as):
+    login_as(Role.ADMIN, locale="en")
+    token = csrf_token(client, "/admin/editions/new")
+    page = client.get("/admin/editions/new").get_data(as_text=True)
+    assert 'name="contact_retention_months"' in page and 'value="6"' in page
+    refused = client.post("/admin/editions/new", data=edition_payload(token, contact_retention_months="500"))
+    assert refused.status_code == 422 and 'value="500"' in refused.get_data(as_text=True)
+    saved = client.post("/admin/editions/new", data=edition_payload(token, contact_retention_months="12"))
+    assert saved.status_code == 303
+    db.session.expire_all()
+    assert db.session.scalar(select(Edition.contact_retention_months)) == 12
