@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from civic.accounts.models import User
+from civic.accounts.roles import Role
 from civic.core.time import utcnow
 from civic.extensions import db, htmx, limiter
 from civic.moderation import queries, services
@@ -104,8 +105,8 @@ def target_page(target: queries.Target) -> str:
 @permission_required(can_moderate)
 def queue() -> Response:
     filter_form = QueueFilterForm(request.args)
-    filter_form.fill_editions(queries.editions())
-    filters = queries.QueueFilters(*filter_form.selected())
+    filter_form.fill_editions(queries.editions(published_only=_published_only()))
+    filters = queries.QueueFilters(*filter_form.selected(), published_only=_published_only())
     page = queries.queue_page(filters, page=request.args.get("page", 1, type=int))
     return render(
         "moderation/queue.html",
@@ -121,14 +122,14 @@ def queue() -> Response:
 @bp.get("/reports/<int:report_id>")
 @permission_required(can_moderate)
 def item(report_id: int) -> Response:
-    report = db.get_or_404(Report, report_id)
+    report = _report_or_404(report_id)
     return _item_page(report, next_url=request.full_path.rstrip("?"))
 
 
 @bp.post("/reports/<int:report_id>/hide")
 @permission_required(can_moderate)
 def hide(report_id: int) -> Response:
-    report = db.get_or_404(Report, report_id)
+    report = _report_or_404(report_id)
     form = HideForm()
     if not form.validate_on_submit():
         return _item_page(report, next_url=_back(), hide_form=form, status=422)
@@ -145,7 +146,7 @@ def hide(report_id: int) -> Response:
 @bp.post("/reports/<int:report_id>/dismiss")
 @permission_required(can_moderate)
 def dismiss(report_id: int) -> Response:
-    report = db.get_or_404(Report, report_id)
+    report = _report_or_404(report_id)
     services.dismiss_reports(actor=current_user, report=report, reason=request.form.get("reason", ""))
     db.session.commit()
     flash(_("The reports are dismissed; the content is visible."), "success")
@@ -155,7 +156,7 @@ def dismiss(report_id: int) -> Response:
 @bp.route("/reports/<int:report_id>/restore", methods=["GET", "POST"])
 @permission_required(can_moderate)
 def restore(report_id: int) -> Response:
-    report = db.get_or_404(Report, report_id)
+    report = _report_or_404(report_id)
     form = RestoreForm(next=request.args.get("next"))
     if form.validate_on_submit():
         services.restore_content(actor=current_user, report=report, reason=form.reason.data)
@@ -216,6 +217,18 @@ def _confirm_page(
         **context,
         **_labels(),
     )
+
+
+def _published_only() -> bool:
+    return Role.ADMIN not in current_user.roles
+
+
+def _report_or_404(report_id: int) -> Report:
+    """Return a report whose content the moderator may see (editions in preparation: admins only)."""
+    report = db.get_or_404(Report, report_id)
+    if not queries.report_is_visible(report, published_only=_published_only()):
+        abort(404)
+    return report
 
 
 def _labels() -> dict[str, Any]:

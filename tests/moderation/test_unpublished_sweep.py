@@ -73,11 +73,15 @@ def _get_urls(app: Flask, samples: dict[str, Callable[[], object]]) -> list[tupl
     return urls
 
 
-@pytest.mark.parametrize("who", ["anonymous", "resident", "invited co-author", "author"])
+@pytest.mark.parametrize(
+    "who", ["anonymous", "resident", "invited co-author", "author", "moderator", "front desk"]
+)
 def test_no_page_shows_anything_of_an_unpublished_edition(app, client, who):
     samples, proposal, author = _seed_unpublished()
     if who == "author":
         log_in(client, author)
+    elif who in {"moderator", "front desk"}:
+        log_in(client, create_user(roles=(Role.MODERATOR if who == "moderator" else Role.FRONT_DESK,)))
     elif who != "anonymous":
         visitor = create_user(roles=(Role.RESIDENT,))
         if who == "invited co-author":
