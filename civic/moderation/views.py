@@ -6,12 +6,14 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask.wrappers import Response
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from civic.accounts.models import User
 from civic.accounts.roles import Role
+from civic.core.errors import PermissionDenied
 from civic.core.time import utcnow
 from civic.extensions import db, htmx, limiter
 from civic.moderation import queries, services
@@ -66,7 +68,7 @@ def report() -> Response:
     if target is None:
         abort(404)
     if not can_write(current_user):
-        abort(403)
+        raise PermissionDenied(_cannot_write_message())
     target_type = ReportTarget(form.target_type.data)
     # Always a GET page: the fragment the report link was rendered in may answer POST only.
     back_url = target_page(target)
@@ -90,6 +92,23 @@ def report() -> Response:
         back_url=back_url,
         status=422 if form.is_submitted() else 200,
     )
+
+
+def _cannot_write_message() -> str:
+    """Say why this person cannot write: the block's reason and end, when a block is the cause."""
+    notice = block_notice(current_user, utcnow())
+    if notice is None:
+        return _("Your account cannot report content.")
+    if notice.until is not None:
+        message = _(
+            "Your account is blocked until %(date)s: you can read every page but not write.",
+            date=f"{format_date(notice.until, 'long')}, {format_time(notice.until, 'short')}",
+        )
+    else:
+        message = _("Your account is blocked: you can read every page but not write.")
+    if notice.reason:
+        message += " " + _("Reason: %(reason)s", reason=notice.reason)
+    return message
 
 
 def target_page(target: queries.Target) -> str:

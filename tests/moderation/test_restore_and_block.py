@@ -230,3 +230,20 @@ def test_queue_offers_block_as_a_confirmation_link_and_unblock_for_blocked_autho
     db.session.commit()
     page = client.get(f"/moderation/reports/{report.id}").get_data(as_text=True)
     assert "account blocked" in page and f'action="/moderation/users/{author.id}/unblock"' in page
+
+
+def test_blocked_people_see_why_they_cannot_write(client):
+    person = create_user(locale="en")
+    person.blocked_at = utcnow()
+    person.blocked_reason = "Messages publicitaires"
+    person.blocked_until = utcnow() + timedelta(days=3)
+    db.session.commit()
+    comment = create_comment()
+    log_in(client, person)
+    page = client.get(f"/proposals/{comment.proposal_id}").get_data(as_text=True)
+    assert "Your account is blocked until" in page and "Reason: Messages publicitaires" in page
+    assert 'id="new-comment"' not in page
+    refused = client.get(f"/moderation/report?target_type=comment&target_id={comment.id}")
+    assert refused.status_code == 403
+    assert "Your account is blocked until" in refused.get_data(as_text=True)
+    assert "Messages publicitaires" in refused.get_data(as_text=True)
