@@ -250,6 +250,24 @@ def tally(path: str | None, edition_ref: str | None, district: str | None, rule:
             click.echo(project_id)
 
 
+@civic_cli.command("purge-contacts")
+@click.option("--dry-run", is_flag=True, help="List what is due without deleting anything.")
+def purge_contacts(dry_run: bool) -> None:
+    """Delete front-desk residents' private contacts whose edition's retention is over (GDPR); audited."""
+    from civic.extensions import db
+    from civic.proposals.front_desk import purge_due_contacts
+
+    due = purge_due_contacts(actor=None, dry_run=dry_run)
+    if not dry_run:
+        db.session.commit()
+    verb = "Would purge" if dry_run else "Purged"
+    for entry in due:
+        due_on = f"{entry.purge_at:%Y-%m-%d}"
+        click.echo(f"{verb} {entry.contacts} contact(s) of edition {entry.edition.slug!r} (due {due_on}).")
+    if not due:
+        click.echo("Nothing to purge.")
+
+
 def _terminal_progress() -> Progress | None:
     """Return a reporter for long Equal Shares counts: a line on stderr each second, when it is a terminal."""
     if not sys.stderr.isatty():

@@ -87,6 +87,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     REGISTER_RATE_LIMIT = "10 per hour"
     RESET_RATE_LIMIT = "5 per 15 minutes"
+    REPORT_RATE_LIMIT = "10 per hour;30 per day"  # per account
 
     CONFIRM_TOKEN_MAX_AGE = 60 * 60 * 48
     RESET_TOKEN_MAX_AGE = 60 * 60

@@ -35,6 +35,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     blocked_at: Mapped[datetime | None]
+    # A block may end by itself (naive UTC); its reason is told to the person and kept for moderators.
+    blocked_until: Mapped[datetime | None]
+    blocked_reason: Mapped[str | None] = mapped_column(String(500))
     deleted_at: Mapped[datetime | None]
 
     district: Mapped[District | None] = relationship()

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import DateField, Form, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from civic.moderation.models import ReportReason, ReportState, ReportTarget
@@ -33,6 +44,11 @@ TARGET_LABELS = {
 TEXT_MAX_LENGTH = 2000
 
 
+def town_zone() -> ZoneInfo:
+    """Return the town's time zone, in which moderators pick dates."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
 def _reason_choices() -> list[SelectChoice]:
     return [SelectChoice(reason.value, label) for reason, label in REASON_LABELS.items()]
 
@@ -40,7 +56,6 @@ def _reason_choices() -> list[SelectChoice]:
 class ReportForm(FlaskForm):
     target_type = HiddenField(validators=[DataRequired(), AnyOf([t.value for t in ReportTarget])])
     target_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
-    next = HiddenField()
     reason = RadioField(
         _l("Why are you reporting this?"),
         choices=_reason_choices(),
@@ -65,6 +80,50 @@ class HideForm(FlaskForm):
         choices=_reason_choices(),
         validators=[InputRequired(message=_l("Choose a reason."))],
     )
+    # Set by the confirmation page's button: without it the view asks for confirmation first.
+    confirmed = HiddenField()
+
+
+class RestoreForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why is the content shown again?"),
+        validators=[DataRequired(message=_l("Give the reason: the authors will read it.")), Length(max=500)],
+        description=_l("The authors receive it by e-mail; it is kept in the audit log."),
+        render_kw={"rows": 3},
+    )
+    next = HiddenField()
+
+
+class BlockForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for the block"),
+        validators=[DataRequired(message=_l("Give the reason: the person will read it.")), Length(max=500)],
+        description=_l("Sent to the person by e-mail, in their language, and kept in the audit log."),
+        render_kw={"rows": 3},
+    )
+    until = DateField(
+        _l("Blocked until (optional)"),
+        validators=[Optional()],
+        description=_l("Leave empty for a block without end. From this day on, the person can write again."),
+    )
+    next = HiddenField()
+
+    def validate_until(self, field: Any) -> None:
+        """Refuse a past day and absurd years."""
+        if field.data is None:
+            return
+        today = datetime.now(town_zone()).date()
+        if field.data <= today:
+            raise ValidationError(_l("Choose a day after today."))
+        if field.data.year > today.year + 10:
+            raise ValidationError(_l("Choose a day within the next ten years."))
+
+    def until_utc(self) -> datetime | None:
+        """Return the start of the chosen day in the town's time zone, as naive UTC."""
+        if self.until.data is None:
+            return None
+        local = datetime.combine(self.until.data, time.min, tzinfo=town_zone())
+        return local.astimezone(UTC).replace(tzinfo=None)
 
 
 class QueueFilterForm(Form):

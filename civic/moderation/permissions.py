@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from civic.accounts.roles import Role
+from civic.core.time import utcnow
 
-MODERATION_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
+# Facilitators run the public debate, so they moderate it too (hide, restore, block).
+MODERATION_ROLES = frozenset({Role.MODERATOR, Role.FACILITATOR, Role.ADMIN})
 
 
 class Writer(Protocol):
@@ -24,15 +27,40 @@ class Writer(Protocol):
     def deleted_at(self) -> datetime | None: ...
 
 
-def can_write(user: Writer | None) -> bool:
+@dataclass(frozen=True)
+class BlockNotice:
+    """Why a person cannot write: the moderators' reason and, for a temporary block, its end (naive UTC)."""
+
+    reason: str | None
+    until: datetime | None
+
+
+def is_blocked(user: object, now: datetime) -> bool:
+    """Tell whether a block is in force at ``now`` (a block with an end date lapses by itself)."""
+    if getattr(user, "blocked_at", None) is None:
+        return False
+    until: datetime | None = getattr(user, "blocked_until", None)
+    return until is None or now < until
+
+
+def block_notice(user: object, now: datetime) -> BlockNotice | None:
+    """Return why ``user`` cannot write at ``now``, or None when no block is in force (for pages to show)."""
+    if not is_blocked(user, now):
+        return None
+    return BlockNotice(
+        reason=getattr(user, "blocked_reason", None), until=getattr(user, "blocked_until", None)
+    )
+
+
+def can_write(user: Writer | None, now: datetime | None = None) -> bool:
     """Let a live, unblocked account write (propose, comment, report); never an anonymous visitor."""
     if user is None or not user.is_authenticated:
         return False
-    return user.blocked_at is None and user.deleted_at is None
+    return user.deleted_at is None and not is_blocked(user, now or utcnow())
 
 
 def can_moderate(roles: Collection[Role]) -> bool:
-    """Moderators and administrators see the queue and decide on reports."""
+    """Moderators, facilitators and administrators see the queue and decide on reports."""
     return any(role in MODERATION_ROLES for role in roles)
 
 

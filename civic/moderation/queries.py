@@ -29,6 +29,8 @@ class QueueFilters:
     edition_id: int | None = None
     reason: ReportReason | None = None
     state: ReportState = ReportState.OPEN
+    # Editions in preparation are for administrators only, in the queue too.
+    published_only: bool = True
 
 
 @dataclass
@@ -91,14 +93,19 @@ class QueuePage:
 
 def reportable_target(target_type: str | None, target_id: int | None) -> Target | None:
     """Return the public proposal or comment a person may report, if it exists."""
-    if target_type not in {t.value for t in ReportTarget} or not target_id:
+    if target_type not in {t.value for t in ReportTarget} or not target_id or not 0 < target_id < 2**63:
         return None
     if target_type == ReportTarget.PROPOSAL:
         target: Target | None = db.session.get(Proposal, target_id)
     else:
         target = db.session.get(Comment, target_id)
     proposal = target.proposal if isinstance(target, Comment) else target
-    if proposal is None or proposal.status not in PUBLIC_STATUSES:
+    if proposal is None or proposal.status not in PUBLIC_STATUSES or not proposal.edition.published:
+        return None
+    if isinstance(target, Comment) and (
+        proposal.is_hidden or (target.parent is not None and target.parent.is_hidden)
+    ):
+        # A comment under hidden content is hidden with it: its page would show what is hidden.
         return None
     return target
 
@@ -133,10 +140,20 @@ def open_reports(target_type: ReportTarget, target_id: int) -> list[Report]:
     )
 
 
-def editions() -> list[tuple[int, str]]:
-    """Return (id, name) of every edition, newest first, for the queue's filter."""
-    rows = db.session.execute(select(Edition.id, Edition.name).order_by(Edition.year.desc(), Edition.name))
-    return [(row.id, row.name) for row in rows]
+def editions(*, published_only: bool = True) -> list[tuple[int, str]]:
+    """Return (id, name) of the editions, newest first, for the queue's filter."""
+    stmt = select(Edition.id, Edition.name).order_by(Edition.year.desc(), Edition.name)
+    if published_only:
+        stmt = stmt.where(Edition.published.is_(True))
+    return [(row.id, row.name) for row in db.session.execute(stmt)]
+
+
+def report_is_visible(report: Report, *, published_only: bool) -> bool:
+    """Tell whether a report's content belongs to an edition the moderator may see."""
+    if not published_only or report.edition_id is None:
+        return True
+    edition = db.session.get(Edition, report.edition_id)
+    return edition is not None and edition.published
 
 
 def queue_page(filters: QueueFilters, *, page: int) -> QueuePage:
@@ -147,6 +164,9 @@ def queue_page(filters: QueueFilters, *, page: int) -> QueuePage:
     )
     if filters.edition_id is not None:
         stmt = stmt.where(Report.edition_id == filters.edition_id)
+    if filters.published_only:
+        published = select(Edition.id).where(Edition.published.is_(True))
+        stmt = stmt.where(or_(Report.edition_id.is_(None), Report.edition_id.in_(published)))
     if filters.reason is not None:
         stmt = stmt.where(Report.reason == filters.reason)
     if filters.state is ReportState.OPEN:

@@ -129,6 +129,16 @@ class EditionForm(FlaskForm):
         description=_l("Used to show the envelope as a share of the investment budget."),
     )
 
+    contact_retention_months = IntegerField(
+        _l("Keep front-desk contacts for (months)"),
+        validators=[Optional(), NumberRange(min=0, max=120)],
+        default=6,
+        description=_l(
+            "Names and contacts of residents who submitted at the town hall are deleted this many months "
+            "after the last phase ends (GDPR)."
+        ),
+    )
+
     district_rows: list[tuple[District, BooleanField, EurosField]]
     phase_rows: list[tuple[PhaseKind, DateTimeLocalField, DateTimeLocalField]]
 
@@ -165,6 +175,9 @@ class EditionForm(FlaskForm):
             investment_budget_cents=self.investment_budget.data,
             mode=EditionMode(self.mode.data),
             published=bool(self.published.data),
+            contact_retention_months=self.contact_retention_months.data
+            if self.contact_retention_months.data is not None
+            else 6,
             districts=tuple(
                 DistrictShare(district.id, envelope.data)
                 for district, takes_part, envelope in self.district_rows
@@ -252,6 +265,7 @@ def edition_form_data(edition: Edition) -> dict[str, Any]:
         "description": edition.description,
         "rules_text": edition.rules_text,
         "published": edition.published,
+        "contact_retention_months": edition.contact_retention_months,
         "envelope": edition.envelope_cents,
         "population": edition.population,
         "investment_budget": edition.investment_budget_cents,

@@ -37,6 +37,9 @@ class Edition(db.Model):
         CheckConstraint("envelope_cents >= 0", name="envelope_not_negative"),
         CheckConstraint("population IS NULL OR population > 0", name="population_positive"),
         CheckConstraint(
+            "contact_retention_months >= 0 AND contact_retention_months <= 120", name="retention_range"
+        ),
+        CheckConstraint(
             "investment_budget_cents IS NULL OR investment_budget_cents > 0",
             name="investment_budget_positive",
         ),
@@ -54,6 +57,8 @@ class Edition(db.Model):
     investment_budget_cents: Mapped[int | None] = mapped_column(BigInteger)
     mode: Mapped[EditionMode] = mapped_column(enum_column(EditionMode), default=EditionMode.RESIDENTS_SUBMIT)
     published: Mapped[bool] = mapped_column(default=False)
+    # GDPR: months after the last phase ends before front-desk contacts of residents are purged.
+    contact_retention_months: Mapped[int] = mapped_column(default=6, server_default="6")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     districts: Mapped[list[EditionDistrict]] = relationship(

@@ -56,6 +56,7 @@ class EditionData:
     investment_budget_cents: int | None = None
     mode: EditionMode = EditionMode.RESIDENTS_SUBMIT
     published: bool = False
+    contact_retention_months: int = 6
     districts: tuple[DistrictShare, ...] = ()
     themes: tuple[str, ...] = ()
     calendar: Mapping[PhaseKind, PhaseDates] = field(default_factory=dict)
@@ -218,6 +219,7 @@ def _apply(edition: Edition, data: EditionData, calendar: Mapping[PhaseKind, Pha
     edition.investment_budget_cents = data.investment_budget_cents
     edition.mode = data.mode
     edition.published = data.published
+    edition.contact_retention_months = data.contact_retention_months
     _apply_districts(edition, data.districts)
     _apply_themes(edition, data.themes)
     _apply_calendar(edition, calendar)
@@ -314,6 +316,7 @@ def _snapshot(edition: Edition) -> dict[str, Any]:
         "investment_budget_cents": edition.investment_budget_cents,
         "mode": edition.mode.value,
         "published": edition.published,
+        "contact_retention_months": edition.contact_retention_months,
         "districts": {str(row.district_id): row.envelope_cents for row in edition.districts},
         "themes": sorted(theme.name for theme in edition.themes),
         "calendar": {

@@ -85,6 +85,8 @@ class Proposal(db.Model):
     comment_count: Mapped[int] = mapped_column(default=0)
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str | None] = mapped_column(String(40))
+    # Set when the in-person resident's private contact was deleted (GDPR retention).
+    contact_purged_at: Mapped[datetime | None]
 
     edition: Mapped[Edition] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

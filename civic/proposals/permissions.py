@@ -20,6 +20,11 @@ def can_see_private_contact(roles: Collection[Role]) -> bool:
     return can_submit_in_person(roles)
 
 
+def can_read_hidden(*, is_holder: bool, is_moderator: bool) -> bool:
+    """Content hidden by moderation stays readable by its authors (with a notice) and by moderators only."""
+    return is_holder or is_moderator
+
+
 def can_edit_proposal(*, user_id: int, holder_ids: Collection[int]) -> bool:
     """The author and accepted co-authors edit and withdraw a proposal."""
     return user_id in holder_ids

@@ -10,8 +10,9 @@ from sqlalchemy import BigInteger, cast, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from civic.extensions import db
-from civic.proposals.models import PUBLIC_STATUSES, CoAuthor, Comment, Proposal, ProposalStatus
-from civic.proposals.search import has_fts, text_filter
+from civic.processes.models import Edition
+from civic.proposals.models import PUBLIC_STATUSES, Channel, CoAuthor, Comment, Proposal, ProposalStatus
+from civic.proposals.search import has_fts, search_filter
 
 PER_PAGE = 20
 SORTS = ("recent", "random", "title")
@@ -36,7 +37,12 @@ def proposal_page(edition_id: int, filters: ListFilters, *, seed: int) -> Pagina
     """Return one page of an edition's public proposals matching the filters."""
     stmt = (
         select(Proposal)
-        .where(Proposal.edition_id == edition_id, Proposal.status != ProposalStatus.DRAFT)
+        .where(
+            Proposal.edition_id == edition_id,
+            Proposal.status != ProposalStatus.DRAFT,
+            # Hidden proposals leave the list and its search; moderators find them in their queue.
+            Proposal.hidden_at.is_(None),
+        )
         .options(joinedload(Proposal.district), joinedload(Proposal.theme), selectinload(Proposal.images))
     )
     if filters.district_id:
@@ -46,7 +52,7 @@ def proposal_page(edition_id: int, filters: ListFilters, *, seed: int) -> Pagina
     if filters.status:
         stmt = stmt.where(Proposal.status == filters.status)
     if filters.query:
-        clause = text_filter(filters.query, use_fts=has_fts(db.session.connection()))
+        clause = search_filter(filters.query, use_fts=has_fts(db.session.connection()))
         if clause is not None:
             stmt = stmt.where(clause)
     if filters.sort == "random":
@@ -93,7 +99,15 @@ def pending_invitations(user_id: int) -> list[CoAuthor]:
     return list(
         db.session.scalars(
             select(CoAuthor)
-            .where(CoAuthor.user_id == user_id, CoAuthor.accepted_at.is_(None))
+            .join(CoAuthor.proposal)
+            .join(Proposal.edition)
+            .where(
+                CoAuthor.user_id == user_id,
+                CoAuthor.accepted_at.is_(None),
+                # Nothing of an unpublished edition shows, nor what moderators hid.
+                Edition.published.is_(True),
+                Proposal.hidden_at.is_(None),
+            )
             .options(joinedload(CoAuthor.proposal))
         )
     )
@@ -127,8 +141,31 @@ def proposals_of(user_id: int) -> list[Proposal]:
     return list(
         db.session.scalars(
             select(Proposal)
-            .where((Proposal.author_id == user_id) | Proposal.id.in_(coauthored))
+            .join(Proposal.edition)
+            .where((Proposal.author_id == user_id) | Proposal.id.in_(coauthored), Edition.published.is_(True))
             .options(joinedload(Proposal.edition))
             .order_by(Proposal.created_at.desc())
         )
     )
+
+
+def front_desk_proposals(query: str, *, limit: int = 50) -> list[Proposal]:
+    """Return the public proposals of published editions matching a reference or words (newest first);
+    without a query, the latest ones recorded at the town hall."""
+    stmt = (
+        select(Proposal)
+        .join(Proposal.edition)
+        .where(Edition.published.is_(True), Proposal.status != ProposalStatus.DRAFT)
+        .options(joinedload(Proposal.edition))
+        .order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
+        .limit(limit)
+    )
+    query = query.strip()[:100]
+    if query:
+        clause = search_filter(query, use_fts=has_fts(db.session.connection()))
+        if clause is None:
+            return []
+        stmt = stmt.where(clause)
+    else:
+        stmt = stmt.where(Proposal.channel == Channel.IN_PERSON)
+    return list(db.session.scalars(stmt))

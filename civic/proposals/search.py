@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import DDL, ColumnElement, and_, event, text
+from sqlalchemy import DDL, ColumnElement, and_, event, func, or_, text
 from sqlalchemy.engine import Connection
 
 from civic.proposals.models import Proposal
@@ -51,6 +51,8 @@ FTS_TABLE_NAMES = frozenset(
     }
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A public reference as people type it: "bp2026-7", "BP2026-00007" (see proposals.services).
+_REFERENCE = re.compile(r"^\s*([A-Za-z]{1,8})\s*(\d{4})\s*-\s*0*(\d{1,9})\s*$")
 
 for _statement in FTS_STATEMENTS:
     event.listen(Proposal.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
@@ -99,3 +101,26 @@ def text_filter(query: str, *, use_fts: bool) -> ColumnElement[bool] | None:
     if not words:
         return None
     return and_(*(Proposal.search_text.contains(fold(word), autoescape=True) for word in words))
+
+
+def reference_filter(query: str) -> ColumnElement[bool] | None:
+    """Return a clause matching the proposal whose reference is ``query`` (any case, zeros optional)."""
+    stripped = query.strip()
+    if not stripped or len(stripped) > 40:
+        return None
+    candidates = {stripped.upper()}
+    match = _REFERENCE.match(stripped)
+    if match:
+        prefix, year, number = match.groups()
+        candidates.add(f"{prefix.upper()}{year}-{int(number):05d}")
+    return func.upper(Proposal.reference).in_(sorted(candidates))
+
+
+def search_filter(query: str, *, use_fts: bool) -> ColumnElement[bool] | None:
+    """Match proposals by their text or by their public reference."""
+    by_text = text_filter(query, use_fts=use_fts)
+    by_reference = reference_filter(query)
+    clauses = [c for c in (by_text, by_reference) if c is not None]
+    if not clauses:
+        return None
+    return or_(*clauses) if len(clauses) > 1 else clauses[0]

@@ -387,6 +387,8 @@ def post_comment(
         raise NotFound(_l("This proposal does not exist."))
     if parent is not None and (parent.proposal_id != proposal.id or parent.parent_id is not None):
         raise ValidationFailed(_l("You can only reply to a top-level comment."))
+    if parent is not None and parent.is_hidden:
+        raise NotFound(_l("This comment is hidden: it cannot be answered."))
     comment = Comment(
         proposal_id=proposal.id,
         author_id=actor.id,
@@ -427,7 +429,9 @@ def purge_personal_data(*, actor: User, edition: Edition) -> int:
     contacts = db.session.scalars(
         select(InPersonContact).join(Proposal).where(Proposal.edition_id == edition.id)
     ).all()
+    moment = utcnow()
     for contact in contacts:
+        contact.proposal.contact_purged_at = moment
         db.session.delete(contact)
     db.session.flush()
     audit.record(

@@ -11,11 +11,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from civic.accounts.roles import Role
+from civic.core.errors import PermissionDenied
 from civic.core.time import utcnow
 from civic.extensions import db, htmx
+from civic.moderation.permissions import can_moderate
 from civic.processes.models import Edition
 from civic.processes.phases import Action, allowed_actions
 from civic.processes.views import visible_edition_or_404
+from civic.proposals import front_desk as desk
 from civic.proposals import queries, services
 from civic.proposals.forms import (
     CoAuthorForm,
@@ -28,7 +31,12 @@ from civic.proposals.forms import (
 from civic.proposals.images import upload_folder
 from civic.proposals.labels import ORDERED_PUBLIC_STATUSES, status_label
 from civic.proposals.models import CoAuthor, Comment, Proposal, ProposalImage, ProposalStatus
-from civic.proposals.permissions import can_edit_comment, can_see_private_contact, can_submit_in_person
+from civic.proposals.permissions import (
+    can_edit_comment,
+    can_read_hidden,
+    can_see_private_contact,
+    can_submit_in_person,
+)
 from civic.web.decorators import permission_required
 from civic.web.rendering import render
 
@@ -51,6 +59,18 @@ def _proposal(proposal_id: int) -> Proposal:
     if proposal.status is ProposalStatus.DRAFT and not _is_holder(proposal):
         abort(404)
     return proposal
+
+
+def _readable_or_404(proposal: Proposal) -> None:
+    """Refuse a hidden proposal to everyone but its authors and the moderators."""
+    if proposal.is_hidden and not can_read_hidden(
+        is_holder=_is_holder(proposal), is_moderator=_is_moderator()
+    ):
+        abort(404)
+
+
+def _is_moderator() -> bool:
+    return current_user.is_authenticated and can_moderate(current_user.roles)
 
 
 def _is_admin() -> bool:
@@ -114,10 +134,13 @@ def _detail_context(proposal: Proposal, comment_form: CommentForm | None = None)
         "comments": queries.comment_thread(proposal.id),
         "comment_form": comment_form or CommentForm(),
         "is_holder": _is_holder(proposal),
+        "is_moderator": _is_moderator(),
+        "may_read_hidden": can_read_hidden(is_holder=_is_holder(proposal), is_moderator=_is_moderator()),
         "still_editable": proposal.status in services.EDITABLE_STATUSES,
         "coauthor_form": CoAuthorForm(),
         "confirm_form": ConfirmForm(),
         "private_contact": proposal.private_contact if staff_view else None,
+        "contact_purged_at": proposal.contact_purged_at if staff_view else None,
         "now": utcnow(),
         "can_edit_comment": can_edit_comment,
     }
@@ -126,6 +149,7 @@ def _detail_context(proposal: Proposal, comment_form: CommentForm | None = None)
 @bp.get("/proposals/<int:proposal_id>/history")
 def proposal_history(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
+    _readable_or_404(proposal)
     return render("proposals/history.html", proposal=proposal, versions=list(reversed(proposal.versions)))
 
 
@@ -133,7 +157,8 @@ def proposal_history(proposal_id: int) -> Response:
 def proposal_image(proposal_id: int, image_id: int) -> Response:
     proposal = _proposal(proposal_id)
     image = db.session.get(ProposalImage, image_id)
-    if image is None or image.proposal_id != proposal.id or (proposal.is_hidden and not _is_holder(proposal)):
+    _readable_or_404(proposal)
+    if image is None or image.proposal_id != proposal.id:
         abort(404)
     response = send_from_directory(
         upload_folder(), image.stored_name, mimetype=image.content_type, max_age=3600
@@ -182,6 +207,8 @@ def edit_proposal(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
     if not _is_holder(proposal):
         abort(403)
+    if proposal.is_hidden:
+        raise PermissionDenied(_("This proposal is hidden by the moderators: it cannot be changed."))
     form = ProposalForm(obj=proposal if request.method == "GET" else None)
     form.fill_choices(proposal.edition)
     if request.method == "GET" and proposal.estimated_cost_cents is not None:
@@ -309,6 +336,10 @@ def edit_comment(comment_id: int) -> Response:
     if comment is None:
         abort(404)
     proposal = _proposal(comment.proposal_id)
+    if comment.is_hidden or proposal.is_hidden:
+        abort(404)
+    if comment.author_id != current_user.id:
+        abort(403)
     form = CommentEditForm(obj=comment if request.method == "GET" else None)
     if form.validate_on_submit():
         services.edit_comment(actor=current_user, comment=comment, body=form.body.data)
@@ -345,12 +376,16 @@ def front_desk() -> Response:
     editions = db.session.scalars(
         select(Edition).where(Edition.published.is_(True)).order_by(Edition.year.desc())
     )
+    query = request.args.get("q", "").strip()[:100]
     return render(
         "proposals/front_desk.html",
+        fragment="proposals/_front_desk_results.html",
         editions=list(editions),
         now=utcnow(),
         Action=Action,
         allowed_actions=allowed_actions,
+        query=query,
+        results=queries.front_desk_proposals(query),
     )
 
 
@@ -378,4 +413,12 @@ def front_desk_new(edition_slug: str) -> Response:
 @permission_required(can_submit_in_person)
 def receipt(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
-    return render("proposals/receipt.html", proposal=proposal)
+    address = desk.proposal_address(proposal)
+    qr_label = _("QR code of the address of proposal %(ref)s", ref=proposal.reference)
+    return render(
+        "proposals/receipt.html", proposal=proposal, address=address, qr=desk.qr_svg(address, label=qr_label)
+    )
+
+
+# Corrections, withdrawals and the contacts screen of the front desk (same blueprint).
+from civic.proposals import front_desk_views  # noqa: E402, F401

@@ -67,6 +67,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
+        if error.response is not None:
+            # A view-made answer (e.g. a rate limit's own friendly page): use it as it is.
+            return error.response  # type: ignore[return-value]
         status = error.code or 500
         response = error_response(status if status in HANDLED_STATUSES else 500)
         if status == 405 and error.valid_methods:  # type: ignore[attr-defined]

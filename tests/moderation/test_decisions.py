@@ -27,11 +27,16 @@ def _audit(action: str) -> list[AuditEntry]:
     return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
 
 
+def _confirmation(verb: str) -> dict[str, str]:
+    # Hiding asks for confirmation first (tested in tests/moderation/test_restore_and_block.py).
+    return {"confirmed": "yes"} if verb == "hide" else {}
+
+
 def _decide(client, report: Report, verb: str, *, headers: dict[str, str] | None = None, **data: str):
     token = csrf_token(client, "/moderation")
     return client.post(
         f"/moderation/reports/{report.id}/{verb}",
-        data={"csrf_token": token, "next": "/moderation?state=open", **data},
+        data={"csrf_token": token, "next": "/moderation?state=open", **_confirmation(verb), **data},
         headers=headers or {},
     )
 
@@ -92,8 +97,8 @@ def test_hiding_with_htmx_returns_the_updated_entry(client, login_as):
     assert body.startswith(f'<article id="moderation-item-comment-{comment.id}"')
     assert "Content hidden on" in body and "Hidden: Spam or advertising" in body
     assert 'hx-swap-oob="true"' in body and "The content is hidden" in body
-    # The re-rendered entry's remaining forms still lead back to the queue, not to the POST URL.
-    assert 'name="next" value="/moderation?state=open"' in body
+    # The re-rendered entry's remaining action still leads back to the queue, not to the POST URL.
+    assert '/restore?next=/moderation?state%3Dopen"' in body
     assert db.session.scalars(select(Report.state)).all() == [ReportState.UPHELD, ReportState.UPHELD]
 
 
@@ -132,7 +137,11 @@ def test_dismiss_restores_auto_hidden_content_and_notifies_the_author(app, clien
 
     moderator = create_user(roles=(Role.MODERATOR,), locale="en")
     log_in(client, moderator)
-    response = _decide(client, report, "dismiss", headers={"HX-Request": "true"})
+    refused = _decide(client, report, "dismiss", headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "Give the reason" in refused.get_data(as_text=True)
+    response = _decide(
+        client, report, "dismiss", reason="Critique vive mais correcte", headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200 and "Reports dismissed on" in response.get_data(as_text=True)
 
     db.session.expire_all()
@@ -146,7 +155,12 @@ def test_dismiss_restores_auto_hidden_content_and_notifies_the_author(app, clien
     [entry] = _audit("moderation.dismiss")
     assert entry.actor_id == moderator.id
     assert entry.before == {"hidden_reason": "pending_review", "open_reports": 3}
-    assert entry.after == {"hidden_reason": None, "dismissed_reports": 3}
+    assert entry.after == {
+        "hidden_reason": None,
+        "dismissed_reports": 3,
+        "reason": "Critique vive mais correcte",
+    }
+    assert "Critique vive mais correcte" in outbox[-1].body
 
 
 def test_dismissing_reports_of_visible_content_sends_no_mail(client, login_as, outbox):
@@ -173,14 +187,16 @@ def test_moderator_blocks_and_unblocks_an_author(client, login_as):
     author = create_user(display_name="Bavard Insistant")
     token = csrf_token(client, "/moderation")
     response = client.post(
-        f"/moderation/users/{author.id}/block", data={"csrf_token": token, "next": "/moderation?state=upheld"}
+        f"/moderation/users/{author.id}/block",
+        data={"csrf_token": token, "next": "/moderation?state=upheld", "reason": "Insultes répétées"},
     )
     assert response.status_code == 303 and response.headers["Location"] == "/moderation?state=upheld"
     db.session.expire_all()
     assert db.session.get(User, author.id).blocked_at is not None
     [entry] = _audit("moderation.block")
     assert (entry.actor_id, entry.target_type, entry.target_id) == (moderator.id, "user", str(author.id))
-    assert (entry.before, entry.after) == ({"blocked": False}, {"blocked": True})
+    assert entry.before == {"blocked": False}
+    assert entry.after == {"blocked": True, "reason": "Insultes répétées", "until": None}
 
     response = client.post(
         f"/moderation/users/{author.id}/unblock", data={"csrf_token": token, "next": "https://evil.example"}
@@ -189,14 +205,17 @@ def test_moderator_blocks_and_unblocks_an_author(client, login_as):
     db.session.expire_all()
     assert db.session.get(User, author.id).blocked_at is None
     [entry] = _audit("moderation.unblock")
-    assert (entry.before, entry.after) == ({"blocked": True}, {"blocked": False})
+    assert (entry.before, entry.after) == (
+        {"blocked": True, "reason": "Insultes répétées"},
+        {"blocked": False},
+    )
 
 
 def test_blocked_author_cannot_report(client, login_as, report_as):
     login_as(Role.MODERATOR)
     author = create_user()
     token = csrf_token(client, "/moderation")
-    client.post(f"/moderation/users/{author.id}/block", data={"csrf_token": token})
+    client.post(f"/moderation/users/{author.id}/block", data={"csrf_token": token, "reason": "Spam"})
     assert report_as(author, "comment", create_comment().id).status_code == 403
 
 

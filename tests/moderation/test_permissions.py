@@ -32,8 +32,8 @@ def test_anonymous_visitor_cannot_write():
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_only_moderators_and_admins_moderate(role):
-    assert can_moderate({role, Role.RESIDENT}) is (role in {Role.MODERATOR, Role.ADMIN})
+def test_only_moderators_facilitators_and_admins_moderate(role):
+    assert can_moderate({role, Role.RESIDENT}) is (role in {Role.MODERATOR, Role.FACILITATOR, Role.ADMIN})
 
 
 def test_moderator_blocks_residents_and_moderators_but_not_admins_nor_themselves():

@@ -21,7 +21,7 @@ def _comment_in(edition, body: str) -> Comment:
     return create_comment(proposal=create_proposal(edition=edition), body=body)
 
 
-@pytest.mark.parametrize("role", [r for r in Role if r not in {Role.MODERATOR, Role.ADMIN}])
+@pytest.mark.parametrize("role", [r for r in Role if r not in {Role.MODERATOR, Role.FACILITATOR, Role.ADMIN}])
 def test_non_moderators_get_403_on_the_queue_and_every_decision(client, login_as, role):
     login_as(role)
     report = create_report()
@@ -32,6 +32,7 @@ def test_non_moderators_get_403_on_the_queue_and_every_decision(client, login_as
     for path in (
         f"/moderation/reports/{report.id}/hide",
         f"/moderation/reports/{report.id}/dismiss",
+        f"/moderation/reports/{report.id}/restore",
         f"/moderation/users/{author.id}/block",
         f"/moderation/users/{author.id}/unblock",
     ):
