@@ -6,7 +6,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from civic.core.time import utcnow
+from civic.core.town import town_identity
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class SentMail:
     subject: str
     body: str
     locale: str
+    from_header: str = ""
 
 
 def outbox() -> list[SentMail]:
@@ -31,14 +33,17 @@ def outbox() -> list[SentMail]:
 
 def send_mail(*, to: str, template: str, locale: str, **context: Any) -> SentMail:
     """Render ``templates/mail/<template>.txt`` in the recipient's language and send it."""
+    town = town_identity()
     with force_locale(locale):
-        rendered = render_template(f"mail/{template}.txt", **context)
+        rendered = render_template(f"mail/{template}.txt", town=town, **context)
+        signature = render_template("mail/_signature.txt", town=town)
     subject, _, body = rendered.strip().partition("\n")
     subject = subject.removeprefix("Subject:").strip()
-    mail = SentMail(to=to, subject=subject, body=body.strip() + "\n", locale=locale)
+    body = body.strip() + "\n\n" + signature.strip() + "\n"
+    mail = SentMail(to=to, subject=subject, body=body, locale=locale, from_header=sender(town.name))
 
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_SENDER"]
+    message["From"] = mail.from_header
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="civic.local")
@@ -50,6 +55,12 @@ def send_mail(*, to: str, template: str, locale: str, **context: Any) -> SentMai
     else:
         _capture(message, mail)
     return mail
+
+
+def sender(town_name: str) -> str:
+    """Return the From header: the configured address under the town's name."""
+    _name, address = parseaddr(current_app.config["MAIL_SENDER"])
+    return formataddr((town_name, address))
 
 
 def _capture(message: EmailMessage, mail: SentMail) -> None:
