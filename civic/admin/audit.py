@@ -152,10 +152,10 @@ class AuditFilterForm(Form):
     target_type = SelectField(_l("Target"), validators=[Optional()])
     target_id = StringField(_l("Target number"), validators=[Optional(), Length(max=80)])
     date_from = DateField(
-        _l("From"), validators=[Optional(), _sane_date], description=_l("Paris time, included.")
+        _l("Start date"), validators=[Optional(), _sane_date], description=_l("Paris time, included.")
     )
     date_to = DateField(
-        _l("To"), validators=[Optional(), _sane_date], description=_l("Paris time, included.")
+        _l("End date"), validators=[Optional(), _sane_date], description=_l("Paris time, included.")
     )
 
     def fill_choices(self) -> None:
@@ -266,7 +266,7 @@ def export_csv(entries: Iterable[AuditEntry]) -> tuple[str, int]:
     writer = csv.writer(out)
     writer.writerow(
         [
-            _("Number"),
+            _("Entry number"),
             _("When (Paris time)"),
             _("Who (account number)"),
             _("Who"),

@@ -8,7 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from civic.town.logo import MAX_BYTES
+from civic.town import logo as logo_rules
 from civic.town.pages import MAX_PAGE_LENGTH
 from civic.town.services import NAME_MAX_LENGTH, TownData
 
@@ -42,7 +42,7 @@ class TownForm(FlaskForm):
         logo = None
         if upload is not None and getattr(upload, "filename", ""):
             # One byte over the limit is enough for the service to say "too large".
-            logo = upload.stream.read(MAX_BYTES + 1)
+            logo = upload.stream.read(logo_rules.MAX_BYTES + 1)
         return TownData(
             name=self.name.data or "",
             primary_colour=self.primary_colour.data or "",
