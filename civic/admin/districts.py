@@ -70,6 +70,7 @@ def delete_district(district_id: int) -> Response:
         ConfirmForm(),
         lambda: services.delete_district(actor=current_user, district=district),
         done=lambda: (_("The district “%(name)s” has been deleted.", name=name), url_for("admin.districts")),
+        blocked=services.deletion_refusal("district", district_id, name),
         page={
             "thing": name,
             "cancel_url": url_for("admin.districts"),
@@ -119,6 +120,7 @@ def delete_theme(theme_id: int) -> Response:
         ConfirmForm(),
         lambda: services.delete_theme(actor=current_user, theme=theme),
         done=lambda: (_("The theme “%(name)s” has been deleted.", name=name), back),
+        blocked=services.deletion_refusal("theme", theme_id, name),
         page={"thing": name, "cancel_url": back, "action": url_for("admin.delete_theme", theme_id=theme_id)},
     )
 
@@ -146,10 +148,14 @@ def _confirm_delete(
     delete: Callable[[], None],
     *,
     done: Callable[[], tuple[str, str]],
+    blocked: str | None,
     page: dict[str, str],
 ) -> Response:
     """Ask for confirmation (GET); delete on a confirmed POST, or say why it cannot be deleted (409)."""
     refusal = None
+    if blocked is not None and not form.is_submitted():
+        # Say at once why, rather than offering a button that can only fail.
+        return render("admin/confirm_delete.html", form=form, refusal=blocked, **page)
     if form.validate_on_submit():
         try:
             delete()

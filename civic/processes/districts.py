@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
@@ -66,15 +67,9 @@ def update_district(*, actor: User, district: District, data: DistrictData) -> N
 def delete_district(*, actor: User, district: District) -> None:
     """Delete a district nothing refers to (no edition, proposal, ballot box or person); audited."""
     _check_permission(actor)
-    uses = count_references("district", district.id)
-    if uses:
-        raise Conflict(
-            _l(
-                "“%(name)s” cannot be deleted: it is still used (%(uses)s).",
-                name=district.name,
-                uses=describe_uses(uses),
-            )
-        )
+    refusal = deletion_refusal("district", district.id, district.name)
+    if refusal is not None:
+        raise Conflict(refusal)
     audit.record(
         actor_id=actor.id, action="district.delete", target_type="district", target_id=district.id,
         before=_district_snapshot(district),
@@ -117,21 +112,25 @@ def rename_theme(*, actor: User, theme: Theme, name: str) -> None:
 def delete_theme(*, actor: User, theme: Theme) -> None:
     """Delete a theme no proposal uses; audited."""
     _check_permission(actor)
-    uses = count_references("theme", theme.id)
-    if uses:
-        raise Conflict(
-            _l(
-                "“%(name)s” cannot be deleted: it is still used (%(uses)s).",
-                name=theme.name,
-                uses=describe_uses(uses),
-            )
-        )
+    refusal = deletion_refusal("theme", theme.id, theme.name)
+    if refusal is not None:
+        raise Conflict(refusal)
     audit.record(
         actor_id=actor.id, action="theme.delete", target_type="theme", target_id=theme.id,
         before={"edition_id": theme.edition_id, "name": theme.name},
     )  # fmt: skip
     db.session.delete(theme)
     db.session.flush()
+
+
+def deletion_refusal(table_name: str, row_id: int, name: str) -> str | None:
+    """Say why a district or theme cannot be deleted (what still uses it), or None if it can."""
+    uses = count_references(table_name, row_id)
+    if not uses:
+        return None
+    return _(
+        "“%(name)s” cannot be deleted: it is still used (%(uses)s).", name=name, uses=describe_uses(uses)
+    )
 
 
 def describe_uses(uses: dict[str, int]) -> str:

@@ -65,8 +65,11 @@ def town_css(town: TownIdentity) -> str:
     """Return the stylesheet mapping the town's colours onto Civic's and Pico's custom properties."""
     primary, secondary = town.primary_colour, town.secondary_colour
     hover = darken(primary, 0.2)
+    r, g, b = (int(primary[i : i + 2], 16) for i in (1, 3, 5))
+    # Pico sets its colours on ":root:not([data-theme=dark])" (and ":root:not([data-theme])" for
+    # dark-mode browsers): the same selectors, loaded later, are needed to win over it.
     return (
-        ":root {\n"
+        ":root, :root:not([data-theme=dark]), :root:not([data-theme]) {\n"
         f"  --town-primary: {primary};\n"
         f"  --town-on-primary: {town.text_on_primary};\n"
         f"  --town-secondary: {secondary};\n"
@@ -74,13 +77,17 @@ def town_css(town: TownIdentity) -> str:
         f"  --pico-primary: {primary};\n"
         f"  --pico-primary-background: {primary};\n"
         f"  --pico-primary-border: {primary};\n"
+        f"  --pico-primary-underline: rgba({r}, {g}, {b}, 0.5);\n"
         f"  --pico-primary-hover: {hover};\n"
         f"  --pico-primary-hover-background: {hover};\n"
         f"  --pico-primary-hover-border: {hover};\n"
+        f"  --pico-primary-hover-underline: {hover};\n"
+        f"  --pico-primary-focus: rgba({r}, {g}, {b}, 0.5);\n"
         f"  --pico-primary-inverse: {town.text_on_primary};\n"
         "}\n"
         ".site-footer { background: var(--town-secondary); color: var(--town-on-secondary); }\n"
         ".site-footer a { color: var(--town-on-secondary); text-decoration: underline; }\n"
+        ".town-logo { height: 2.5rem; width: auto; max-width: 100%; vertical-align: middle; }\n"
     )
 
 
