@@ -31,6 +31,7 @@ class TownForm(FlaskForm):
     )
     logo = FileField(
         _l("Logo"),
+        render_kw={"accept": "image/png,image/jpeg"},
         description=_l(
             "A PNG or JPEG image of 2 MB at most; it is shown at most 4 rem high. SVG is not accepted."
         ),
