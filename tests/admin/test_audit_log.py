@@ -225,3 +225,29 @@ def test_only_admins_read_or_export_the_log(client, login_as):
     login_as(Role.MODERATOR)
     assert client.get("/admin/audit").status_code == 403
     assert client.get("/admin/audit.csv").status_code == 403
+
+
+def test_the_export_is_bounded(client, admin, monkeypatch):
+    monkeypatch.setattr("civic.admin.audit.EXPORT_MAX_ROWS", 3)
+    for n in range(5):
+        _entry(at=datetime(2026, 3, 1, 9, n), target_id=str(n))
+    _header, *rows = _csv(client.get("/admin/audit.csv?target_type=edition"))
+    assert [row[7] for row in rows] == ["4", "3", "2"]
+
+
+def test_every_action_code_the_code_records_has_a_label():
+    import re
+    from pathlib import Path
+
+    from civic.admin.audit import ACTION_LABELS
+
+    root = Path(__file__).resolve().parents[2] / "civic"
+    codes = {
+        code
+        for path in root.rglob("*.py")
+        for code in re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert codes, "the scan finds the audited actions"
+    assert not codes - set(ACTION_LABELS), (
+        f"add a label to civic/admin/audit.py for {sorted(codes - set(ACTION_LABELS))}"
+    )

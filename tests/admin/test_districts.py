@@ -150,3 +150,14 @@ def test_only_admins_manage_districts_and_themes(client, login_as):
     login_as(Role.ANALYST)
     assert client.get("/admin/districts").status_code == 403
     assert _post(client, f"/admin/districts/{district.id}/delete").status_code == 403
+
+
+def test_renaming_a_theme_to_a_name_already_taken_is_refused_with_422(client, admin):
+    edition = create_edition()
+    mobility = next(theme for theme in edition.themes if theme.name == "Mobilités")
+    response = _post(client, f"/admin/themes/{mobility.id}/edit", name="NATURE en ville")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'class="error-summary"' in page and 'value="NATURE en ville"' in page
+    db.session.expire_all()
+    assert db.session.get(Theme, mobility.id).name == "Mobilités"

@@ -211,3 +211,13 @@ def test_mails_carry_the_town_name_as_sender_and_in_the_signature(client, app, a
         "\n\n-- \nVille de Montreuil-sur-Loire\n"
         + "Vous recevez ce message de la plateforme de participation de Ville de Montreuil-sur-Loire.\n"
     )
+
+
+def test_a_town_name_cannot_smuggle_mail_headers(client, app, admin):
+    client.post("/admin/town", data=_payload(client, name="Ville\r\nBcc: victim@example.org"))
+    assert _settings().name == "Ville Bcc: victim@example.org"
+    with app.test_request_context():
+        mail = send_mail(
+            to="a@example.org", template="reset_password", locale="en", name="Ana", reset_url="x"
+        )
+    assert "\n" not in mail.from_header and "\r" not in mail.from_header
