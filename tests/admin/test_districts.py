@@ -97,7 +97,10 @@ def test_a_district_in_use_is_not_deleted_and_the_refusal_says_why(client, admin
     create_proposal(edition=edition, district=district)
     assert "In use: cannot be deleted" in client.get("/admin/districts").get_data(as_text=True)
     confirm = client.get(f"/admin/districts/{district.id}/delete").get_data(as_text=True)
-    assert "it is still used (1 edition, 1 proposal)" in confirm and 'type="submit"' not in confirm.split("<main")[1]
+    assert (
+        "it is still used (1 edition, 1 proposal)" in confirm
+        and 'type="submit"' not in confirm.split("<main")[1]
+    )
     response = _post(client, f"/admin/districts/{district.id}/delete")
     assert response.status_code == 409
     page = response.get_data(as_text=True)
