@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Protocol
 
 from civic.accounts.roles import Role
+
+
+class Actor(Protocol):
+    """Whoever acts (an account): the town's services need only its id and roles."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def roles(self) -> frozenset[Role]: ...
 
 
 def can_manage_town(roles: Collection[Role]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import current_app
 from flask_babel import format_decimal
@@ -27,10 +27,7 @@ from civic.extensions import db
 from civic.town.logo import process_logo
 from civic.town.models import PageKind, TownPage
 from civic.town.pages import LANGUAGES, MAX_PAGE_LENGTH, default_text, stored_texts
-from civic.town.permissions import can_manage_town
-
-if TYPE_CHECKING:
-    from civic.accounts.models import User
+from civic.town.permissions import Actor, can_manage_town
 
 NAME_MAX_LENGTH = 120
 
@@ -51,7 +48,7 @@ def current_settings() -> TownSettings | None:
     return db.session.get(TownSettings, SETTINGS_ID)
 
 
-def update_town(*, actor: User, data: TownData) -> TownSettings:
+def update_town(*, actor: Actor, data: TownData) -> TownSettings:
     """Set the town's name, colours and logo; audited with what changed (the logo by its digest)."""
     _check_permission(actor)
     problems: dict[str, list[object]] = {}
@@ -134,7 +131,7 @@ def _snapshot(settings: TownSettings) -> dict[str, Any]:
     }
 
 
-def save_page(*, actor: User, kind: PageKind, texts: Mapping[str, str]) -> list[str]:
+def save_page(*, actor: Actor, kind: PageKind, texts: Mapping[str, str]) -> list[str]:
     """Save a page's text per language (blank: back to the default); audit each change with both texts.
 
     Returns the languages whose text changed.
@@ -177,6 +174,6 @@ def save_page(*, actor: User, kind: PageKind, texts: Mapping[str, str]) -> list[
     return changed
 
 
-def _check_permission(actor: User) -> None:
+def _check_permission(actor: Actor) -> None:
     if not can_manage_town(actor.roles):
         raise PermissionDenied(_l("Only administrators can change the town's settings."))
