@@ -14,7 +14,7 @@ from civic.extensions import db
 from civic.town import services
 from civic.town.forms import PageForm, TownForm
 from civic.town.models import PageKind
-from civic.town.pages import PAGE_TITLES, default_text, stored_texts
+from civic.town.pages import PAGE_TITLES, default_text, forget_cached_texts, stored_texts
 from civic.town.permissions import can_manage_town
 from civic.web.decorators import permission_required
 from civic.web.forms import add_problems
@@ -75,6 +75,7 @@ def edit_town_page(kind: str) -> Response:
             add_problems(form, error.problems)
         else:
             db.session.commit()
+            forget_cached_texts()
             flash(_("The page “%(title)s” has been saved.", title=PAGE_TITLES[page_kind]), "success")
             return redirect(url_for("admin.town_pages"), 303)  # type: ignore[return-value]
     return render(

@@ -194,6 +194,10 @@ def test_settings_are_read_once_then_cached_until_they_change(client, app, admin
         client.get("/charte")
         client.get("/town.css")
         assert not [s for s in statements if "town_settings" in s]
+        client.get("/charte")
+        statements.clear()
+        client.get("/charte")
+        assert not [s for s in statements if "town_" in s], "the page's text is cached too"
         client.post("/admin/town", data=_payload(client, name="Nouveau nom"))
         assert "Nouveau nom</a>" in client.get("/").get_data(as_text=True)
     finally:
