@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from civic.core.errors import ValidationFailed
 
@@ -49,10 +49,15 @@ def process_logo(data: bytes) -> Logo:
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
         raise ValidationFailed(_l("The logo must be a PNG or JPEG image (SVG is not accepted).")) from exc
-    image.thumbnail((MAX_WIDTH, MAX_HEIGHT))
-    # A fresh image holds only pixels: EXIF, XMP, ICC, text chunks and comments stay behind.
-    clean = Image.new("RGBA", image.size)
-    clean.paste(image.convert("RGBA"))
+    try:
+        # Turn a photo the right way up before its EXIF orientation tag is dropped with the rest.
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((MAX_WIDTH, MAX_HEIGHT))
+        # A fresh image holds only pixels: EXIF, XMP, ICC, text chunks and comments stay behind.
+        clean = Image.new("RGBA", image.size)
+        clean.paste(image.convert("RGBA"))
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed(_l("The logo must be a PNG or JPEG image (SVG is not accepted).")) from exc
     out = BytesIO()
     clean.save(out, format="PNG", optimize=True)
     return Logo(out.getvalue(), clean.width, clean.height)

@@ -225,3 +225,16 @@ def test_a_town_name_cannot_smuggle_mail_headers(client, app, admin):
             to="a@example.org", template="reset_password", locale="en", name="Ana", reset_url="x"
         )
     assert "\n" not in mail.from_header and "\r" not in mail.from_header
+
+
+def test_a_photo_logo_is_turned_the_right_way_up_before_its_exif_is_dropped(client, admin):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    data = _payload(client)
+    data["logo"] = (
+        BytesIO(_png(size=(200, 100), mode="RGB", format="JPEG", exif=exif.tobytes())),
+        "photo.jpg",
+    )
+    assert client.post("/admin/town", data=data, content_type="multipart/form-data").status_code == 303
+    stored = Image.open(BytesIO(_settings().logo_png))
+    assert stored.size == (100, 200) and not stored.getexif()
