@@ -20,7 +20,7 @@ from civic.core.time import utcnow
 from civic.extensions import db
 
 DEFAULT_PRIMARY = "#1d4ed8"
-DEFAULT_SECONDARY = "#e0e7ff"
+DEFAULT_SECONDARY = "#f1f5f9"
 # The text each brand colour carries: white on the primary (header bar, buttons), dark on the
 # secondary (bands, highlights). Contrast is checked against these when an admin sets a colour.
 TEXT_ON_PRIMARY = "#ffffff"
