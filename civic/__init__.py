@@ -97,8 +97,10 @@ def _register_blueprints(app: Flask) -> None:
     from civic.processes.views import bp as processes_bp
     from civic.proposals.views import bp as proposals_bp
     from civic.results.views import bp as results_bp
+    from civic.town.views import bp as town_bp
     from civic.web.views import bp as web_bp
 
+    app.register_blueprint(town_bp)
     for blueprint in (web_bp, accounts_bp, processes_bp, proposals_bp, results_bp, moderation_bp, admin_bp):
         app.register_blueprint(blueprint)
     # Each domain adds its part of the personal-data export (civic.accounts.personal_data).

@@ -41,6 +41,8 @@ def enum_column(enum_class: type[enum.Enum], length: int = 30) -> Enum:
 
 MODEL_MODULES = (
     "civic.core.audit",
+    "civic.core.town",
+    "civic.town.models",
     "civic.processes.models",
     "civic.accounts.models",
     "civic.proposals.models",

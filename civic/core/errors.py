@@ -36,3 +36,15 @@ class ValidationFailed(DomainError):
     """The input breaks a business rule."""
 
     status_code = 422
+
+
+class InvalidInput(ValidationFailed):
+    """Input breaks business rules; ``problems`` maps each input's name to its messages.
+
+    Messages are rendered at once, in the request's language, so that a form can show each one
+    beside its input (a lazy string would reach Jinja unescaped).
+    """
+
+    def __init__(self, problems: dict[str, list[object]]) -> None:
+        self.problems = {key: [str(message) for message in messages] for key, messages in problems.items()}
+        super().__init__(" ".join(message for messages in self.problems.values() for message in messages))

@@ -12,7 +12,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from civic.core.time import utcnow
+from civic.core.town import town_identity
 
 _QUEUE_KEY = "civic_mail_queue"
 
@@ -33,6 +34,7 @@ class SentMail:
     body: str
     locale: str
     template: str = ""
+    from_header: str = ""
 
 
 def outbox() -> list[SentMail]:
@@ -42,14 +44,19 @@ def outbox() -> list[SentMail]:
 
 def send_mail(*, to: str, template: str, locale: str, **context: Any) -> SentMail:
     """Render ``templates/mail/<template>.txt`` in the recipient's language; send it after the commit."""
+    town = town_identity()
     with force_locale(locale):
-        rendered = render_template(f"mail/{template}.txt", **context)
+        rendered = render_template(f"mail/{template}.txt", town=town, **context)
+        signature = render_template("mail/_signature.txt", town=town)
     subject, _, body = rendered.strip().partition("\n")
     subject = subject.removeprefix("Subject:").strip()
-    mail = SentMail(to=to, subject=subject, body=body.strip() + "\n", locale=locale, template=template)
+    body = body.strip() + "\n\n" + signature.strip() + "\n"
+    mail = SentMail(
+        to=to, subject=subject, body=body, locale=locale, template=template, from_header=sender(town.name)
+    )
 
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_SENDER"]
+    message["From"] = mail.from_header
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="civic.local")
@@ -109,6 +116,12 @@ def _forget_on_close(session: Session, transaction: SessionTransaction) -> None:
     # A session closed without committing (end of a request that wrote nothing durable) sends nothing.
     if transaction.parent is None:
         session.info.pop(_QUEUE_KEY, None)
+
+
+def sender(town_name: str) -> str:
+    """Return the From header: the configured address under the town's name."""
+    _name, address = parseaddr(current_app.config["MAIL_SENDER"])
+    return formataddr((town_name, address))
 
 
 def _capture(message: EmailMessage, mail: SentMail) -> None:

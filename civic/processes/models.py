@@ -18,10 +18,13 @@ class District(db.Model):
     """A town district (quartier); editions give some of them a sub-envelope."""
 
     __tablename__ = "district"
+    __table_args__ = (CheckConstraint("population IS NULL OR population > 0", name="population_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
+    # Inhabitants, so that per-district figures (euros per inhabitant, turnout) can be shown.
+    population: Mapped[int | None]
 
 
 class EditionMode(enum.StrEnum):

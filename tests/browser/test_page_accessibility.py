@@ -40,6 +40,16 @@ def test_staff_and_resident_pages_have_no_axe_violations(live_server, page, axe,
         "/admin/editions",
         "/admin/editions/new",
         f"/admin/editions/{edition.id}/edit",
+        f"/admin/editions/{edition.id}/themes",
+        f"/admin/themes/{edition.themes[0].id}/edit",
+        "/admin/districts",
+        "/admin/districts/new",
+        f"/admin/districts/{district.id}/edit",
+        f"/admin/districts/{district.id}/delete",
+        "/admin/town",
+        "/admin/town/pages",
+        "/admin/town/pages/accessibility",
+        "/admin/audit?date_from=2026-13-01",
         "/moderation",
         f"/moderation/reports/{report.id}",
         f"/editions/{edition.slug}/results",
@@ -56,7 +66,18 @@ def test_staff_and_resident_pages_have_no_axe_violations(live_server, page, axe,
 def test_anonymous_pages_have_no_axe_violations(live_server, browser, axe, lang):
     context = browser.new_context(locale="fr-FR" if lang == "fr" else "en-GB")
     page = context.new_page()
-    for path in ["/login", "/register", "/reset", "/reset/not-a-token", "/confirm/not-a-token", "/editions"]:
+    for path in [
+        "/login",
+        "/register",
+        "/reset",
+        "/reset/not-a-token",
+        "/confirm/not-a-token",
+        "/editions",
+        "/mentions-legales",
+        "/confidentialite",
+        "/charte",
+        "/accessibilite",
+    ]:
         page.goto(live_server + path)
         axe.check(page)
     context.close()

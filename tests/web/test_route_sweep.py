@@ -48,6 +48,9 @@ def _samples() -> dict[str, Callable[[], object]]:
         "answer": lambda: "accept",
         "pool_id": lambda: create_vote_pool().id,
         "run_id": lambda: create_tally_run().id,
+        "district_id": lambda: create_district().id,
+        "theme_id": lambda: create_edition().themes[0].id,
+        "kind": lambda: "charter",
     }
 
 
