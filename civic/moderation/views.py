@@ -27,6 +27,8 @@ from civic.web.rendering import render
 from civic.web.views import safe_next
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+# Template helpers this package owns (civic.web imports no domain package: each blueprint registers its own).
+bp.add_app_template_global(can_moderate, "can_moderate")
 
 
 @bp.route("/report", methods=["GET", "POST"])

@@ -9,11 +9,12 @@ from datetime import datetime
 
 from babel import numbers
 from flask_babel import format_currency, get_locale
-from sqlalchemy import and_, func, select, union
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from civic.core.money import cents_to_euros
 from civic.extensions import db
+from civic.processes.hooks import EditionCounts, edition_hooks
 from civic.processes.models import District, Edition, EditionDistrict
 from civic.processes.phases import (
     PHASE_ORDER,
@@ -24,7 +25,6 @@ from civic.processes.phases import (
     current_phases,
     next_phase,
 )
-from civic.proposals.models import Comment, Proposal, ProposalStatus
 
 
 @dataclass(frozen=True)
@@ -120,35 +120,9 @@ def published_editions(*, now: datetime) -> EditionListing:
     )
 
 
-@dataclass(frozen=True)
-class EditionCounts:
-    proposals: int
-    comments: int
-    contributors: int
-
-
 def edition_counts(edition: Edition) -> EditionCounts:
-    """Count public proposals, visible comments on them, and the distinct people who wrote either."""
-    public = and_(
-        Proposal.edition_id == edition.id,
-        Proposal.status != ProposalStatus.DRAFT,
-        Proposal.hidden_at.is_(None),
-    )
-    # A comment under a hidden proposal is hidden with it, so only public proposals' comments count.
-    visible_comments = and_(public, Comment.hidden_at.is_(None))
-    proposals = db.session.scalar(select(func.count(Proposal.id)).where(public)) or 0
-    comments = (
-        db.session.scalar(select(func.count(Comment.id)).join(Comment.proposal).where(visible_comments)) or 0
-    )
-    authors = union(
-        select(Proposal.author_id.label("author_id")).where(public),
-        select(Comment.author_id.label("author_id")).join(Comment.proposal).where(visible_comments),
-    ).subquery()
-    contributors = (
-        db.session.scalar(select(func.count()).select_from(authors).where(authors.c.author_id.is_not(None)))
-        or 0
-    )
-    return EditionCounts(proposals=proposals, comments=comments, contributors=contributors)
+    """Count public proposals, visible comments on them, and the people who wrote either (proposals' hook)."""
+    return edition_hooks().counts(edition)
 
 
 class StepState(enum.StrEnum):

@@ -15,6 +15,8 @@ from civic.web.markdown import render_markdown
 from civic.web.rendering import render
 
 bp = Blueprint("processes", __name__)
+# Template helpers this package owns (civic.web imports no domain package: each blueprint registers its own).
+bp.add_app_template_filter(queries.format_euros, "euros")
 
 # Pages of other blueprints linked from the edition page, when that blueprint provides them.
 PROPOSAL_ENDPOINTS = ("proposals.new_proposal", "proposals.proposal_list")

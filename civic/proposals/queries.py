@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import BigInteger, cast, select
+from sqlalchemy import BigInteger, and_, cast, func, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from civic.extensions import db
+from civic.processes.hooks import EditionCounts
+from civic.processes.models import Edition
 from civic.proposals.models import PUBLIC_STATUSES, CoAuthor, Comment, Proposal, ProposalStatus
 from civic.proposals.search import has_fts, text_filter
 
@@ -132,3 +134,37 @@ def proposals_of(user_id: int) -> list[Proposal]:
             .order_by(Proposal.created_at.desc())
         )
     )
+
+
+def edition_counts(edition: Edition) -> EditionCounts:
+    """Count public proposals, visible comments on them, and the distinct people who wrote either."""
+    public = and_(
+        Proposal.edition_id == edition.id,
+        Proposal.status != ProposalStatus.DRAFT,
+        Proposal.hidden_at.is_(None),
+    )
+    # A comment under a hidden proposal is hidden with it, so only public proposals' comments count.
+    visible_comments = and_(public, Comment.hidden_at.is_(None))
+    proposals = db.session.scalar(select(func.count(Proposal.id)).where(public)) or 0
+    comments = (
+        db.session.scalar(select(func.count(Comment.id)).join(Comment.proposal).where(visible_comments)) or 0
+    )
+    authors = union(
+        select(Proposal.author_id.label("author_id")).where(public),
+        select(Comment.author_id.label("author_id")).join(Comment.proposal).where(visible_comments),
+    ).subquery()
+    contributors = (
+        db.session.scalar(select(func.count()).select_from(authors).where(authors.c.author_id.is_not(None)))
+        or 0
+    )
+    return EditionCounts(proposals=proposals, comments=comments, contributors=contributors)
+
+
+def proposals_using(edition: Edition, *, theme_id: int | None = None, district_id: int | None = None) -> int:
+    """Count the edition's proposals (drafts included) located in a district or filed under a theme."""
+    stmt = select(func.count(Proposal.id)).where(Proposal.edition_id == edition.id)
+    if theme_id is not None:
+        stmt = stmt.where(Proposal.theme_id == theme_id)
+    if district_id is not None:
+        stmt = stmt.where(Proposal.district_id == district_id)
+    return db.session.scalar(stmt) or 0

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
 
-from civic.accounts import permissions
-from civic.moderation.permissions import can_moderate
-from civic.processes.queries import format_euros
-from civic.proposals.permissions import can_submit_in_person
 from civic.web.markdown import render_markdown
 
 
@@ -39,19 +34,12 @@ def _money(amount: float | int | None, currency: str = "EUR") -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Expose permission predicates, the language and date filters to templates."""
+    """Expose the language, date, money and Markdown helpers to templates.
 
-    @app.context_processor
-    def _helpers() -> dict[str, Any]:
-        return {
-            "current_lang": current_lang,
-            "can_view_users": permissions.can_view_users,
-            "can_change_role": permissions.can_change_role,
-            "can_submit_in_person": can_submit_in_person,
-            "can_moderate": can_moderate,
-        }
-
+    Domain helpers (permission predicates, the euros filter) are registered by their own blueprints with
+    ``bp.add_app_template_global`` / ``bp.add_app_template_filter``: this package imports no domain package.
+    """
+    app.add_template_global(current_lang, "current_lang")
     app.add_template_filter(_datetimeformat, "datetimeformat")
-    app.add_template_filter(format_euros, "euros")
     app.add_template_filter(_money, "money")
     app.add_template_filter(render_markdown, "markdown")
