@@ -65,7 +65,8 @@ def compare(value: float, low: float, high: float) -> str:
 WITH_EVERYTHING = (
     selectinload(Edition.phases),
     selectinload(Edition.themes),
-    selectinload(Edition.districts).selectinload(EditionDistrict.district),
+    # Each share's district comes in the same query as the shares (many-to-one: no row multiplication).
+    selectinload(Edition.districts).joinedload(EditionDistrict.district),
 )
 
 

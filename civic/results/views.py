@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
@@ -29,8 +32,24 @@ bp.add_app_template_global(run_state_label, "run_state_label")
 def edition_results(edition_slug: str) -> Response:
     edition = visible_edition_or_404(edition_slug)
     tab = "compare" if request.args.get("tab") == "compare" else "winners"
-    results = [queries.pool_result(pool, queries.published_run(pool)) for pool in queries.pools_of(edition)]
-    return render("results/edition.html", edition=edition, results=results, tab=tab)
+    # The ballot-box sections are rendered once per results_key (civic.web.cache); the counts and their
+    # explanations are read from the database only when the key is new.
+    results = _Lazy(lambda: [queries.pool_result(p, queries.published_run(p)) for p in queries.pools_of(edition)])
+    key = ("results", edition.id, edition.slug, tab, queries.results_key(edition))
+    return render("results/edition.html", edition=edition, results=results, tab=tab, results_key=key)
+
+
+class _Lazy:
+    """A list computed the first time a template iterates over it."""
+
+    def __init__(self, compute: Callable[[], list[Any]]) -> None:
+        self._compute = compute
+        self._items: list[Any] | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._items is None:
+            self._items = self._compute()
+        return iter(self._items)
 
 
 @bp.get("/staff/editions/<edition_slug>/counts")

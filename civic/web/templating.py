@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import datetime
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale, get_timezone
 
+from civic.web.cache import cached_fragment
 from civic.web.markdown import render_markdown
 
 
@@ -16,6 +20,30 @@ def current_lang() -> str:
     return locale.language if locale else "fr"
 
 
+F = TypeVar("F", bound=Callable[..., str])
+
+
+def per_reader(fn: F) -> F:
+    """Remember a formatting filter's results per arguments, language and time zone of the reader.
+
+    Pages format the same dates and amounts on every view (a calendar's dates, a results table's costs);
+    Babel's formatting is pure given the value, the pattern, the locale and the time zone.
+    """
+
+    @lru_cache(maxsize=8192)
+    def cached(locale: str, timezone: str, *args: Hashable) -> str:
+        return fn(*args)
+
+    @wraps(fn)
+    def wrapper(*args: Hashable, **kwargs: object) -> str:
+        if kwargs:
+            return fn(*args, **kwargs)
+        return cached(str(get_locale()), str(get_timezone()), *args)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@per_reader
 def _datetimeformat(value: datetime | None, fmt: str = "medium") -> str:
     # The database stores naive UTC; Flask-Babel converts to Europe/Paris for display.
     if value is None:
@@ -26,6 +54,7 @@ def _datetimeformat(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt)
 
 
+@per_reader
 def _money(amount: float | int | None, currency: str = "EUR") -> str:
     # Counting amounts are in the vote's own currency units (pabulib files use PLN, HUF, EUR...).
     if amount is None:
@@ -40,6 +69,7 @@ def register_template_helpers(app: Flask) -> None:
     ``bp.add_app_template_global`` / ``bp.add_app_template_filter``: this package imports no domain package.
     """
     app.add_template_global(current_lang, "current_lang")
+    app.add_template_global(cached_fragment, "cached_fragment")
     app.add_template_filter(_datetimeformat, "datetimeformat")
     app.add_template_filter(_money, "money")
     app.add_template_filter(render_markdown, "markdown")
