@@ -25,6 +25,7 @@ from civic.processes.phases import (
     current_phases,
     next_phase,
 )
+from civic.web.cache import per_reader
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class References:
 REFERENCES = References()
 
 
+@per_reader
 def format_euros(cents: int) -> str:
     """Format cents as euros in the reader's language, without decimals for whole amounts."""
     amount = cents_to_euros(cents)
@@ -49,6 +51,7 @@ def format_euros(cents: int) -> str:
     return str(format_currency(amount, "EUR", format=pattern, currency_digits=False))
 
 
+@per_reader
 def format_share(fraction: float) -> str:
     """Format a fraction as a percentage with at most one decimal ("2,5 %")."""
     locale = get_locale() or "fr"
@@ -88,9 +91,10 @@ def edition_by_id(edition_id: int) -> Edition | None:
     return db.session.scalar(select(Edition).where(Edition.id == edition_id).options(*WITH_EVERYTHING))
 
 
-def edition_by_slug(slug: str) -> Edition | None:
-    """Return an edition by its address, with its districts, themes and calendar."""
-    return db.session.scalar(select(Edition).where(Edition.slug == slug).options(*WITH_EVERYTHING))
+def edition_by_slug(slug: str, *, with_everything: bool = True) -> Edition | None:
+    """Return an edition by its address, with its districts, themes and calendar (unless told not to)."""
+    stmt = select(Edition).where(Edition.slug == slug)
+    return db.session.scalar(stmt.options(*WITH_EVERYTHING) if with_everything else stmt)
 
 
 def is_over(edition: Edition, now: datetime) -> bool:

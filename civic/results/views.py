@@ -30,7 +30,7 @@ bp.add_app_template_global(run_state_label, "run_state_label")
 
 @bp.get("/editions/<edition_slug>/results")
 def edition_results(edition_slug: str) -> Response:
-    edition = visible_edition_or_404(edition_slug)
+    edition = visible_edition_or_404(edition_slug, with_everything=False)
     tab = "compare" if request.args.get("tab") == "compare" else "winners"
     # The ballot-box sections are rendered once per results_key (civic.web.cache); the counts and their
     # explanations are read from the database only when the key is new.

@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from flask import Flask, current_app
 from flask_babel import get_locale, get_timezone
@@ -71,3 +73,26 @@ def cached_fragment(key: Hashable | None, caller: Callable[[], str]) -> Markup:
         return Markup(caller())  # noqa: S704 (the body rendered by Jinja, already escaped)
     full_key = (key, str(get_locale()), str(get_timezone()))
     return fragment_cache().get_or_render(full_key, caller)
+
+
+F = TypeVar("F", bound=Callable[..., str])
+
+
+def per_reader(fn: F) -> F:
+    """Remember a formatting filter's results per arguments, language and time zone of the reader.
+
+    Pages format the same dates and amounts on every view (a calendar's dates, a results table's costs);
+    Babel's formatting is pure given the value, the pattern, the locale and the time zone.
+    """
+
+    @lru_cache(maxsize=8192)
+    def cached(locale: str, timezone: str, *args: Hashable) -> str:
+        return fn(*args)
+
+    @wraps(fn)
+    def wrapper(*args: Hashable, **kwargs: object) -> str:
+        if kwargs:
+            return fn(*args, **kwargs)
+        return cached(str(get_locale()), str(get_timezone()), *args)
+
+    return wrapper  # type: ignore[return-value]

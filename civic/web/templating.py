@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
 from datetime import datetime
-from functools import lru_cache, wraps
-from typing import TypeVar
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale, get_timezone
+from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
 
-from civic.web.cache import cached_fragment
+from civic.web.cache import cached_fragment, per_reader
 from civic.web.markdown import render_markdown
 
 
@@ -18,29 +15,6 @@ def current_lang() -> str:
     """Return the language code of the current request ('fr' or 'en')."""
     locale = get_locale()
     return locale.language if locale else "fr"
-
-
-F = TypeVar("F", bound=Callable[..., str])
-
-
-def per_reader(fn: F) -> F:
-    """Remember a formatting filter's results per arguments, language and time zone of the reader.
-
-    Pages format the same dates and amounts on every view (a calendar's dates, a results table's costs);
-    Babel's formatting is pure given the value, the pattern, the locale and the time zone.
-    """
-
-    @lru_cache(maxsize=8192)
-    def cached(locale: str, timezone: str, *args: Hashable) -> str:
-        return fn(*args)
-
-    @wraps(fn)
-    def wrapper(*args: Hashable, **kwargs: object) -> str:
-        if kwargs:
-            return fn(*args, **kwargs)
-        return cached(str(get_locale()), str(get_timezone()), *args)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @per_reader

@@ -69,7 +69,7 @@ def test_other_rules_tab_shows_a_count_finished_after_it_was_cached(app, client)
 
 
 def test_cached_date_and_money_formats_follow_the_reader_language(app):
-    from civic.web.templating import per_reader
+    from civic.web.cache import per_reader
 
     calls = []
 
