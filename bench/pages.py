@@ -198,6 +198,7 @@ def main() -> None:
             "--chdir", str(ROOT / "bench"), "--pythonpath", str(ROOT), "--log-level", "warning",
             "pages_app:app",
         ]  # fmt: skip
+        load_before = os.getloadavg()[0]
         proc = subprocess.Popen(gunicorn, env=env, cwd=ROOT)
         try:
             wait_until_up(base + "/bench-hello", proc)
@@ -211,9 +212,11 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+    load_after = os.getloadavg()[0]
     hello = max(r.rps for r in results if r.name.startswith("hello"))
     report = table(results, hello)
     print(report)
+    print(f"load average: {load_before:.1f} before, {load_after:.1f} after", file=sys.stderr)
     if not args.no_write:
         header = (
             f"# Public pages under load\n\n`bench/pages.py`: gunicorn {args.workers} workers, wrk {args.connections} "
@@ -221,7 +224,8 @@ def main() -> None:
             f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores "
             f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). \"vs hello\" is the page's requests per "
             f"second over the faster of the two hello-world runs. Targets: ≥ {TARGET_RATIO:.0%} of hello, "
-            f"p95 ≤ {TARGET_P95_MS:.0f} ms.\n\n"
+            f"p95 ≤ {TARGET_P95_MS:.0f} ms. Load average of the machine (other work on the same cores makes "
+            f"heavier pages lose more than hello-world): {load_before:.1f} before, {load_after:.1f} after.\n\n"
         )
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(header + report + "\n")

@@ -6,10 +6,11 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from babel import numbers
 from flask_babel import format_currency, get_locale
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from civic.core.money import cents_to_euros
@@ -93,8 +94,14 @@ def edition_by_id(edition_id: int) -> Edition | None:
 
 def edition_by_slug(slug: str, *, with_everything: bool = True) -> Edition | None:
     """Return an edition by its address, with its districts, themes and calendar (unless told not to)."""
-    stmt = select(Edition).where(Edition.slug == slug)
-    return db.session.scalar(stmt.options(*WITH_EVERYTHING) if with_everything else stmt)
+    return db.session.scalar(_edition_by_slug_statement(with_everything), {"slug": slug})
+
+
+@cache
+def _edition_by_slug_statement(with_everything: bool) -> Select[tuple[Edition]]:
+    # Built once: most public pages start with this lookup, and building it costs more than running it.
+    stmt = select(Edition).where(Edition.slug == bindparam("slug"))
+    return stmt.options(*WITH_EVERYTHING) if with_everything else stmt
 
 
 def is_over(edition: Edition, now: datetime) -> bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import selectinload
 
 from civic.extensions import db
@@ -68,6 +69,13 @@ def results_key(edition: Edition) -> tuple[tuple[object, ...], ...]:
     a newer finished count for the comparison tab, or a project (its text's version count, whether it is
     hidden, its newest status change). The rendered sections are cached under this key (civic.web.cache).
     """
+    rows = db.session.execute(_results_key_statement(), {"edition_id": edition.id})
+    return tuple(tuple(row) for row in rows)
+
+
+@cache
+def _results_key_statement() -> Select[Any]:
+    # Built once (a dozen correlated subqueries); only the edition id changes between requests.
     on_pool = TallyRun.pool_id == VotePool.id
     published = select(TallyRun.id, TallyRun.published_at).where(on_pool, TallyRun.published_at.is_not(None))
     linked = (
@@ -91,10 +99,10 @@ def results_key(edition: Edition) -> tuple[tuple[object, ...], ...]:
             .join(linked, linked.c.id == StatusChange.proposal_id)
             .scalar_subquery(),
         )
-        .where(VotePool.edition_id == edition.id)
+        .where(VotePool.edition_id == bindparam("edition_id"))
         .order_by(VotePool.id)
     )
-    return tuple(tuple(row) for row in db.session.execute(stmt))
+    return stmt
 
 
 def published_run(pool: VotePool) -> TallyRun | None:
