@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import BigInteger, Select, and_, bindparam, cast, func, select, union
+from sqlalchemy import BigInteger, Integer, Select, and_, bindparam, cast, func, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from civic.extensions import db
@@ -141,7 +141,7 @@ def proposals_of(user_id: int) -> list[Proposal]:
 @cache
 def _edition_counts_statement() -> Select[Any]:
     # Built once: constructing this union of subqueries costs more than running it on a small edition.
-    edition_id = bindparam("edition_id")
+    edition_id = bindparam("edition_id", type_=Integer)
     public = and_(
         Proposal.edition_id == edition_id,
         Proposal.status != ProposalStatus.DRAFT,

@@ -61,7 +61,7 @@ def fragment_cache(app: Flask | None = None) -> FragmentCache:
     if cache is None:
         cache = FragmentCache(app.config.get("FRAGMENT_CACHE_SIZE", DEFAULT_SIZE))
         app.extensions["civic_fragment_cache"] = cache
-    return cache  # type: ignore[no-any-return]
+    return cache
 
 
 def cached_fragment(key: Hashable | None, caller: Callable[[], str]) -> Markup:
