@@ -46,10 +46,19 @@ class _Lazy:
         self._compute = compute
         self._items: list[Any] | None = None
 
-    def __iter__(self) -> Iterator[Any]:
+    def _list(self) -> list[Any]:
         if self._items is None:
             self._items = self._compute()
-        return iter(self._items)
+        return self._items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._list())
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __getitem__(self, index: int) -> Any:
+        return self._list()[index]
 
 
 @bp.get("/staff/editions/<edition_slug>/counts")
