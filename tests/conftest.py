@@ -129,8 +129,8 @@ def outbox(app: Flask) -> list[Any]:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """In CI the shared pabulib files must be there: their tests may not be skipped silently."""
-    from tests.tally.shared import pabulib_dir
+    """In CI the big pabulib elections must be there: their tests may not be skipped silently."""
+    from tests.tally.shared import PERF_MISSING, perf_dir, perf_required
 
-    if os.environ.get("CIVIC_REQUIRE_PABULIB") == "1" and pabulib_dir() is None:
-        raise pytest.UsageError("CIVIC_REQUIRE_PABULIB=1 but ../shared/pabulib (or $CIVIC_PABULIB_DIR) is missing")
+    if perf_required() and perf_dir() is None:
+        raise pytest.UsageError(f"CIVIC_REQUIRE_PABULIB=1 but the {PERF_MISSING}")

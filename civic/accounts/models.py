@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
@@ -11,7 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from civic.accounts.roles import AgeBracket, Role
 from civic.core.time import utcnow
 from civic.extensions import db
-from civic.processes.models import District
+
+if TYPE_CHECKING:
+    from civic.processes.models import District
 
 
 class User(UserMixin, db.Model):
@@ -40,7 +43,8 @@ class User(UserMixin, db.Model):
     blocked_reason: Mapped[str | None] = mapped_column(String(500))
     deleted_at: Mapped[datetime | None]
 
-    district: Mapped[District | None] = relationship()
+    # District belongs to civic.processes, a higher layer: named by string, imported for type checking only.
+    district: Mapped[District | None] = relationship("District")
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"
     )

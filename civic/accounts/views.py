@@ -7,7 +7,7 @@ from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from civic.accounts import passwords, services, sessions
 from civic.accounts.forms import (
@@ -20,15 +20,18 @@ from civic.accounts.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from civic.accounts.permissions import may_use_remember_me
+from civic.accounts.models import User
+from civic.accounts.permissions import can_change_role, can_view_users, may_use_remember_me
 from civic.accounts.roles import AgeBracket
 from civic.core.errors import ValidationFailed
 from civic.extensions import db, limiter
-from civic.processes.models import District
 from civic.web.rendering import render
 from civic.web.views import safe_next
 
 bp = Blueprint("accounts", __name__)
+# Template helpers this package owns (civic.web imports no domain package: each blueprint registers its own).
+bp.add_app_template_global(can_view_users, "can_view_users")
+bp.add_app_template_global(can_change_role, "can_change_role")
 
 
 def _limit(config_key: str) -> str:
@@ -97,7 +100,7 @@ def login() -> Response:
             session.pop("lang", None)
             login_user(user, remember=bool(form.remember.data) and may_use_remember_me(user.roles))
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("web.index")), 303)  # type: ignore[return-value]
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")), 303)  # type: ignore[return-value]
         if result is services.LoginResult.UNCONFIRMED:
             flash(_("Please confirm your e-mail address first: we have sent you a new link."), "warning")
         else:
@@ -112,7 +115,7 @@ def logout() -> Response:
         db.session.commit()
     logout_user()
     flash(_("You are logged out."), "success")
-    return redirect(url_for("web.index"), 303)  # type: ignore[return-value]
+    return redirect(url_for("home.index"), 303)  # type: ignore[return-value]
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -260,13 +263,15 @@ def delete() -> Response:
             flash(
                 _("Your account has been deleted. Your name and e-mail address have been erased."), "success"
             )
-            return redirect(url_for("web.index"), 303)  # type: ignore[return-value]
+            return redirect(url_for("home.index"), 303)  # type: ignore[return-value]
         form.password.errors.append(_("Wrong password."))
     return render("accounts/delete.html", form=form, status=422 if form.is_submitted() else 200)
 
 
 def _district_choices() -> list[tuple[int, str]]:
-    return [(d.id, d.name) for d in db.session.scalars(select(District).order_by(District.name))]
+    # Districts belong to civic.processes, a higher layer: reach the model through the user's relationship.
+    district = inspect(User).relationships["district"].mapper.class_
+    return [(d.id, d.name) for d in db.session.scalars(select(district).order_by(district.name))]
 
 
 def _current_locale() -> str:

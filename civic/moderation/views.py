@@ -36,6 +36,8 @@ from civic.web.rendering import render
 from civic.web.views import safe_next
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+# Template helpers this package owns (civic.web imports no domain package: each blueprint registers its own).
+bp.add_app_template_global(can_moderate, "can_moderate")
 # For any page to tell a blocked person why they cannot write: {% set notice = block_notice(current_user, now) %}.
 bp.add_app_template_global(block_notice, "block_notice")
 

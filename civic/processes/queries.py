@@ -6,14 +6,16 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from babel import numbers
 from flask_babel import format_currency, get_locale
-from sqlalchemy import and_, func, select, union
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from civic.core.money import cents_to_euros
 from civic.extensions import db
+from civic.processes.hooks import EditionCounts, edition_hooks
 from civic.processes.models import District, Edition, EditionDistrict
 from civic.processes.phases import (
     PHASE_ORDER,
@@ -24,7 +26,7 @@ from civic.processes.phases import (
     current_phases,
     next_phase,
 )
-from civic.proposals.models import Comment, Proposal, ProposalStatus
+from civic.web.cache import per_reader
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class References:
 REFERENCES = References()
 
 
+@per_reader
 def format_euros(cents: int) -> str:
     """Format cents as euros in the reader's language, without decimals for whole amounts."""
     amount = cents_to_euros(cents)
@@ -49,6 +52,7 @@ def format_euros(cents: int) -> str:
     return str(format_currency(amount, "EUR", format=pattern, currency_digits=False))
 
 
+@per_reader
 def format_share(fraction: float) -> str:
     """Format a fraction as a percentage with at most one decimal ("2,5 %")."""
     locale = get_locale() or "fr"
@@ -65,7 +69,8 @@ def compare(value: float, low: float, high: float) -> str:
 WITH_EVERYTHING = (
     selectinload(Edition.phases),
     selectinload(Edition.themes),
-    selectinload(Edition.districts).selectinload(EditionDistrict.district),
+    # Each share's district comes in the same query as the shares (many-to-one: no row multiplication).
+    selectinload(Edition.districts).joinedload(EditionDistrict.district),
 )
 
 
@@ -87,9 +92,16 @@ def edition_by_id(edition_id: int) -> Edition | None:
     return db.session.scalar(select(Edition).where(Edition.id == edition_id).options(*WITH_EVERYTHING))
 
 
-def edition_by_slug(slug: str) -> Edition | None:
-    """Return an edition by its address, with its districts, themes and calendar."""
-    return db.session.scalar(select(Edition).where(Edition.slug == slug).options(*WITH_EVERYTHING))
+def edition_by_slug(slug: str, *, with_everything: bool = True) -> Edition | None:
+    """Return an edition by its address, with its districts, themes and calendar (unless told not to)."""
+    return db.session.scalar(_edition_by_slug_statement(with_everything), {"slug": slug})
+
+
+@cache
+def _edition_by_slug_statement(with_everything: bool) -> Select[tuple[Edition]]:
+    # Built once: most public pages start with this lookup, and building it costs more than running it.
+    stmt = select(Edition).where(Edition.slug == bindparam("slug"))
+    return stmt.options(*WITH_EVERYTHING) if with_everything else stmt
 
 
 def is_over(edition: Edition, now: datetime) -> bool:
@@ -166,35 +178,9 @@ def _current_deadline(edition: Edition, now: datetime) -> datetime | None:
     return min(ends) if ends else None
 
 
-@dataclass(frozen=True)
-class EditionCounts:
-    proposals: int
-    comments: int
-    contributors: int
-
-
 def edition_counts(edition: Edition) -> EditionCounts:
-    """Count public proposals, visible comments on them, and the distinct people who wrote either."""
-    public = and_(
-        Proposal.edition_id == edition.id,
-        Proposal.status != ProposalStatus.DRAFT,
-        Proposal.hidden_at.is_(None),
-    )
-    # A comment under a hidden proposal is hidden with it, so only public proposals' comments count.
-    visible_comments = and_(public, Comment.hidden_at.is_(None))
-    proposals = db.session.scalar(select(func.count(Proposal.id)).where(public)) or 0
-    comments = (
-        db.session.scalar(select(func.count(Comment.id)).join(Comment.proposal).where(visible_comments)) or 0
-    )
-    authors = union(
-        select(Proposal.author_id.label("author_id")).where(public),
-        select(Comment.author_id.label("author_id")).join(Comment.proposal).where(visible_comments),
-    ).subquery()
-    contributors = (
-        db.session.scalar(select(func.count()).select_from(authors).where(authors.c.author_id.is_not(None)))
-        or 0
-    )
-    return EditionCounts(proposals=proposals, comments=comments, contributors=contributors)
+    """Count public proposals, visible comments on them, and the people who wrote either (proposals' hook)."""
+    return edition_hooks().counts(edition)
 
 
 class StepState(enum.StrEnum):

@@ -10,18 +10,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
 from civic.core import audit
 from civic.core.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.extensions import db
+from civic.processes.hooks import edition_hooks
 from civic.processes.models import District, Edition, EditionDistrict, EditionMode, Phase, Theme
 from civic.processes.permissions import can_manage_editions
 from civic.processes.phases import PHASE_ORDER, PhaseKind, PhaseWindow, calendar_problems
 from civic.processes.queries import format_euros
-from civic.proposals.models import Proposal
 
 SLUG_MAX_LENGTH = 100
 THEME_MAX_LENGTH = 120
@@ -192,21 +192,16 @@ def _still_used(edition: Edition, data: EditionData) -> dict[str, list[Any]]:
     kept_districts = {share.district_id for share in data.districts}
     dropped_districts = [d for d in edition.districts if d.district_id not in kept_districts]
     for theme in dropped_themes:
-        if _proposal_count(Proposal.theme_id == theme.id, edition):
+        if edition_hooks().uses(edition, theme_id=theme.id):
             problems.setdefault("themes", []).append(
                 _l("Proposals use the theme “%(name)s”: it cannot be removed.", name=theme.name)
             )
     for share in dropped_districts:
-        if _proposal_count(Proposal.district_id == share.district_id, edition):
+        if edition_hooks().uses(edition, district_id=share.district_id):
             problems.setdefault("districts", []).append(
                 _l("Proposals are located in %(name)s: it must keep taking part.", name=share.district.name)
             )
     return problems
-
-
-def _proposal_count(condition: Any, edition: Edition) -> int:
-    stmt = select(func.count(Proposal.id)).where(Proposal.edition_id == edition.id, condition)
-    return db.session.scalar(stmt) or 0
 
 
 def _apply(edition: Edition, data: EditionData, calendar: Mapping[PhaseKind, PhaseWindow]) -> None:

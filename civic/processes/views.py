@@ -20,6 +20,8 @@ from civic.web.markdown import render_markdown
 from civic.web.rendering import render
 
 bp = Blueprint("processes", __name__)
+# Template helpers this package owns (civic.web imports no domain package: each blueprint registers its own).
+bp.add_app_template_filter(queries.format_euros, "euros")
 
 # Pages of other blueprints linked from the edition page, when that blueprint provides them.
 PROPOSAL_ENDPOINTS = ("proposals.new_proposal", "proposals.proposal_list")
@@ -80,9 +82,13 @@ def edition_list() -> Response:
     )
 
 
-def visible_edition_or_404(slug: str) -> Edition:
-    """Return the edition with this slug if the visitor may see it (other blueprints use it too)."""
-    edition = queries.edition_by_slug(slug)
+def visible_edition_or_404(slug: str, *, with_everything: bool = True) -> Edition:
+    """Return the edition with this slug if the visitor may see it (other blueprints use it too).
+
+    ``with_everything=False`` loads the edition alone, for pages that show none of its calendar, themes
+    or districts (each eager-loaded collection costs a query and its objects).
+    """
+    edition = queries.edition_by_slug(slug, with_everything=with_everything)
     roles = current_user.roles if current_user.is_authenticated else frozenset()
     if edition is None or not can_view_edition(roles, published=edition.published):
         abort(404)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import BigInteger, cast, select
+from sqlalchemy import BigInteger, Integer, Select, and_, bindparam, cast, func, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from civic.extensions import db
+from civic.processes.hooks import EditionCounts
 from civic.processes.models import Edition
 from civic.proposals.models import PUBLIC_STATUSES, Channel, CoAuthor, Comment, Proposal, ProposalStatus
 from civic.proposals.search import has_fts, search_filter
@@ -169,3 +172,42 @@ def front_desk_proposals(query: str, *, limit: int = 50) -> list[Proposal]:
     else:
         stmt = stmt.where(Proposal.channel == Channel.IN_PERSON)
     return list(db.session.scalars(stmt))
+
+
+@cache
+def _edition_counts_statement() -> Select[Any]:
+    # Built once: constructing this union of subqueries costs more than running it on a small edition.
+    edition_id = bindparam("edition_id", type_=Integer)
+    public = and_(
+        Proposal.edition_id == edition_id,
+        Proposal.status != ProposalStatus.DRAFT,
+        Proposal.hidden_at.is_(None),
+    )
+    # A comment under a hidden proposal is hidden with it, so only public proposals' comments count.
+    visible_comments = and_(public, Comment.hidden_at.is_(None))
+    authors = union(
+        select(Proposal.author_id.label("author_id")).where(public),
+        select(Comment.author_id.label("author_id")).join(Comment.proposal).where(visible_comments),
+    ).subquery()
+    # One round trip for the three figures (the edition page is read far more often than written).
+    return select(
+        select(func.count(Proposal.id)).where(public).scalar_subquery(),
+        select(func.count(Comment.id)).join(Comment.proposal).where(visible_comments).scalar_subquery(),
+        select(func.count()).select_from(authors).where(authors.c.author_id.is_not(None)).scalar_subquery(),
+    )
+
+
+def edition_counts(edition: Edition) -> EditionCounts:
+    """Count public proposals, visible comments on them, and the distinct people who wrote either."""
+    row = db.session.execute(_edition_counts_statement(), {"edition_id": edition.id}).one()
+    return EditionCounts(proposals=row[0] or 0, comments=row[1] or 0, contributors=row[2] or 0)
+
+
+def proposals_using(edition: Edition, *, theme_id: int | None = None, district_id: int | None = None) -> int:
+    """Count the edition's proposals (drafts included) located in a district or filed under a theme."""
+    stmt = select(func.count(Proposal.id)).where(Proposal.edition_id == edition.id)
+    if theme_id is not None:
+        stmt = stmt.where(Proposal.theme_id == theme_id)
+    if district_id is not None:
+        stmt = stmt.where(Proposal.district_id == district_id)
+    return db.session.scalar(stmt) or 0

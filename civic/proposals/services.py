@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from civic.accounts.models import User
+from civic.accounts.permissions import can_write
 from civic.accounts.services import find_live_user_by_email
 from civic.core import audit
 from civic.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -18,7 +19,6 @@ from civic.core.links import external_url
 from civic.core.mail import send_mail
 from civic.core.time import utcnow
 from civic.extensions import db
-from civic.moderation.permissions import can_write
 from civic.processes.models import Edition
 from civic.processes.phases import Action, is_allowed
 from civic.proposals import images as image_store

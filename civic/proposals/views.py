@@ -5,16 +5,18 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, request, send_from_directory, session, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from civic.accounts.permissions import can_moderate
 from civic.accounts.roles import Role
 from civic.core.errors import PermissionDenied
 from civic.core.time import utcnow
 from civic.extensions import db, htmx
-from civic.moderation.permissions import can_moderate
+from civic.processes.hooks import edition_hooks
 from civic.processes.models import Edition
 from civic.processes.phases import Action, allowed_actions
 from civic.processes.views import visible_edition_or_404
@@ -41,6 +43,16 @@ from civic.web.decorators import permission_required
 from civic.web.rendering import render
 
 bp = Blueprint("proposals", __name__)
+# Template helpers this package owns (civic.web imports no domain package: each blueprint registers its own).
+bp.add_app_template_global(can_submit_in_person, "can_submit_in_person")
+
+
+@bp.record_once
+def _register_edition_hooks(state: BlueprintSetupState) -> None:
+    # Editions (a lower layer) learn their proposal counts and what uses a theme or district from here.
+    hooks = edition_hooks(state.app)
+    hooks.counts = queries.edition_counts
+    hooks.uses = queries.proposals_using
 
 
 # Globals (not context): macros imported by other templates see them too.

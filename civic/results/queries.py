@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import selectinload
 
 from civic.extensions import db
 from civic.processes.models import Edition
+from civic.proposals.models import Proposal, StatusChange
 from civic.results.models import RunState, TallyRun
 from civic.voting.models import VotePool, VotePoolProject
 
@@ -64,6 +66,49 @@ def pools_of(edition: Edition) -> list[VotePool]:
             .order_by(VotePool.district_id.is_not(None), VotePool.name)
         )
     )
+
+
+def results_key(edition: Edition) -> tuple[tuple[object, ...], ...]:
+    """Return, in one query, what an edition's public results sections show, per ballot box.
+
+    A published count never changes; what can change the sections is which count is published (and when),
+    a newer finished count for the comparison tab, or a project (its text's version count, whether it is
+    hidden, its newest status change). The rendered sections are cached under this key (civic.web.cache).
+    """
+    rows = db.session.execute(_results_key_statement(), {"edition_id": edition.id})
+    return tuple(tuple(row) for row in rows)
+
+
+@cache
+def _results_key_statement() -> Select[Any]:
+    # Built once (a dozen correlated subqueries); only the edition id changes between requests.
+    on_pool = TallyRun.pool_id == VotePool.id
+    published = select(TallyRun.id, TallyRun.published_at).where(on_pool, TallyRun.published_at.is_not(None))
+    linked = (
+        select(Proposal.id, Proposal.version_count, Proposal.hidden_at)
+        .join(VotePoolProject, VotePoolProject.proposal_id == Proposal.id)
+        .where(VotePoolProject.pool_id == VotePool.id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            VotePool.id,
+            VotePool.name,
+            published.with_only_columns(TallyRun.id).scalar_subquery(),
+            published.with_only_columns(TallyRun.published_at).scalar_subquery(),
+            select(func.max(TallyRun.id))
+            .where(on_pool, TallyRun.state.in_([RunState.DONE, RunState.FAILED]))
+            .scalar_subquery(),
+            select(func.sum(linked.c.version_count)).scalar_subquery(),
+            select(func.sum(case((linked.c.hidden_at.is_not(None), linked.c.id), else_=0))).scalar_subquery(),
+            select(func.max(StatusChange.id))
+            .join(linked, linked.c.id == StatusChange.proposal_id)
+            .scalar_subquery(),
+        )
+        .where(VotePool.edition_id == bindparam("edition_id"))
+        .order_by(VotePool.id)
+    )
+    return stmt
 
 
 def published_run(pool: VotePool) -> TallyRun | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
@@ -45,10 +48,35 @@ bp.add_app_template_global(queries.imported_source, "imported_source")
 
 @bp.get("/editions/<edition_slug>/results")
 def edition_results(edition_slug: str) -> Response:
-    edition = visible_edition_or_404(edition_slug)
+    edition = visible_edition_or_404(edition_slug, with_everything=False)
     tab = "compare" if request.args.get("tab") == "compare" else "winners"
-    results = [queries.pool_result(pool, queries.published_run(pool)) for pool in queries.pools_of(edition)]
-    return render("results/edition.html", edition=edition, results=results, tab=tab)
+    # The ballot-box sections are rendered once per results_key (civic.web.cache); the counts and their
+    # explanations are read from the database only when the key is new.
+    results = _Lazy(lambda: [queries.pool_result(p, queries.published_run(p)) for p in queries.pools_of(edition)])
+    key = ("results", edition.id, edition.slug, tab, queries.results_key(edition))
+    return render("results/edition.html", edition=edition, results=results, tab=tab, results_key=key)
+
+
+class _Lazy:
+    """A list computed the first time a template iterates over it."""
+
+    def __init__(self, compute: Callable[[], list[Any]]) -> None:
+        self._compute = compute
+        self._items: list[Any] | None = None
+
+    def _list(self) -> list[Any]:
+        if self._items is None:
+            self._items = self._compute()
+        return self._items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._list())
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __getitem__(self, index: int) -> Any:
+        return self._list()[index]
 
 
 @bp.get("/staff/editions/<edition_slug>/counts")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
 
-from civic.accounts.roles import Role
+if TYPE_CHECKING:  # civic.web sits below the domain packages: the type only, for annotations
+    from civic.accounts.roles import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -20,6 +22,9 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"scope"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
+# A pure function of its arguments, called on every view of an edition or proposal page for texts that
+# rarely change: remember the last few hundred results (parsing + sanitising costs ~0.3 ms per text).
+@lru_cache(maxsize=512)
 def render_markdown(text: str | None, *, heading_level: int = 3) -> Markup:
     """Render Markdown to sanitised HTML; the text's top headings become ``<h{heading_level}>``."""
     tokens = _parser.parse(text or "")

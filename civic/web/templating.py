@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
 from markupsafe import Markup
 
-from civic.accounts import permissions
-from civic.moderation.permissions import can_moderate
-from civic.processes.queries import format_euros
-from civic.proposals.permissions import can_submit_in_person
+from civic.web.cache import cached_fragment, per_reader
 from civic.web.markdown import render_markdown
 
 
@@ -48,6 +44,7 @@ def french_elision(text: str) -> str:
     return Markup(elided) if isinstance(text, Markup) else elided  # noqa: S704
 
 
+@per_reader
 def _datetimeformat(value: datetime | None, fmt: str = "medium") -> str:
     # The database stores naive UTC; Flask-Babel converts to Europe/Paris for display.
     if value is None:
@@ -60,6 +57,7 @@ def _datetimeformat(value: datetime | None, fmt: str = "medium") -> str:
     return french_first_of_month(text) if current_lang() == "fr" else text
 
 
+@per_reader
 def _money(amount: float | int | None, currency: str = "EUR") -> str:
     # Counting amounts are in the vote's own currency units (pabulib files use PLN, HUF, EUR...).
     if amount is None:
@@ -68,20 +66,14 @@ def _money(amount: float | int | None, currency: str = "EUR") -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Expose permission predicates, the language and date filters to templates."""
+    """Expose the language, date, money and Markdown helpers to templates.
 
-    @app.context_processor
-    def _helpers() -> dict[str, Any]:
-        return {
-            "current_lang": current_lang,
-            "can_view_users": permissions.can_view_users,
-            "can_change_role": permissions.can_change_role,
-            "can_submit_in_person": can_submit_in_person,
-            "can_moderate": can_moderate,
-        }
-
+    Domain helpers (permission predicates, the euros filter) are registered by their own blueprints with
+    ``bp.add_app_template_global`` / ``bp.add_app_template_filter``: this package imports no domain package.
+    """
+    app.add_template_global(current_lang, "current_lang")
+    app.add_template_global(cached_fragment, "cached_fragment")
     app.add_template_filter(_datetimeformat, "datetimeformat")
     app.add_template_filter(french_elision, "elide")
-    app.add_template_filter(format_euros, "euros")
     app.add_template_filter(_money, "money")
     app.add_template_filter(render_markdown, "markdown")

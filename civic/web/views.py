@@ -1,4 +1,4 @@
-"""Home page, language switch and health check."""
+"""Language switch, safe redirects and health check (the home page lives in civic.home)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from flask.wrappers import Response
 from flask_login import current_user
 from sqlalchemy import text
 
-from civic.core.time import utcnow
 from civic.extensions import db
-from civic.web.rendering import render
 
 bp = Blueprint("web", __name__)
 
@@ -45,16 +43,6 @@ def _is_local_path(value: str) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-@bp.get("/")
-def index() -> Response:
-    """Lead with the current edition: its phase, its deadline and one call to action."""
-    # The home page sits above the domains; importing them here keeps civic.web's module free of them.
-    from civic.processes.forms import PHASE_LABELS
-    from civic.processes.views import home_feature
-
-    return render("web/index.html", home=home_feature(now=utcnow()), phase_labels=PHASE_LABELS)
-
-
 @bp.post("/language")
 def set_language() -> Response:
     """Switch the interface language (stored on the account when logged in)."""
@@ -64,7 +52,7 @@ def set_language() -> Response:
         if current_user.is_authenticated:
             current_user.locale = lang
             db.session.commit()
-    return redirect(safe_next(request.form.get("next"), url_for("web.index")), 303)  # type: ignore[return-value]
+    return redirect(safe_next(request.form.get("next"), url_for("home.index")), 303)  # type: ignore[return-value]
 
 
 @bp.get("/healthz")

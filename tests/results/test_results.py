@@ -18,11 +18,7 @@ from civic.tally.pabulib import read
 from civic.voting.pabulib_io import import_pabulib
 from tests.conftest import csrf_token
 from tests.factories import create_user
-from tests.tally.shared import pabulib_dir
-
-SHARED = pabulib_dir()
-TEST_DIR = SHARED / "test" if SHARED else Path("/nonexistent")
-pytestmark = pytest.mark.skipif(SHARED is None, reason="shared pabulib files not found")
+from tests.tally.shared import TEST_DATA as TEST_DIR
 
 WIELICZKA = "Poland_Wieliczka_2023_Green_Budget.pb"
 TOULOUSE = "France_Toulouse_2019.pb"

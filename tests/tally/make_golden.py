@@ -23,7 +23,7 @@ import pabutools  # noqa: E402
 from pabutools.election import parse_pabulib  # noqa: E402
 from pabutools_ref import UNORDERED_RULES, rules_for, run  # noqa: E402
 
-from tests.tally.shared import pabulib_dir  # noqa: E402
+from tests.tally.shared import shared_test_files  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 # pabutools' mes-add1 adds 1 to each voter's budget per iteration until the outcome is exhaustive.
@@ -38,11 +38,8 @@ SKIP: dict[str, tuple[str, ...]] = {
 
 def main(filters: list[str]) -> None:
     """Compute and store pabutools outcomes for every (file, rule) pair."""
-    src = pabulib_dir()
-    if src is None:
-        raise SystemExit("shared pabulib directory not found (set CIVIC_PABULIB_DIR)")
     GOLDEN.mkdir(exist_ok=True)
-    for path in sorted((src / "test").glob("*.pb")):
+    for path in shared_test_files():
         if filters and not any(f in path.name for f in filters):
             continue
         inst, prof = parse_pabulib(str(path))

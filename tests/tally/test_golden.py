@@ -1,4 +1,4 @@
-"""Civic's rules give exactly pabutools 1.2.3's outcomes on every shared test file (stored golden data)."""
+"""Civic's rules give exactly pabutools 1.2.3's outcomes on every shipped test election (stored golden data)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from civic.tally import api
-from tests.tally.shared import pabulib_dir
+from tests.tally.shared import TEST_DATA
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = [
@@ -18,13 +18,10 @@ CASES = [
 ]
 
 
-@pytest.mark.skipif(pabulib_dir() is None, reason="shared pabulib files not found (CIVIC_PABULIB_DIR)")
 @pytest.mark.parametrize(("golden", "rule"), CASES, ids=[f"{p.stem[:40]}-{r}" for p, r in CASES])
 def test_same_outcome_as_pabutools(golden: Path, rule: str) -> None:
     data = json.loads(golden.read_text())
-    shared = pabulib_dir()
-    assert shared is not None
-    out = api.count_file(shared / "test" / data["file"], rule)
+    out = api.count_file(TEST_DATA / data["file"], rule)
     expected = data["outcomes"][rule]
     if rule in data["unordered_rules"]:
         assert sorted(out.selected) == sorted(expected)
@@ -34,8 +31,6 @@ def test_same_outcome_as_pabutools(golden: Path, rule: str) -> None:
 
 
 def test_golden_covers_every_shared_file() -> None:
-    shared = pabulib_dir()
-    if shared is None:
-        pytest.skip("shared pabulib files not found")
-    stems = {p.stem for p in (shared / "test").glob("*.pb")}
+    stems = {p.stem for p in TEST_DATA.glob("*.pb")}
+    assert len(stems) == 29
     assert stems == {p.stem for p in GOLDEN.glob("*.json")}

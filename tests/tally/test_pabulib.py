@@ -12,7 +12,7 @@ import pytest
 
 from civic.tally import api, pabulib
 from civic.tally.errors import PabulibError
-from tests.tally.shared import pabulib_dir, shared_test_files
+from tests.tally.shared import needs_perf, perf_files, shared_test_files
 
 HEAD = "META\nkey;value\nbudget;10\nvote_type;approval\nrule;greedy\nPROJECTS\nproject_id;cost;votes\n"
 GOOD = HEAD + "1;4;2\n2;6;1\nVOTES\nvoter_id;vote\nv1;1,2\nv2;1\n"
@@ -122,11 +122,8 @@ def test_grouping_follows_voters_replaced_after_reading() -> None:
     assert [(g.projects, g.weight) for g in pb.election().groups] == [(("1", "2"), 1), (("1",), 1)]
 
 
-@pytest.mark.skipif(pabulib_dir() is None, reason="shared pabulib files not found")
 def test_reader_grouping_matches_grouping_the_rows() -> None:
-    d = pabulib_dir()
-    assert d is not None
-    for path in [*shared_test_files(), *sorted((d / "perf").glob("*.pb"))]:
+    for path in shared_test_files():
         pb = pabulib.read(path)
         fast = pb.election()  # from what the reader learnt about the distinct ballots
         slow = dataclasses.replace(pb, voters=list(pb.voters)).election()  # from the rows
@@ -134,7 +131,6 @@ def test_reader_grouping_matches_grouping_the_rows() -> None:
         assert fast.ballots_with_duplicates == slow.ballots_with_duplicates, path.name
 
 
-@pytest.mark.skipif(pabulib_dir() is None, reason="shared pabulib files not found")
 @pytest.mark.parametrize("path", shared_test_files(), ids=lambda p: p.stem[:45])
 def test_round_trip_and_checker(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     checker = pytest.importorskip("pabulib.checker")
@@ -152,10 +148,18 @@ def test_round_trip_and_checker(path: Path, tmp_path: Path, monkeypatch: pytest.
     assert results.get("errors", {}) == {}, results["errors"]
 
 
-@pytest.mark.skipif(pabulib_dir() is None, reason="shared pabulib files not found")
+@needs_perf
+def test_reader_grouping_matches_grouping_the_rows_on_big_files() -> None:
+    for path in perf_files():
+        pb = pabulib.read(path)
+        fast = pb.election()
+        slow = dataclasses.replace(pb, voters=list(pb.voters)).election()
+        assert fast == slow, path.name
+        assert fast.ballots_with_duplicates == slow.ballots_with_duplicates, path.name
+
+
+@needs_perf
 def test_round_trip_perf_files(tmp_path: Path) -> None:
-    d = pabulib_dir()
-    assert d is not None
-    for path in sorted((d / "perf").glob("*.pb")):
+    for path in perf_files():
         first = pabulib.read(path)
         assert pabulib.read_string(pabulib.write_string(first)) == first, path.name

@@ -12,10 +12,9 @@ import pytest
 from flask import Flask
 
 from civic.tally import api, pabulib
-from tests.tally.shared import pabulib_dir, shared_test_files
+from tests.tally.shared import shared_test_files
 from tests.voting.helpers import civic
 
-needs_shared = pytest.mark.skipif(pabulib_dir() is None, reason="shared pabulib files not found")
 APPROVAL = """META
 key;value
 description;Petit vote
@@ -134,7 +133,6 @@ def _same_output(app: Flask, path: Path, rule: str) -> None:
         assert from_db.output == from_file.output, (rule, extra)
 
 
-@needs_shared
 @pytest.mark.parametrize("path", shared_test_files(), ids=lambda p: p.stem[:45])
 def test_counting_the_database_equals_counting_the_file(app: Flask, path: Path) -> None:
     assert civic(app, "import-pb", str(path), "--edition", "counted").exit_code == 0

@@ -15,10 +15,8 @@ from civic.processes.models import District, Edition, EditionDistrict
 from civic.proposals.models import Channel, Proposal, ProposalStatus
 from civic.tally import pabulib
 from civic.voting.models import Ballot, BallotChoice, VotePool, VotePoolProject, VoteType
-from tests.tally.shared import pabulib_dir, shared_test_files
+from tests.tally.shared import shared_test_files
 from tests.voting.helpers import ballot_multiset, civic
-
-needs_shared = pytest.mark.skipif(pabulib_dir() is None, reason="shared pabulib files not found")
 
 SMALL = """META
 key;value
@@ -179,7 +177,6 @@ def test_refused_file_in_an_existing_edition_writes_nothing(app: Flask, tmp_path
     assert counts() == before
 
 
-@needs_shared
 @pytest.mark.parametrize("path", shared_test_files(), ids=lambda p: p.stem[:45])
 def test_import_export_round_trip_passes_the_checker(
     app: Flask, path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

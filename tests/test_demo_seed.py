@@ -1,0 +1,72 @@
+"""`civic seed-demo` on a freshly migrated database: the demo town is complete, and seeding twice changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from civic.accounts.models import User
+from civic.cli import DEMO_DISTRICTS, DEMO_RESIDENTS, DEMO_STAFF
+from civic.demo import CURRENT, PAST, REAL_ELECTIONS
+from civic.extensions import db
+from civic.processes.models import District, Edition
+from civic.proposals.models import Channel, Comment, Proposal
+from civic.results.models import TallyRun
+from civic.voting.models import Ballot, VotePool
+from tests.demo import row_counts, seed_demo, seeded_demo_app
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        yield seeded_demo_app(tmp_path_factory.mktemp("demo-seed"), monkeypatch)
+    finally:
+        monkeypatch.undo()
+
+
+def test_seed_creates_every_demo_account_district_and_role(demo_app):
+    with demo_app.app_context():
+        emails = set(db.session.scalars(select(User.email)))
+        for email, _name, roles in DEMO_STAFF:
+            assert email in emails
+            user = db.session.scalar(select(User).where(User.email == email))
+            assert {role.value for role in user.roles} >= set(roles), email
+            assert user.is_confirmed
+        assert {email for email, _n, _d in DEMO_RESIDENTS} <= emails
+        assert set(db.session.scalars(select(District.name))) == set(DEMO_DISTRICTS)
+
+
+def test_seed_creates_the_current_and_past_editions_with_their_proposals(demo_app):
+    with demo_app.app_context():
+        editions = {e.slug: e for e in db.session.scalars(select(Edition))}
+        current = editions["budget-participatif-2026"]
+        past = editions["budget-participatif-2025"]
+        assert current.published and past.published
+        titles = set(db.session.scalars(select(Proposal.title).where(Proposal.edition_id == current.id)))
+        assert titles == {p.title for p in CURRENT}
+        past_titles = set(db.session.scalars(select(Proposal.title).where(Proposal.edition_id == past.id)))
+        assert past_titles == {p.title for p in PAST}
+        assert db.session.scalar(
+            select(func.count()).select_from(Proposal).where(Proposal.channel == Channel.IN_PERSON)
+        )
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 2
+
+
+def test_seed_imports_the_real_elections_with_a_published_count(demo_app):
+    with demo_app.app_context():
+        for _file, name in REAL_ELECTIONS:
+            edition = db.session.scalar(select(Edition).where(Edition.name == name))
+            assert edition is not None, name
+            pool = db.session.scalar(select(VotePool).where(VotePool.edition_id == edition.id))
+            assert db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.pool_id == pool.id)) > 0
+            published = db.session.scalar(
+                select(TallyRun).where(TallyRun.pool_id == pool.id, TallyRun.published_at.is_not(None))
+            )
+            assert published is not None and published.rule == "official", name
+
+
+def test_seeding_twice_changes_nothing(demo_app):
+    before = row_counts(demo_app)
+    seed_demo(demo_app)
+    assert row_counts(demo_app) == before
