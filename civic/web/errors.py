@@ -21,7 +21,15 @@ def _messages() -> dict[int, tuple[str, str]]:
         404: (_("Page not found"), _("This page does not exist or is no longer available.")),
         405: (_("Method not allowed"), _("This address does not accept this kind of request.")),
         409: (_("Conflict"), _("This action clashes with the current state. Reload the page and try again.")),
-        413: (_("File too large"), _("The file you sent is larger than allowed.")),
+        413: (
+            _("Too much sent at once"),
+            _(
+                "What you sent weighs more than %(max)d MB, the most one form can carry, so nothing was saved. "
+                "Go back to the form (your text is still there), choose smaller images (5 MB each at most) "
+                "and send it again.",
+                max=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024),
+            ),
+        ),
         422: (_("Request could not be processed"), _("Some information is missing or invalid.")),
         429: (
             _("Too many attempts"),

@@ -9,6 +9,64 @@
     }
   });
 
+  // Before uploading, tell at once (beside the field) that a file is over the size the server accepts.
+  function sizeError(input) {
+    var limit = Number(input.getAttribute("data-max-bytes"));
+    var files = Array.prototype.slice.call(input.files || []);
+    return limit && files.some(function (file) { return file.size > limit; })
+      ? input.getAttribute("data-too-large") : "";
+  }
+
+  function showSizeError(input, message) {
+    var id = input.id + "-size-error";
+    var note = document.getElementById(id);
+    if (!message) {
+      if (note) { note.remove(); }
+      input.removeAttribute("aria-invalid");
+      return;
+    }
+    if (!note) {
+      note = document.createElement("small");
+      note.id = id;
+      note.className = "field-error";
+      note.setAttribute("role", "alert");
+      input.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = message;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + id).trim());
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("input[type=file][data-max-bytes]")) {
+      showSizeError(input, sizeError(input));
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var inputs = Array.prototype.slice.call(form.querySelectorAll("input[type=file][data-max-bytes]"));
+    var first = null;
+    var total = 0;
+    inputs.forEach(function (input) {
+      var message = sizeError(input);
+      showSizeError(input, message);
+      if (message && !first) { first = input; }
+      Array.prototype.forEach.call(input.files || [], function (file) { total += file.size; });
+    });
+    var maxTotal = Number(form.getAttribute("data-max-total-bytes"));
+    if (!first && maxTotal && total > maxTotal && inputs.length) {
+      first = inputs[0];
+      showSizeError(first, form.getAttribute("data-too-large-total"));
+    }
+    if (first) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      first.focus();
+    }
+  }, true);
+
   // Buttons marked data-print open the browser's print dialog (receipts).
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) {
