@@ -6,6 +6,7 @@ from flask import Flask, current_app, render_template
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from civic.core.errors import DomainError
@@ -72,6 +73,15 @@ def register_error_handlers(app: Flask) -> None:
     def _domain(error: DomainError) -> Response:
         db.session.rollback()
         return error_response(error.status_code, str(error.message))
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(error: Exception) -> Response:
+        # Safety net: a number past 64 bits reached the database (SQLite raises OverflowError,
+        # PostgreSQL "out of range"): the request is refused, the server is fine.
+        db.session.rollback()
+        current_app.logger.warning("Out-of-range value refused: %s", error)
+        return error_response(422, _("A number in this request is too large."))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
