@@ -121,4 +121,3 @@ def _remove_uncommitted_files(session: Session, transaction: SessionTransaction)
     for path in session.info.pop(_WRITTEN, []):
         path.unlink(missing_ok=True)
     session.info.pop(_TO_DELETE, None)
-

@@ -519,4 +519,3 @@ def purge_personal_data(*, actor: User, edition: Edition) -> int:
         after={"deleted": len(contacts)},
     )
     return len(contacts)
-

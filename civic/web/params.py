@@ -44,7 +44,12 @@ def register_converters(app: Flask) -> None:
 
 
 def query_int(
-    args: Mapping[str, Any], name: str, *, default: int | None = None, minimum: int = 0, maximum: int = MAX_DB_INT
+    args: Mapping[str, Any],
+    name: str,
+    *,
+    default: int | None = None,
+    minimum: int = 0,
+    maximum: int = MAX_DB_INT,
 ) -> int | None:
     """Read an integer query parameter; return ``default`` when it is missing, malformed or out of range."""
     raw = str(args.get(name, "") or "").strip()

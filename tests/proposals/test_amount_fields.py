@@ -86,7 +86,9 @@ def test_a_cost_above_the_district_sub_envelope_is_warned_on_the_form(client, lo
     db.session.commit()
     login_as(locale="en")
     # The title is too short: the form comes back, and already warns about the cost.
-    response = _post_proposal(client, edition, title="Tiny", estimated_cost="80,000", district_id=str(district.id))
+    response = _post_proposal(
+        client, edition, title="Tiny", estimated_cost="80,000", district_id=str(district.id)
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="cost-warning"' in page and "envelope of Gare" in page
@@ -129,7 +131,9 @@ def test_edition_money_fields_refuse_absurd_amounts(client, admin, field, typed)
     assert db.session.scalar(select(Edition)) is None
 
 
-@pytest.mark.parametrize("typed", ["1999-12-31T10:00", "2101-01-01T10:00", "0001-01-01T00:00", "2026-13-45T99:99"])
+@pytest.mark.parametrize(
+    "typed", ["1999-12-31T10:00", "2101-01-01T10:00", "0001-01-01T00:00", "2026-13-45T99:99"]
+)
 def test_phase_dates_outside_2000_2100_or_malformed_are_refused_on_the_field(client, admin, typed):
     token = csrf_token(client, "/admin/editions/new")
     payload = edition_payload(token, submission_starts_at=typed, submission_ends_at="2026-06-01T10:00")

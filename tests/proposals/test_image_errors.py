@@ -107,7 +107,9 @@ def test_an_image_over_5_mb_is_an_error_on_its_field(app, client, login_as, big_
         (60_000, 60_000, "too many pixels: 40 megapixels at most"),
     ],
 )
-def test_an_image_with_too_many_pixels_is_refused_before_decoding(app, client, login_as, width, height, message):
+def test_an_image_with_too_many_pixels_is_refused_before_decoding(
+    app, client, login_as, width, height, message
+):
     edition = create_edition()
     login_as(locale="en")
     bomb = _png_claiming(width, height)

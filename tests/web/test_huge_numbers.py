@@ -13,7 +13,19 @@ from tests.factories import create_district, create_user
 from tests.web.test_route_sweep import _samples
 
 HUGE = [2**63, 2**64, 10**30]
-QUERY_NAMES = ["page", "sort", "district", "theme", "status", "q", "target_id", "target_type", "tab", "role", "action"]
+QUERY_NAMES = [
+    "page",
+    "sort",
+    "district",
+    "theme",
+    "status",
+    "q",
+    "target_id",
+    "target_type",
+    "tab",
+    "role",
+    "action",
+]
 
 
 def _int_arguments(rule) -> set[str]:
