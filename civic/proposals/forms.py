@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -37,6 +38,12 @@ class ImageCheck:
             raise ValidationError(str(exc.message)) from exc
         finally:
             upload.stream.seek(0)
+
+
+def finite(form: Any, field: Any) -> None:
+    """Refuse "NaN" and "inf", which Python reads as floats and no range check catches."""
+    if field.data is not None and not math.isfinite(field.data):
+        raise ValidationError(_l("Type a number, for example 43.6045."))
 
 
 def _image_field(label: Any, **kwargs: Any) -> FileField:
@@ -75,8 +82,8 @@ class ProposalForm(FlaskForm):
     address = StringField(
         _l("Location (address or place, optional)"), validators=[Optional(), Length(max=300)]
     )
-    latitude = FloatField(_l("Latitude (optional)"), validators=[Optional(), NumberRange(-90, 90)])
-    longitude = FloatField(_l("Longitude (optional)"), validators=[Optional(), NumberRange(-180, 180)])
+    latitude = FloatField(_l("Latitude (optional)"), validators=[Optional(), finite, NumberRange(-90, 90)])
+    longitude = FloatField(_l("Longitude (optional)"), validators=[Optional(), finite, NumberRange(-180, 180)])
     image1 = _image_field(
         _l("Image 1 (optional)"), description=_l("JPEG, PNG or WebP, 5 MB and 40 megapixels at most.")
     )

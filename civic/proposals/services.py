@@ -424,6 +424,21 @@ def answer_invitation(*, actor: User, invitation: CoAuthor, accept: bool) -> Non
         raise Conflict(_l("You already hold this proposal.")) from exc
 
 
+def remove_coauthor(*, actor: User, proposal: Proposal, invitation: CoAuthor) -> None:
+    """Cancel an invitation (any holder), remove a co-author (the author) or leave (the co-author)."""
+    ensure_can_write(actor)
+    if invitation.proposal_id != proposal.id:
+        raise NotFound(_l("This invitation does not exist."))
+    if invitation.accepted_at is None:
+        allowed = actor.id in proposal.holder_ids()
+    else:
+        allowed = actor.id in {proposal.author_id, invitation.user_id}
+    if not allowed:
+        raise PermissionDenied(_l("Only the author can remove a co-author."))
+    db.session.delete(invitation)
+    db.session.flush()
+
+
 def add_image(
     *, actor: User, proposal: Proposal, stream: BinaryIO, filename: str, alt_text: str
 ) -> ProposalImage:

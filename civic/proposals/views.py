@@ -383,6 +383,31 @@ def invite_coauthor(proposal_id: int) -> Response:
     return render("proposals/detail.html", status=_submitted_status(form), **context)
 
 
+@bp.route("/proposals/<int:proposal_id>/coauthors/<int:coauthor_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_coauthor(proposal_id: int, coauthor_id: int) -> Response:
+    proposal = _holder_proposal(proposal_id)
+    invitation = db.session.get(CoAuthor, coauthor_id)
+    if invitation is None or invitation.proposal_id != proposal.id:
+        abort(404)
+    if request.method == "POST":
+        services.remove_coauthor(actor=current_user, proposal=proposal, invitation=invitation)
+        db.session.commit()
+        flash(_("Done: the co-authors list has been updated."), "success")
+        return redirect(url_for("proposals.proposal_detail", proposal_id=proposal.id), 303)  # type: ignore[return-value]
+    if invitation.accepted_at is None:
+        title = _("Cancel the invitation sent to %(address)s?", address=invitation.invited_email)
+        question = _("The invitation will no longer work. You can invite this person again later.")
+        button = _("Yes, cancel the invitation")
+    else:
+        name = invitation.user.display_name if invitation.user else _("a deleted account")
+        title = _("Remove %(name)s from the co-authors?", name=name)
+        question = _("This person will no longer be able to edit or withdraw the proposal.")
+        button = _("Yes, remove this co-author")
+    back = url_for("proposals.proposal_detail", proposal_id=proposal.id)
+    return _confirm_page(title=title, question=question, button=button, back=back)
+
+
 @bp.get("/account/invitations")
 @login_required
 def my_invitations() -> Response:

@@ -142,3 +142,27 @@ def test_phase_dates_outside_2000_2100_or_malformed_are_refused_on_the_field(cli
     assert response.status_code == 422
     assert 'id="submission_starts_at-error"' in page
     assert db.session.scalar(select(Edition)) is None
+
+
+@pytest.mark.parametrize("typed", ["NaN", "nan", "inf", "-Infinity", "1e309"])
+def test_coordinates_that_are_not_numbers_are_refused(client, login_as, typed):
+    edition = create_edition()
+    login_as(locale="en")
+    response = _post_proposal(client, edition, latitude=typed, longitude="1.44")
+    assert response.status_code == 422 and 'id="latitude-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(Proposal)) is None
+
+
+def test_an_htmx_submission_that_succeeds_asks_htmx_to_load_the_new_page(client, login_as):
+    edition = create_edition()
+    login_as()
+    token = csrf_token(client, f"/editions/{edition.slug}/proposals/new")
+    data = {
+        "csrf_token": token,
+        "title": "Des bancs au square",
+        "summary": "Trois bancs à l'ombre pour les anciens.",
+        "description": "Le square n'a aucun banc à l'ombre ; nous en proposons trois.",
+    }
+    response = client.post(f"/editions/{edition.slug}/proposals/new", data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == f"/proposals/{_proposal().id}"

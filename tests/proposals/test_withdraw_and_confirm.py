@@ -70,3 +70,46 @@ def test_others_cannot_see_the_confirmation_pages(client, login_as):
     login_as()
     assert client.get(f"/proposals/{proposal.id}/withdraw").status_code == 403
     assert client.get(f"/proposals/{draft.id}/delete").status_code == 404
+
+
+def test_an_invitation_is_cancelled_after_confirmation(client, login_as):
+    from civic.proposals.models import CoAuthor
+    from tests.factories import create_coauthor_invitation
+
+    author = login_as(locale="en")
+    proposal = create_proposal(author=author)
+    invitation = create_coauthor_invitation(proposal=proposal, user=create_user(email="ami@example.org"))
+    detail = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    url = f"/proposals/{proposal.id}/coauthors/{invitation.id}/remove"
+    assert f'action="{url}"' in detail and "ami@example.org (invited)" in detail
+    confirm = client.get(url).get_data(as_text=True)
+    assert "Cancel the invitation sent to ami@example.org?" in confirm and 'class="danger"' in confirm
+    assert db.session.scalar(select(CoAuthor.id)) == invitation.id
+    assert client.post(url, data={"csrf_token": csrf_token(client)}).status_code == 303
+    db.session.expire_all()
+    assert db.session.scalar(select(CoAuthor.id)) is None
+
+
+def test_only_the_author_removes_an_accepted_co_author(app, client, login_as):
+    from civic.core.time import utcnow
+    from civic.proposals.models import CoAuthor
+    from tests.conftest import log_in
+    from tests.factories import create_coauthor_invitation
+
+    author = create_user()
+    proposal = create_proposal(author=author)
+    first, second = create_user(display_name="Alix"), create_user(display_name="Bao")
+    for person in (first, second):
+        invitation = create_coauthor_invitation(proposal=proposal, user=person)
+        invitation.accepted_at = utcnow()
+    db.session.commit()
+    bao = db.session.scalars(select(CoAuthor).where(CoAuthor.user_id == second.id)).one()
+    log_in(client, first)
+    url = f"/proposals/{proposal.id}/coauthors/{bao.id}/remove"
+    assert client.post(url, data={"csrf_token": csrf_token(client)}).status_code == 403
+    other = app.test_client()
+    log_in(other, author)
+    assert "Remove Bao from the co-authors?" in other.get(url).get_data(as_text=True)
+    assert other.post(url, data={"csrf_token": csrf_token(other)}).status_code == 303
+    db.session.expire_all()
+    assert second.id not in db.session.get(Proposal, proposal.id).holder_ids()
