@@ -20,6 +20,7 @@ from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from civic.accounts.roles import Role
@@ -207,7 +208,7 @@ def _form_page(
     )
 
 
-def _submitted_status(form: ProposalForm) -> int:
+def _submitted_status(form: FlaskForm) -> int:
     if not form.is_submitted():
         return 200
     return 422 if can_write(current_user) else 403

@@ -96,7 +96,7 @@ def test_only_the_author_removes_an_accepted_co_author(app, client, login_as):
     from tests.conftest import log_in
     from tests.factories import create_coauthor_invitation
 
-    author = create_user()
+    author = create_user(locale="en")
     proposal = create_proposal(author=author)
     first, second = create_user(display_name="Alix"), create_user(display_name="Bao")
     for person in (first, second):
