@@ -123,6 +123,10 @@ class ProposalForm(FlaskForm):
             for t in edition.themes  # type: ignore[arg-type]
         ]
 
+    def validate_longitude(self, field: FloatField) -> None:
+        if (self.latitude.data is None) != (field.data is None) and not self.latitude.errors:
+            raise ValidationError(_l("Give both latitude and longitude, or neither."))
+
     def to_input(self) -> ProposalInput:
         """Return the validated data for the services."""
         return ProposalInput(

@@ -24,6 +24,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from civic.accounts.roles import Role
+from civic.core.errors import ValidationFailed
 from civic.core.time import utcnow
 from civic.extensions import db, htmx, limiter
 from civic.moderation.permissions import can_write
@@ -229,11 +230,18 @@ def new_proposal(edition_slug: str) -> Response:
     form = ProposalForm()
     form.fill_choices(edition)
     if can_write(current_user) and form.validate_on_submit():
-        proposal = services.submit_proposal(
-            actor=current_user, edition=edition, data=form.to_input(), as_draft="save_draft" in request.form
-        )
-        _attach_images(proposal, form)
-        db.session.commit()
+        try:
+            proposal = services.submit_proposal(
+                actor=current_user,
+                edition=edition,
+                data=form.to_input(),
+                as_draft="save_draft" in request.form,
+            )
+            _attach_images(proposal, form)
+            db.session.commit()
+        except ValidationFailed as refusal:
+            db.session.rollback()
+            return _form_page(form, edition=edition, proposal=None, status=422, problem=refusal.message)
         flash(
             _("Your proposal has been saved as a draft.")
             if proposal.status is ProposalStatus.DRAFT
@@ -270,7 +278,13 @@ def edit_proposal(proposal_id: int) -> Response:
             proposal = _proposal(proposal_id)
             form.started_from_current(proposal.version_count)
             return _form_page(
-                form, edition=proposal.edition, proposal=proposal, status=409, conflict=conflict.message
+                form, edition=proposal.edition, proposal=proposal, status=409, problem=conflict.message
+            )
+        except ValidationFailed as refusal:
+            db.session.rollback()
+            proposal = _proposal(proposal_id)
+            return _form_page(
+                form, edition=proposal.edition, proposal=proposal, status=422, problem=refusal.message
             )
         flash(_("Your changes have been saved. The previous version stays in the history."), "success")
         _flash_cost_warning(proposal)
