@@ -67,6 +67,39 @@
     }
   }, true);
 
+  // A destructive button leads to a confirmation page; with JavaScript, that page opens in a <dialog>
+  // over the current one instead (same question, same form, same POST).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-confirm-dialog") || !window.HTMLDialogElement) {
+      return;
+    }
+    event.preventDefault();
+    var opener = event.submitter || form.querySelector("button");
+    fetch(form.action, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var box = new DOMParser().parseFromString(html, "text/html").querySelector(".confirm-box");
+        if (!box) { throw new Error("no confirmation"); }
+        var dialog = document.createElement("dialog");
+        dialog.className = "confirm-dialog";
+        dialog.setAttribute("aria-labelledby", "confirm-dialog-title");
+        dialog.appendChild(document.importNode(box, true));
+        var heading = dialog.querySelector("h1");
+        heading.outerHTML = "<h2 id=\"confirm-dialog-title\">" + heading.innerHTML + "</h2>";
+        var back = dialog.querySelector("a.secondary");
+        back.addEventListener("click", function (click) { click.preventDefault(); dialog.close(); });
+        dialog.addEventListener("close", function () {
+          dialog.remove();
+          if (opener) { opener.focus(); }
+        });
+        document.body.appendChild(dialog);
+        dialog.showModal();
+        back.focus();  // the safe choice has the focus: Enter does not destroy anything
+      })
+      .catch(function () { window.location.assign(form.action); });
+  });
+
   // Buttons marked data-print open the browser's print dialog (receipts).
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) {
