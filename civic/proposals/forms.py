@@ -83,7 +83,9 @@ class ProposalForm(FlaskForm):
         _l("Location (address or place, optional)"), validators=[Optional(), Length(max=300)]
     )
     latitude = FloatField(_l("Latitude (optional)"), validators=[Optional(), finite, NumberRange(-90, 90)])
-    longitude = FloatField(_l("Longitude (optional)"), validators=[Optional(), finite, NumberRange(-180, 180)])
+    longitude = FloatField(
+        _l("Longitude (optional)"), validators=[Optional(), finite, NumberRange(-180, 180)]
+    )
     image1 = _image_field(
         _l("Image 1 (optional)"), description=_l("JPEG, PNG or WebP, 5 MB and 40 megapixels at most.")
     )

@@ -31,7 +31,9 @@ def test_withdrawing_a_proposal_asks_in_a_dialog(live_server, page, axe, lang, w
     dialog.wait_for()
     assert "Un abri à vélos" in dialog.locator("h2").inner_text()
     assert page.evaluate("document.activeElement.matches('dialog a.secondary')")  # the safe choice
-    assert page.evaluate("document.querySelector('dialog').getBoundingClientRect().width <= window.innerWidth")
+    assert page.evaluate(
+        "document.querySelector('dialog').getBoundingClientRect().width <= window.innerWidth"
+    )
     axe.check(page)
     page.keyboard.press("Escape")
     dialog.wait_for(state="detached")

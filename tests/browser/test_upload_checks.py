@@ -42,7 +42,9 @@ def test_a_server_refusal_comes_back_into_the_form_without_losing_the_text(live_
     page.goto(f"{live_server}/editions/{edition.slug}/proposals/new")
     page.locator("#title").fill("Un abri à vélos")
     page.locator("#summary").fill("Un abri couvert pour vingt vélos près de la gare.")
-    page.locator("#description").fill("L'abri serait fermé, éclairé et accessible avec la carte de transport.")
+    page.locator("#description").fill(
+        "L'abri serait fermé, éclairé et accessible avec la carte de transport."
+    )
     page.locator("#image1").set_input_files(str(fake))
     page.locator("button[name=submit_proposal]").click()
     page.locator("#image1-error").wait_for()

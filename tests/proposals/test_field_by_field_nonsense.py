@@ -62,7 +62,9 @@ def test_one_nonsense_field_in_comments_and_invitations(client, login_as):
             data = {"csrf_token": token, "body": "Un avis sensé", field: value}
             response = client.post(f"/proposals/{proposal.id}/comments", data=data)
             assert response.status_code < 500, f"comment {field} [{kind}]"
-        response = client.post(f"/proposals/{proposal.id}/coauthors", data={"csrf_token": token, "email": value})
+        response = client.post(
+            f"/proposals/{proposal.id}/coauthors", data={"csrf_token": token, "email": value}
+        )
         assert response.status_code < 500, f"invitation [{kind}]"
 
 
@@ -92,7 +94,10 @@ def test_a_refusal_by_the_services_comes_back_in_the_form_with_the_input(client,
     monkeypatch.setattr(services, "_validate", refuse)
     author = login_as()
     edition = create_edition()
-    for url in (f"/editions/{edition.slug}/proposals/new", f"/proposals/{create_proposal(author=author).id}/edit"):
+    for url in (
+        f"/editions/{edition.slug}/proposals/new",
+        f"/proposals/{create_proposal(author=author).id}/edit",
+    ):
         data = {"csrf_token": csrf_token(client, url), **PROPOSAL, "version_count": ""}
         response = client.post(url, data=data, headers={"HX-Request": "true"})
         page = response.get_data(as_text=True)
