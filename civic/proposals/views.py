@@ -433,6 +433,7 @@ def my_invitations() -> Response:
         ),
         proposals=queries.proposals_of(current_user.id),
         confirm_form=ConfirmForm(),
+        **_writer_context(),
     )
 
 

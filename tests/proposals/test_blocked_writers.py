@@ -64,3 +64,14 @@ def test_a_blocked_person_sees_the_notice_instead_of_the_comment_form(client, lo
     assert db.session.scalar(select(Comment).where(Comment.body == "Encore moi")) is None
     edit = client.get(f"/comments/{own.id}/edit").get_data(as_text=True)
     assert "Your account is blocked" in edit and 'name="body"' not in edit
+
+
+def test_a_blocked_person_sees_why_instead_of_accept_buttons(client, login_as):
+    from tests.factories import create_coauthor_invitation
+
+    user = login_as(locale="en")
+    invitation = create_coauthor_invitation(user=user)
+    _block(user)
+    page = client.get("/account/invitations").get_data(as_text=True)
+    assert "Your account is blocked" in page
+    assert f"/coauthors/{invitation.id}/accept" not in page
