@@ -43,7 +43,7 @@ def test_a_submitted_proposal_is_withdrawn_only_after_confirmation(client, login
     author = login_as(locale="en")
     proposal = create_proposal(author=author)
     detail = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
-    assert f'<form method="get" action="/proposals/{proposal.id}/withdraw">' in detail
+    assert f'<form method="get" action="/proposals/{proposal.id}/withdraw" data-confirm-dialog>' in detail
     confirm = client.get(f"/proposals/{proposal.id}/withdraw")
     assert confirm.status_code == 200 and "Yes, withdraw the proposal" in confirm.get_data(as_text=True)
     db.session.expire_all()
