@@ -37,6 +37,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
 
     _init_extensions(app)
+    from civic.web.params import register_converters
+
+    register_converters(app)
     _register_blueprints(app)
 
     from civic.web.errors import register_error_handlers

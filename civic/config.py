@@ -88,6 +88,13 @@ class Config:
     REGISTER_RATE_LIMIT = "10 per hour"
     RESET_RATE_LIMIT = "5 per 15 minutes"
     REPORT_RATE_LIMIT = "10 per hour;30 per day"  # per account
+    # Writes a bot could repeat, counted per account (proposals/views.py).
+    COMMENT_RATE_LIMIT = "5 per minute;60 per day"
+    COMMENT_EDIT_RATE_LIMIT = "10 per minute"
+    COAUTHOR_INVITE_RATE_LIMIT = "10 per hour"
+
+    # Largest request body: three 5 MB images and the text fit; above it, a friendly 413.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
     CONFIRM_TOKEN_MAX_AGE = 60 * 60 * 48
     RESET_TOKEN_MAX_AGE = 60 * 60

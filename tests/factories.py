@@ -176,7 +176,8 @@ def create_coauthor_invitation(*, proposal=None, user: User | None = None):
     from civic.proposals.models import CoAuthor
 
     proposal = proposal or create_proposal()
-    invitation = CoAuthor(proposal_id=proposal.id, user_id=(user or create_user()).id)
+    user = user or create_user()
+    invitation = CoAuthor(proposal_id=proposal.id, user_id=user.id, invited_email=user.email)
     db.session.add(invitation)
     db.session.commit()
     return invitation

@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,10 +15,10 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from civic.core.money import MoneyError, cents_to_euros, euros_to_cents
 from civic.processes.models import District, Edition, EditionMode
 from civic.processes.phases import PHASE_ORDER, Action, PhaseKind
 from civic.processes.services import THEME_MAX_LENGTH, DistrictShare, EditionData, PhaseDates
+from civic.web.forms import AmountField, DateRange
 
 PHASE_LABELS = {
     PhaseKind.SUBMISSION: _l("Submission of projects"),
@@ -63,27 +62,7 @@ def town_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-class EurosField(StringField):
-    """A text input read as euros ("100 000", "100000,50") and held as integer cents."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = None
-        if valuelist and str(valuelist[0]).strip():
-            try:
-                self.data = euros_to_cents(str(valuelist[0]))
-            except MoneyError as exc:
-                raise ValueError(_l("Type an amount in euros, for example 100 000 or 100000,50.")) from exc
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        if self.data is None:
-            return ""
-        # No thousands separator: what is shown must read back as the same amount in every language.
-        return str(format_decimal(cents_to_euros(self.data), format="0" if self.data % 100 == 0 else "0.00"))
-
-
-def more_than_zero(form: FlaskForm, field: EurosField) -> None:
+def more_than_zero(form: FlaskForm, field: AmountField) -> None:
     if field.data is not None and field.data <= 0:
         raise ValidationError(_l("The amount must be more than zero."))
 
@@ -113,17 +92,17 @@ class EditionForm(FlaskForm):
         description=_l("The rules of each phase, published with the calendar. Markdown."),
     )
     published = BooleanField(_l("Published: everyone can see this edition"))
-    envelope = EurosField(
+    envelope = AmountField(
         _l("Envelope (€)"),
         validators=[InputRequired()],
-        description=_l("In euros, for example 100 000 or 100000,50."),
+        description=_l("In euros, for example 100 000 or 100 000,50."),
     )
     population = IntegerField(
         _l("Town population"),
         validators=[Optional(), NumberRange(min=1, max=100_000_000)],
         description=_l("Used to show the envelope per inhabitant."),
     )
-    investment_budget = EurosField(
+    investment_budget = AmountField(
         _l("Town investment budget (€)"),
         validators=[Optional(), more_than_zero],
         description=_l("Used to show the envelope as a share of the investment budget."),
@@ -139,7 +118,7 @@ class EditionForm(FlaskForm):
         ),
     )
 
-    district_rows: list[tuple[District, BooleanField, EurosField]]
+    district_rows: list[tuple[District, BooleanField, AmountField]]
     phase_rows: list[tuple[PhaseKind, DateTimeLocalField, DateTimeLocalField]]
 
     def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
@@ -223,7 +202,7 @@ def edition_form(districts: Sequence[District], **kwargs: Any) -> EditionForm:
         setattr(
             _EditionForm,
             f"district_{district.id}_envelope",
-            EurosField(
+            AmountField(
                 _("Sub-envelope of %(district)s (€, optional)", district=district.name),
                 validators=[Optional()],
             ),
@@ -238,7 +217,7 @@ def edition_form(districts: Sequence[District], **kwargs: Any) -> EditionForm:
         }
         for end, label in labels.items():
             field = DateTimeLocalField(
-                label, validators=[Optional()], format=DATETIME_LOCAL_FORMATS, tz=town_zone
+                label, validators=[Optional(), DateRange()], format=DATETIME_LOCAL_FORMATS, tz=town_zone
             )
             setattr(_EditionForm, f"{kind.value}_{end}", field)
 

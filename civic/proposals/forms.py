@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -11,9 +12,11 @@ from wtforms import EmailField, FloatField, HiddenField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from civic.core.money import MoneyError, euros_to_cents
+from civic.core.errors import ValidationFailed
 from civic.processes.models import Edition
+from civic.proposals import images as image_store
 from civic.proposals.services import ContactInput, ProposalInput
+from civic.web.forms import AmountField
 
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp"]
 
@@ -22,18 +25,38 @@ def _optional_int(value: Any) -> int | None:
     return int(value) if value not in (None, "", "0", 0) else None
 
 
-class EurosField(StringField):
-    """A text field holding an amount in euros, exposed as integer cents in ``cents``."""
+class ImageCheck:
+    """Check an uploaded picture in the form, so that a bad one is an error on its own field."""
 
-    cents: int | None = None
+    def __call__(self, form: Any, field: FileField) -> None:
+        upload = field.data
+        if not upload or not getattr(upload, "filename", ""):
+            return
+        try:
+            image_store.check_image(upload.stream)
+        except ValidationFailed as exc:
+            raise ValidationError(str(exc.message)) from exc
+        finally:
+            upload.stream.seek(0)
 
-    def pre_validate(self, form: Any) -> None:
-        self.cents = None
-        if self.data and self.data.strip():
-            try:
-                self.cents = euros_to_cents(self.data)
-            except MoneyError as exc:
-                raise ValidationError(_l("Write an amount in euros, for example 15 000.")) from exc
+
+def finite(form: Any, field: Any) -> None:
+    """Refuse "NaN" and "inf", which Python reads as floats and no range check catches."""
+    if field.data is not None and not math.isfinite(field.data):
+        raise ValidationError(_l("Type a number, for example 43.6045."))
+
+
+def _image_field(label: Any, **kwargs: Any) -> FileField:
+    return FileField(
+        label,
+        validators=[FileAllowed(IMAGE_TYPES, _l("JPEG, PNG or WebP only.")), ImageCheck()],
+        render_kw={
+            "accept": "image/jpeg,image/png,image/webp",
+            "data-max-bytes": image_store.MAX_BYTES,
+            "data-too-large": image_store.TOO_MANY_BYTES,
+        },
+        **kwargs,
+    )
 
 
 class ProposalForm(FlaskForm):
@@ -51,42 +74,45 @@ class ProposalForm(FlaskForm):
     )
     district_id = SelectField(_l("District"), coerce=_optional_int, choices=[], validate_choice=True)
     theme_id = SelectField(_l("Theme"), coerce=_optional_int, choices=[], validate_choice=True)
-    estimated_cost = EurosField(
+    estimated_cost = AmountField(
         _l("Estimated cost in euros (optional)"),
-        validators=[Optional(), Length(max=20)],
+        validators=[Optional()],
         description=_l("Your best guess; the town's services will make their own estimate."),
-        render_kw={"inputmode": "decimal"},
     )
     address = StringField(
         _l("Location (address or place, optional)"), validators=[Optional(), Length(max=300)]
     )
-    latitude = FloatField(_l("Latitude (optional)"), validators=[Optional(), NumberRange(-90, 90)])
-    longitude = FloatField(_l("Longitude (optional)"), validators=[Optional(), NumberRange(-180, 180)])
-    image1 = FileField(
-        _l("Image 1 (optional)"),
-        validators=[FileAllowed(IMAGE_TYPES, _l("JPEG, PNG or WebP only."))],
-        description=_l("JPEG, PNG or WebP, 5 MB at most."),
-        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    latitude = FloatField(_l("Latitude (optional)"), validators=[Optional(), finite, NumberRange(-90, 90)])
+    longitude = FloatField(
+        _l("Longitude (optional)"), validators=[Optional(), finite, NumberRange(-180, 180)]
+    )
+    image1 = _image_field(
+        _l("Image 1 (optional)"), description=_l("JPEG, PNG or WebP, 5 MB and 40 megapixels at most.")
     )
     alt1 = StringField(
         _l("Description of image 1, for people who cannot see it"), validators=[Optional(), Length(max=300)]
     )
-    image2 = FileField(
-        _l("Image 2 (optional)"),
-        validators=[FileAllowed(IMAGE_TYPES, _l("JPEG, PNG or WebP only."))],
-        render_kw={"accept": "image/jpeg,image/png,image/webp"},
-    )
+    image2 = _image_field(_l("Image 2 (optional)"))
     alt2 = StringField(
         _l("Description of image 2, for people who cannot see it"), validators=[Optional(), Length(max=300)]
     )
-    image3 = FileField(
-        _l("Image 3 (optional)"),
-        validators=[FileAllowed(IMAGE_TYPES, _l("JPEG, PNG or WebP only."))],
-        render_kw={"accept": "image/jpeg,image/png,image/webp"},
-    )
+    image3 = _image_field(_l("Image 3 (optional)"))
     alt3 = StringField(
         _l("Description of image 3, for people who cannot see it"), validators=[Optional(), Length(max=300)]
     )
+
+    # The version the editor started from: a newer one at save time means someone else saved meanwhile.
+    version_count = HiddenField()
+
+    def started_from(self) -> int | None:
+        """Return the version number the form was opened on (None when absent or tampered with)."""
+        raw = str(self.version_count.data or "")
+        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+    def started_from_current(self, version_count: int) -> None:
+        """Start again from ``version_count``, keeping the typed text (after an edit conflict)."""
+        self.version_count.data = str(version_count)
+        self.version_count.raw_data = [str(version_count)]
 
     def fill_choices(self, edition: Edition) -> None:
         """Offer the edition's districts and themes."""
@@ -99,6 +125,10 @@ class ProposalForm(FlaskForm):
             for t in edition.themes  # type: ignore[arg-type]
         ]
 
+    def validate_longitude(self, field: FloatField) -> None:
+        if (self.latitude.data is None) != (field.data is None) and not self.latitude.errors:
+            raise ValidationError(_l("Give both latitude and longitude, or neither."))
+
     def to_input(self) -> ProposalInput:
         """Return the validated data for the services."""
         return ProposalInput(
@@ -107,7 +137,7 @@ class ProposalForm(FlaskForm):
             description=self.description.data,
             district_id=self.district_id.data,
             theme_id=self.theme_id.data,
-            estimated_cost_cents=self.estimated_cost.cents,
+            estimated_cost_cents=self.estimated_cost.data,
             address=self.address.data,
             latitude=self.latitude.data,
             longitude=self.longitude.data,

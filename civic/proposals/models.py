@@ -117,7 +117,7 @@ class Proposal(db.Model):
 
     def holder_ids(self) -> set[int]:
         """Return the author and accepted co-authors (the people who hold the project)."""
-        ids = {c.user_id for c in self.coauthors if c.accepted_at is not None}
+        ids = {c.user_id for c in self.coauthors if c.accepted_at is not None and c.user_id is not None}
         if self.author_id is not None:
             ids.add(self.author_id)
         return ids
@@ -159,19 +159,28 @@ class StatusChange(db.Model):
 
 
 class CoAuthor(db.Model):
-    """Another account invited to co-author a proposal; counts once accepted."""
+    """Someone invited by e-mail to co-author a proposal; counts once accepted.
+
+    ``user_id`` is empty while the address has no account: the invitation becomes the account's
+    when a person confirmed with that address accepts it.
+    """
 
     __tablename__ = "proposal_coauthor"
-    __table_args__ = (UniqueConstraint("proposal_id", "user_id", name="uq_proposal_coauthor_pair"),)
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "user_id", name="uq_proposal_coauthor_pair"),
+        UniqueConstraint("proposal_id", "invited_email", name="uq_proposal_coauthor_address"),
+        CheckConstraint("accepted_at IS NULL OR user_id IS NOT NULL", name="accepted_has_account"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_email: Mapped[str] = mapped_column(String(254), index=True)
     invited_at: Mapped[datetime] = mapped_column(default=utcnow)
     accepted_at: Mapped[datetime | None]
 
     proposal: Mapped[Proposal] = relationship(back_populates="coauthors")
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class ProposalImage(db.Model):

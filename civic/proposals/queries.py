@@ -16,6 +16,7 @@ from civic.processes.hooks import EditionCounts
 from civic.processes.models import Edition
 from civic.proposals.models import PUBLIC_STATUSES, Channel, CoAuthor, Comment, Proposal, ProposalStatus
 from civic.proposals.search import has_fts, search_filter
+from civic.web.params import page_arg, query_int
 
 PER_PAGE = 20
 SORTS = ("recent", "random", "title")
@@ -97,21 +98,25 @@ def comment_thread(proposal_id: int, *, limit: int = 200) -> list[Comment]:
     )
 
 
-def pending_invitations(user_id: int) -> list[CoAuthor]:
-    """Return co-author invitations waiting for this person's answer."""
+def pending_invitations(user_id: int, *, confirmed_email: str | None = None) -> list[CoAuthor]:
+    """Return co-author invitations waiting for this person's answer (also those sent to their address)."""
+    addressed = CoAuthor.user_id == user_id
+    if confirmed_email:
+        addressed = addressed | (CoAuthor.user_id.is_(None) & (CoAuthor.invited_email == confirmed_email))
     return list(
         db.session.scalars(
             select(CoAuthor)
             .join(CoAuthor.proposal)
             .join(Proposal.edition)
             .where(
-                CoAuthor.user_id == user_id,
+                addressed,
                 CoAuthor.accepted_at.is_(None),
                 # Nothing of an unpublished edition shows, nor what moderators hid.
                 Edition.published.is_(True),
                 Proposal.hidden_at.is_(None),
             )
             .options(joinedload(CoAuthor.proposal))
+            .order_by(CoAuthor.id)
         )
     )
 
@@ -119,20 +124,16 @@ def pending_invitations(user_id: int) -> list[CoAuthor]:
 def filters_from_args(args: Mapping[str, str]) -> ListFilters:
     """Read list filters from query parameters, ignoring anything malformed."""
 
-    def number(name: str) -> int | None:
-        value = args.get(name, "")
-        return int(value) if value.isdigit() and len(value) < 10 else None
-
     status_value = args.get("status", "")
     status = ProposalStatus(status_value) if status_value in PUBLIC_STATUS_VALUES else None
     sort = args.get("sort", "recent")
     return ListFilters(
-        district_id=number("district"),
-        theme_id=number("theme"),
+        district_id=query_int(args, "district", minimum=1),
+        theme_id=query_int(args, "theme", minimum=1),
         status=status,
         query=args.get("q", "").strip()[:100],
         sort=sort if sort in SORTS else "recent",
-        page=max(1, min(number("page") or 1, 100_000)),
+        page=page_arg(args),
     )
 
 

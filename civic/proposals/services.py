@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
 from civic.accounts.permissions import can_write
-from civic.accounts.services import find_live_user_by_email
+from civic.accounts.services import find_live_user_by_email, normalise_email
 from civic.core import audit
 from civic.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.core.links import external_url
@@ -21,6 +22,7 @@ from civic.core.time import utcnow
 from civic.extensions import db
 from civic.processes.models import Edition
 from civic.processes.phases import Action, is_allowed
+from civic.processes.queries import format_euros
 from civic.proposals import images as image_store
 from civic.proposals.models import (
     NOT_RETAINED,
@@ -87,6 +89,27 @@ def ensure_phase(edition: Edition, action: Action, *, now: datetime | None = Non
 
 class PhaseClosed(PermissionDenied):
     """The edition's calendar does not open this action now."""
+
+
+def cost_warning(edition: Edition, *, district_id: object, cost_cents: int | None) -> object | None:
+    """Return a (non-blocking) warning when a cost exceeds the district's sub-envelope or the envelope."""
+    if cost_cents is None:
+        return None
+    share = next((d for d in edition.districts if d.district_id == district_id), None)
+    if share is not None and share.envelope_cents is not None and cost_cents > share.envelope_cents:
+        return _l(
+            "The estimated cost is above the envelope of %(district)s (%(envelope)s): the proposal can be "
+            "submitted, but it could not be funded as it stands.",
+            district=share.district.name,
+            envelope=format_euros(share.envelope_cents),
+        )
+    if cost_cents > edition.envelope_cents:
+        return _l(
+            "The estimated cost is above the edition's whole envelope (%(envelope)s): the proposal can be "
+            "submitted, but it could not be funded as it stands.",
+            envelope=format_euros(edition.envelope_cents),
+        )
+    return None
 
 
 def _validate(edition: Edition, data: ProposalInput) -> None:
@@ -188,15 +211,50 @@ def _ensure_holder(actor: User, proposal: Proposal) -> None:
         raise PermissionDenied(_l("Only the authors of this proposal can change it."))
 
 
+class EditConflict(Conflict):
+    """Someone saved the proposal since the editor opened the form."""
+
+
+def _edit_conflict() -> EditConflict:
+    return EditConflict(
+        _l(
+            "Someone else saved this proposal while you were editing it. Your text is kept below: "
+            "compare it with the current version (see the history), then save again."
+        )
+    )
+
+
 def edit_proposal(
-    *, actor: User, proposal: Proposal, data: ProposalInput, now: datetime | None = None
+    *,
+    actor: User,
+    proposal: Proposal,
+    data: ProposalInput,
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Change a proposal's text while submissions are open; every edit is kept as a version."""
+    """Change a proposal's text while submissions are open; every edit is kept as a numbered version.
+
+    ``expected_version`` is the version the editor started from: a newer one means someone else saved
+    meanwhile. Two simultaneous saves are told apart by a compare-and-set of ``version_count`` and, as a
+    last resort, by the unique (proposal, number) constraint of the versions: never two versions 2.
+    """
     _ensure_holder(actor, proposal)
     ensure_phase(proposal.edition, Action.EDIT_PROPOSAL, now=now)
     if proposal.status not in EDITABLE_STATUSES:
         raise Conflict(_l("This proposal can no longer be changed."))
     _validate(proposal.edition, data)
+    started_from = proposal.version_count if expected_version is None else expected_version
+    if started_from != proposal.version_count:
+        raise _edit_conflict()
+    claimed = db.session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id, Proposal.version_count == started_from)
+        .values(version_count=started_from + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise _edit_conflict()
+    proposal.version_count = started_from + 1
     proposal.title = data.title.strip()
     proposal.summary = data.summary.strip()
     proposal.description = data.description.strip()
@@ -205,9 +263,11 @@ def edit_proposal(
     proposal.estimated_cost_cents = data.estimated_cost_cents
     proposal.address = (data.address or "").strip() or None
     proposal.latitude, proposal.longitude = data.latitude, data.longitude
-    proposal.version_count += 1
     proposal.versions.append(_snapshot(proposal, number=proposal.version_count, editor_id=actor.id))
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise _edit_conflict() from exc
 
 
 def publish_draft(*, actor: User, proposal: Proposal, now: datetime | None = None) -> None:
@@ -221,13 +281,30 @@ def publish_draft(*, actor: User, proposal: Proposal, now: datetime | None = Non
 
 
 def withdraw_proposal(*, actor: User, proposal: Proposal, now: datetime | None = None) -> None:
-    """Withdraw a proposal while submissions are open (it stays visible as withdrawn)."""
+    """Withdraw a submitted proposal while submissions are open (it stays public, marked withdrawn).
+
+    A draft was never public: it is deleted (``discard_draft``), never withdrawn, because a withdrawn
+    proposal is shown to everyone.
+    """
     _ensure_holder(actor, proposal)
+    if proposal.status is ProposalStatus.DRAFT:
+        raise Conflict(_l("A draft is not withdrawn: delete it instead (it was never public)."))
     ensure_phase(proposal.edition, Action.WITHDRAW_PROPOSAL, now=now)
     if proposal.status not in EDITABLE_STATUSES:
         raise Conflict(_l("This proposal can no longer be withdrawn."))
     proposal.status = ProposalStatus.WITHDRAWN
     proposal.status_changes.append(StatusChange(status=ProposalStatus.WITHDRAWN, actor_id=actor.id))
+    db.session.flush()
+
+
+def discard_draft(*, actor: User, proposal: Proposal) -> None:
+    """Delete a private draft and its images (allowed at any time: it was never public)."""
+    _ensure_holder(actor, proposal)
+    if proposal.status is not ProposalStatus.DRAFT:
+        raise Conflict(_l("Only a draft can be deleted; a submitted proposal can be withdrawn."))
+    for image in proposal.images:
+        image_store.delete_stored(image.stored_name, session=db.session)  # type: ignore[arg-type]
+    db.session.delete(proposal)
     db.session.flush()
 
 
@@ -305,20 +382,32 @@ def notify_holders(proposal: Proposal, *, template: str, **context: object) -> N
 
 
 def invite_coauthor(*, actor: User, proposal: Proposal, email: str) -> CoAuthor:
-    """Invite another account to co-author; they must accept."""
+    """Invite someone to co-author by e-mail; they accept once logged in with that address.
+
+    An address without an account gets an invitation to create one: the answer to the inviter is the
+    same either way (no account enumeration). Two simultaneous invitations of one address hit the
+    unique (proposal, address) constraint: the second is told the person is already invited.
+    """
     _ensure_holder(actor, proposal)
-    invitee = find_live_user_by_email(email)
-    # Same message whether or not the address has an account: no account enumeration.
-    if invitee is None or invitee.id in proposal.holder_ids():
-        raise ValidationFailed(_l("No other account can be invited with this address."))
-    if any(c.user_id == invitee.id for c in proposal.coauthors):
+    address = normalise_email(email)
+    invitee = find_live_user_by_email(address)
+    if address == normalise_email(actor.email or "") or (
+        invitee is not None and invitee.id in proposal.holder_ids()
+    ):
+        raise ValidationFailed(_l("This person already holds the proposal."))
+    if any(c.invited_email == address or (invitee and c.user_id == invitee.id) for c in proposal.coauthors):
         raise Conflict(_l("This person has already been invited."))
     if len(proposal.coauthors) >= MAX_COAUTHORS:
         raise ValidationFailed(_l("A proposal can have at most 5 co-authors."))
-    invitation = CoAuthor(user_id=invitee.id)
-    proposal.coauthors.append(invitation)
-    db.session.flush()
-    if invitee.email:
+    invitation = CoAuthor(
+        proposal_id=proposal.id, user_id=invitee.id if invitee else None, invited_email=address
+    )
+    db.session.add(invitation)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(_l("This person has already been invited.")) from exc
+    if invitee is not None and invitee.email:
         send_mail(
             to=invitee.email,
             template="coauthor_invitation",
@@ -328,18 +417,56 @@ def invite_coauthor(*, actor: User, proposal: Proposal, email: str) -> CoAuthor:
             proposal=proposal,
             url=external_url("proposals.my_invitations"),
         )
+    else:
+        send_mail(
+            to=address,
+            template="coauthor_invitation_new",
+            locale=actor.locale,
+            inviter=actor.display_name,
+            proposal=proposal,
+            url=external_url("accounts.register"),
+        )
     return invitation
 
 
+def invitation_is_for(invitation: CoAuthor, user: User) -> bool:
+    """Tell whether an invitation is addressed to ``user`` (by account, or by their confirmed address)."""
+    if invitation.user_id is not None:
+        return invitation.user_id == user.id
+    return bool(user.email) and user.is_confirmed and invitation.invited_email == user.email
+
+
 def answer_invitation(*, actor: User, invitation: CoAuthor, accept: bool) -> None:
-    """Accept or decline a co-author invitation addressed to ``actor``."""
-    if invitation.user_id != actor.id:
+    """Accept or decline a co-author invitation addressed to ``actor`` (claiming one sent to their address)."""
+    if not invitation_is_for(invitation, actor):
         raise NotFound(_l("This invitation does not exist."))
     ensure_can_write(actor)
-    if accept:
-        invitation.accepted_at = utcnow()
-    else:
+    if not accept:
         db.session.delete(invitation)
+        db.session.flush()
+        return
+    if actor.id in invitation.proposal.holder_ids():
+        raise Conflict(_l("You already hold this proposal."))
+    invitation.user_id = actor.id
+    invitation.accepted_at = utcnow()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(_l("You already hold this proposal.")) from exc
+
+
+def remove_coauthor(*, actor: User, proposal: Proposal, invitation: CoAuthor) -> None:
+    """Cancel an invitation (any holder), remove a co-author (the author) or leave (the co-author)."""
+    ensure_can_write(actor)
+    if invitation.proposal_id != proposal.id:
+        raise NotFound(_l("This invitation does not exist."))
+    if invitation.accepted_at is None:
+        allowed = actor.id in proposal.holder_ids()
+    else:
+        allowed = actor.id in {proposal.author_id, invitation.user_id}
+    if not allowed:
+        raise PermissionDenied(_l("Only the author can remove a co-author."))
+    db.session.delete(invitation)
     db.session.flush()
 
 
@@ -354,7 +481,7 @@ def add_image(
     free = [p for p in range(MAX_IMAGES) if p not in used]
     if not free:
         raise ValidationFailed(_l("A proposal can have at most 3 images."))
-    stored = image_store.store_image(stream)
+    stored = image_store.store_image(stream, session=db.session)  # type: ignore[arg-type]
     image = ProposalImage(
         position=free[0],
         stored_name=stored.stored_name,
@@ -374,7 +501,7 @@ def remove_image(*, actor: User, proposal: Proposal, image: ProposalImage) -> No
     _ensure_holder(actor, proposal)
     proposal.images.remove(image)
     db.session.flush()
-    image_store.delete_stored(image.stored_name)
+    image_store.delete_stored(image.stored_name, session=db.session)  # type: ignore[arg-type]
 
 
 def post_comment(
@@ -442,4 +569,3 @@ def purge_personal_data(*, actor: User, edition: Edition) -> int:
         after={"deleted": len(contacts)},
     )
     return len(contacts)
-

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, request, send_from_directory, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask.wrappers import Response
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from civic.accounts.permissions import can_moderate
+from civic.accounts.permissions import can_moderate, can_write
 from civic.accounts.roles import Role
-from civic.core.errors import PermissionDenied
+from civic.core.errors import PermissionDenied, ValidationFailed
 from civic.core.time import utcnow
-from civic.extensions import db, htmx
+from civic.extensions import db, htmx, limiter
 from civic.processes.hooks import edition_hooks
 from civic.processes.models import Edition
 from civic.processes.phases import Action, allowed_actions
@@ -40,6 +53,7 @@ from civic.proposals.permissions import (
     can_submit_in_person,
 )
 from civic.web.decorators import permission_required
+from civic.web.params import query_int
 from civic.web.rendering import render
 
 bp = Blueprint("proposals", __name__)
@@ -155,6 +169,7 @@ def _detail_context(proposal: Proposal, comment_form: CommentForm | None = None)
         "contact_purged_at": proposal.contact_purged_at if staff_view else None,
         "now": utcnow(),
         "can_edit_comment": can_edit_comment,
+        **_writer_context(),
     }
 
 
@@ -183,34 +198,94 @@ def proposal_image(proposal_id: int, image_id: int) -> Response:
 # --- submission and editing ----------------------------------------------------------------------
 
 
+def _account_key() -> str:
+    # Limits follow the person, not the address: a town hall's shared network is not one writer.
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{get_remote_address()}"
+
+
+def _limit(config_key: str) -> Callable[[], str]:
+    return lambda: str(current_app.config[config_key])
+
+
+def _redirect(url: str) -> Response:
+    """Redirect a plain form post (303), or tell htmx to load the page (HX-Redirect)."""
+    if htmx:
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)  # type: ignore[return-value]
+
+
+def _writer_context() -> dict[str, object]:
+    """Say whether the person may write and, if not, why (shown instead of the forms)."""
+    return {"may_write": can_write(current_user)}
+
+
+def _form_page(
+    form: ProposalForm, *, edition: Edition, proposal: Proposal | None, status: int, **extra: object
+) -> Response:
+    return render(
+        "proposals/form.html",
+        fragment="proposals/_form.html",
+        form=form,
+        edition=edition,
+        proposal=proposal,
+        open_now=Action.SUBMIT_PROPOSAL
+        in allowed_actions(edition.calendar, utcnow(), city_list=edition.is_city_list)
+        if proposal is None
+        else True,
+        confirm_form=ConfirmForm(),
+        cost_warning=services.cost_warning(
+            edition, district_id=form.district_id.data, cost_cents=form.estimated_cost.data
+        ),
+        status=status,
+        **_writer_context(),
+        **extra,
+    )
+
+
+def _submitted_status(form: FlaskForm) -> int:
+    if not form.is_submitted():
+        return 200
+    return 422 if can_write(current_user) else 403
+
+
+def _flash_cost_warning(proposal: Proposal) -> None:
+    warning = services.cost_warning(
+        proposal.edition, district_id=proposal.district_id, cost_cents=proposal.estimated_cost_cents
+    )
+    if warning:
+        flash(str(warning), "warning")
+
+
 @bp.route("/editions/<edition_slug>/proposals/new", methods=["GET", "POST"])
 @login_required
 def new_proposal(edition_slug: str) -> Response:
     edition = visible_edition_or_404(edition_slug)
     form = ProposalForm()
     form.fill_choices(edition)
-    if form.validate_on_submit():
-        proposal = services.submit_proposal(
-            actor=current_user, edition=edition, data=form.to_input(), as_draft="save_draft" in request.form
-        )
-        _attach_images(proposal, form)
-        db.session.commit()
+    if can_write(current_user) and form.validate_on_submit():
+        try:
+            proposal = services.submit_proposal(
+                actor=current_user,
+                edition=edition,
+                data=form.to_input(),
+                as_draft="save_draft" in request.form,
+            )
+            _attach_images(proposal, form)
+            db.session.commit()
+        except ValidationFailed as refusal:
+            db.session.rollback()
+            return _form_page(form, edition=edition, proposal=None, status=422, problem=refusal.message)
         flash(
             _("Your proposal has been saved as a draft.")
             if proposal.status is ProposalStatus.DRAFT
             else _("Thank you! Your proposal %(ref)s has been submitted.", ref=proposal.reference),
             "success",
         )
-        return redirect(url_for("proposals.proposal_detail", proposal_id=proposal.id), 303)  # type: ignore[return-value]
-    return render(
-        "proposals/form.html",
-        form=form,
-        edition=edition,
-        proposal=None,
-        open_now=Action.SUBMIT_PROPOSAL
-        in allowed_actions(edition.calendar, utcnow(), city_list=edition.is_city_list),
-        status=422 if form.is_submitted() else 200,
-    )
+        _flash_cost_warning(proposal)
+        return _redirect(url_for("proposals.proposal_detail", proposal_id=proposal.id))
+    return _form_page(form, edition=edition, proposal=None, status=_submitted_status(form))
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
@@ -223,23 +298,35 @@ def edit_proposal(proposal_id: int) -> Response:
         raise PermissionDenied(_("This proposal is hidden by the moderators: it cannot be changed."))
     form = ProposalForm(obj=proposal if request.method == "GET" else None)
     form.fill_choices(proposal.edition)
-    if request.method == "GET" and proposal.estimated_cost_cents is not None:
-        form.estimated_cost.data = f"{proposal.estimated_cost_cents / 100:.2f}".replace(".", ",")
-    if form.validate_on_submit():
-        services.edit_proposal(actor=current_user, proposal=proposal, data=form.to_input())
-        _attach_images(proposal, form)
-        db.session.commit()
+    if request.method == "GET":
+        form.estimated_cost.data = proposal.estimated_cost_cents
+    if can_write(current_user) and form.validate_on_submit():
+        try:
+            services.edit_proposal(
+                actor=current_user,
+                proposal=proposal,
+                data=form.to_input(),
+                expected_version=form.started_from(),
+            )
+            _attach_images(proposal, form)
+            db.session.commit()
+        except services.EditConflict as conflict:
+            db.session.rollback()
+            proposal = _proposal(proposal_id)
+            form.started_from_current(proposal.version_count)
+            return _form_page(
+                form, edition=proposal.edition, proposal=proposal, status=409, problem=conflict.message
+            )
+        except ValidationFailed as refusal:
+            db.session.rollback()
+            proposal = _proposal(proposal_id)
+            return _form_page(
+                form, edition=proposal.edition, proposal=proposal, status=422, problem=refusal.message
+            )
         flash(_("Your changes have been saved. The previous version stays in the history."), "success")
-        return redirect(url_for("proposals.proposal_detail", proposal_id=proposal.id), 303)  # type: ignore[return-value]
-    return render(
-        "proposals/form.html",
-        form=form,
-        edition=proposal.edition,
-        proposal=proposal,
-        open_now=True,
-        confirm_form=ConfirmForm(),
-        status=422 if form.is_submitted() else 200,
-    )
+        _flash_cost_warning(proposal)
+        return _redirect(url_for("proposals.proposal_detail", proposal_id=proposal.id))
+    return _form_page(form, edition=proposal.edition, proposal=proposal, status=_submitted_status(form))
 
 
 @bp.post("/proposals/<int:proposal_id>/submit")
@@ -252,27 +339,81 @@ def publish_draft(proposal_id: int) -> Response:
     return redirect(url_for("proposals.proposal_detail", proposal_id=proposal.id), 303)  # type: ignore[return-value]
 
 
-@bp.post("/proposals/<int:proposal_id>/withdraw")
+def _confirm_page(*, title: str, question: str, button: str, back: str, status: int = 200) -> Response:
+    """Ask "are you sure?" on a page of its own: it works without JavaScript (GET asks, POST acts)."""
+    return render(
+        "proposals/confirm.html",
+        title=title,
+        question=question,
+        button=button,
+        back=back,
+        confirm_form=ConfirmForm(),
+        status=status,
+    )
+
+
+def _holder_proposal(proposal_id: int) -> Proposal:
+    proposal = _proposal(proposal_id)
+    if not _is_holder(proposal):
+        abort(403)
+    return proposal
+
+
+@bp.route("/proposals/<int:proposal_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(proposal_id: int) -> Response:
-    proposal = _proposal(proposal_id)
-    services.withdraw_proposal(actor=current_user, proposal=proposal)
-    db.session.commit()
-    flash(_("Your proposal has been withdrawn."), "success")
-    return redirect(url_for("proposals.proposal_detail", proposal_id=proposal.id), 303)  # type: ignore[return-value]
+    proposal = _holder_proposal(proposal_id)
+    if request.method == "POST":
+        services.withdraw_proposal(actor=current_user, proposal=proposal)
+        db.session.commit()
+        flash(_("Your proposal has been withdrawn."), "success")
+        return redirect(url_for("proposals.proposal_detail", proposal_id=proposal.id), 303)  # type: ignore[return-value]
+    return _confirm_page(
+        title=_("Withdraw the proposal “%(title)s”?", title=proposal.title),
+        question=_(
+            "A withdrawn proposal stays public, marked as withdrawn, and cannot be submitted again. "
+            "It will not go to the vote."
+        ),
+        button=_("Yes, withdraw the proposal"),
+        back=url_for("proposals.proposal_detail", proposal_id=proposal.id),
+    )
 
 
-@bp.post("/proposals/<int:proposal_id>/images/<int:image_id>/delete")
+@bp.route("/proposals/<int:proposal_id>/delete", methods=["GET", "POST"])
+@login_required
+def discard_draft(proposal_id: int) -> Response:
+    proposal = _holder_proposal(proposal_id)
+    if request.method == "POST":
+        services.discard_draft(actor=current_user, proposal=proposal)
+        db.session.commit()
+        flash(_("Your draft has been deleted."), "success")
+        return redirect(url_for("proposals.my_invitations"), 303)  # type: ignore[return-value]
+    return _confirm_page(
+        title=_("Delete the draft “%(title)s”?", title=proposal.title),
+        question=_("The draft and its images will be deleted for good. Nobody else has seen it."),
+        button=_("Yes, delete the draft"),
+        back=url_for("proposals.proposal_detail", proposal_id=proposal.id),
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>/images/<int:image_id>/delete", methods=["GET", "POST"])
 @login_required
 def remove_image(proposal_id: int, image_id: int) -> Response:
-    proposal = _proposal(proposal_id)
+    proposal = _holder_proposal(proposal_id)
     image = db.session.get(ProposalImage, image_id)
     if image is None or image.proposal_id != proposal.id:
         abort(404)
-    services.remove_image(actor=current_user, proposal=proposal, image=image)
-    db.session.commit()
-    flash(_("The image has been removed."), "success")
-    return redirect(url_for("proposals.edit_proposal", proposal_id=proposal.id), 303)  # type: ignore[return-value]
+    if request.method == "POST":
+        services.remove_image(actor=current_user, proposal=proposal, image=image)
+        db.session.commit()
+        flash(_("The image has been removed."), "success")
+        return redirect(url_for("proposals.edit_proposal", proposal_id=proposal.id), 303)  # type: ignore[return-value]
+    return _confirm_page(
+        title=_("Remove the image “%(name)s”?", name=image.original_name),
+        question=_("The image will be deleted from the proposal for good."),
+        button=_("Yes, remove the image"),
+        back=url_for("proposals.edit_proposal", proposal_id=proposal.id),
+    )
 
 
 # --- co-authors ----------------------------------------------------------------------------------
@@ -280,15 +421,43 @@ def remove_image(proposal_id: int, image_id: int) -> Response:
 
 @bp.post("/proposals/<int:proposal_id>/coauthors")
 @login_required
+@limiter.limit(_limit("COAUTHOR_INVITE_RATE_LIMIT"), key_func=_account_key)
 def invite_coauthor(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
     form = CoAuthorForm()
-    if not form.validate_on_submit():
-        abort(422)
-    services.invite_coauthor(actor=current_user, proposal=proposal, email=form.email.data)
-    db.session.commit()
-    flash(_("The invitation has been sent. The person appears as co-author once they accept."), "success")
-    return redirect(url_for("proposals.proposal_detail", proposal_id=proposal.id), 303)  # type: ignore[return-value]
+    if can_write(current_user) and form.validate_on_submit():
+        services.invite_coauthor(actor=current_user, proposal=proposal, email=form.email.data)
+        db.session.commit()
+        flash(_("The invitation has been sent. The person appears as co-author once they accept."), "success")
+        return redirect(url_for("proposals.proposal_detail", proposal_id=proposal.id), 303)  # type: ignore[return-value]
+    context = _detail_context(proposal)
+    context["coauthor_form"] = form
+    return render("proposals/detail.html", status=_submitted_status(form), **context)
+
+
+@bp.route("/proposals/<int:proposal_id>/coauthors/<int:coauthor_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_coauthor(proposal_id: int, coauthor_id: int) -> Response:
+    proposal = _holder_proposal(proposal_id)
+    invitation = db.session.get(CoAuthor, coauthor_id)
+    if invitation is None or invitation.proposal_id != proposal.id:
+        abort(404)
+    if request.method == "POST":
+        services.remove_coauthor(actor=current_user, proposal=proposal, invitation=invitation)
+        db.session.commit()
+        flash(_("Done: the co-authors list has been updated."), "success")
+        return redirect(url_for("proposals.proposal_detail", proposal_id=proposal.id), 303)  # type: ignore[return-value]
+    if invitation.accepted_at is None:
+        title = _("Cancel the invitation sent to %(address)s?", address=invitation.invited_email)
+        question = _("The invitation will no longer work. You can invite this person again later.")
+        button = _("Yes, cancel the invitation")
+    else:
+        name = invitation.user.display_name if invitation.user else _("a deleted account")
+        title = _("Remove %(name)s from the co-authors?", name=name)
+        question = _("This person will no longer be able to edit or withdraw the proposal.")
+        button = _("Yes, remove this co-author")
+    back = url_for("proposals.proposal_detail", proposal_id=proposal.id)
+    return _confirm_page(title=title, question=question, button=button, back=back)
 
 
 @bp.get("/account/invitations")
@@ -296,9 +465,12 @@ def invite_coauthor(proposal_id: int) -> Response:
 def my_invitations() -> Response:
     return render(
         "proposals/invitations.html",
-        invitations=queries.pending_invitations(current_user.id),
+        invitations=queries.pending_invitations(
+            current_user.id, confirmed_email=current_user.email if current_user.is_confirmed else None
+        ),
         proposals=queries.proposals_of(current_user.id),
         confirm_form=ConfirmForm(),
+        **_writer_context(),
     )
 
 
@@ -306,8 +478,8 @@ def my_invitations() -> Response:
 @login_required
 def answer_invitation(coauthor_id: int, answer: str) -> Response:
     invitation = db.session.get(CoAuthor, coauthor_id)
-    if invitation is None or not ConfirmForm().validate_on_submit():
-        abort(404 if invitation is None else 422)
+    if invitation is None:
+        abort(404)
     services.answer_invitation(actor=current_user, invitation=invitation, accept=answer == "accept")
     db.session.commit()
     flash(_("You are now a co-author.") if answer == "accept" else _("Invitation declined."), "success")
@@ -317,18 +489,21 @@ def answer_invitation(coauthor_id: int, answer: str) -> Response:
 # --- comments ------------------------------------------------------------------------------------
 
 
+def _comment_parent(form: CommentForm) -> Comment | None:
+    parent_id = query_int({"id": form.parent_id.data}, "id", minimum=1)
+    return db.session.get(Comment, parent_id) if parent_id else None
+
+
 @bp.post("/proposals/<int:proposal_id>/comments")
 @login_required
+@limiter.limit(_limit("COMMENT_RATE_LIMIT"), key_func=_account_key)
 def post_comment(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        parent = (
-            db.session.get(Comment, int(form.parent_id.data))
-            if (form.parent_id.data or "").isdigit()
-            else None
+    if can_write(current_user) and form.validate_on_submit():
+        services.post_comment(
+            actor=current_user, proposal=proposal, body=form.body.data, parent=_comment_parent(form)
         )
-        services.post_comment(actor=current_user, proposal=proposal, body=form.body.data, parent=parent)
         db.session.commit()
         flash(_("Your comment has been published."), "success")
         if not htmx:
@@ -337,12 +512,13 @@ def post_comment(proposal_id: int) -> Response:
             )  # type: ignore[return-value]
         form = CommentForm(formdata=None)
     context = _detail_context(proposal, comment_form=form)
-    status = 422 if form.errors else 200
+    status = _submitted_status(form) if form.errors or not can_write(current_user) else 200
     return render("proposals/detail.html", fragment="proposals/_comments.html", status=status, **context)
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_limit("COMMENT_EDIT_RATE_LIMIT"), methods=["POST"], key_func=_account_key)
 def edit_comment(comment_id: int) -> Response:
     comment = db.session.get(Comment, comment_id)
     if comment is None:
@@ -353,7 +529,7 @@ def edit_comment(comment_id: int) -> Response:
     if comment.author_id != current_user.id:
         abort(403)
     form = CommentEditForm(obj=comment if request.method == "GET" else None)
-    if form.validate_on_submit():
+    if can_write(current_user) and form.validate_on_submit():
         services.edit_comment(actor=current_user, comment=comment, body=form.body.data)
         db.session.commit()
         if not htmx:
@@ -375,7 +551,8 @@ def edit_comment(comment_id: int) -> Response:
         comment=comment,
         proposal=proposal,
         form=form,
-        status=422 if form.is_submitted() else 200,
+        status=_submitted_status(form),
+        **_writer_context(),
     )
 
 

@@ -6,6 +6,7 @@ from flask import Flask, current_app, render_template
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from civic.core.errors import DomainError
@@ -21,7 +22,15 @@ def _messages() -> dict[int, tuple[str, str]]:
         404: (_("Page not found"), _("This page does not exist or is no longer available.")),
         405: (_("Method not allowed"), _("This address does not accept this kind of request.")),
         409: (_("Conflict"), _("This action clashes with the current state. Reload the page and try again.")),
-        413: (_("File too large"), _("The file you sent is larger than allowed.")),
+        413: (
+            _("Too much sent at once"),
+            _(
+                "What you sent weighs more than %(max)d MB, the most one form can carry, so nothing was saved. "
+                "Go back to the form (your text is still there), choose smaller images (5 MB each at most) "
+                "and send it again.",
+                max=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024),
+            ),
+        ),
         422: (_("Request could not be processed"), _("Some information is missing or invalid.")),
         429: (
             _("Too many attempts"),
@@ -64,6 +73,15 @@ def register_error_handlers(app: Flask) -> None:
     def _domain(error: DomainError) -> Response:
         db.session.rollback()
         return error_response(error.status_code, str(error.message))
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(error: Exception) -> Response:
+        # Safety net: a number past 64 bits reached the database (SQLite raises OverflowError,
+        # PostgreSQL "out of range"): the request is refused, the server is fine.
+        db.session.rollback()
+        current_app.logger.warning("Out-of-range value refused: %s", error)
+        return error_response(422, _("A number in this request is too large."))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
