@@ -1,7 +1,7 @@
 """Co-author invitations by e-mail address: an address without an account can be invited
 
 Revision ID: 4f1c2a9e7b3d
-Revises: 5b7e2c1d9f30
+Revises: 7c4e1a2b9d05
 Create Date: 2026-12-01 21:40:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '4f1c2a9e7b3d'
-down_revision = '5b7e2c1d9f30'
+down_revision = '7c4e1a2b9d05'
 branch_labels = None
 depends_on = None
 

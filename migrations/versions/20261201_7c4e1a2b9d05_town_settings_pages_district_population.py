@@ -1,7 +1,7 @@
 """town settings (name, logo, colours), town public pages, district population
 
 Revision ID: 7c4e1a2b9d05
-Revises: 5b7e2c1d9f30
+Revises: c4e1a7b90d52
 Create Date: 2026-12-01 21:34:54.158460
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '7c4e1a2b9d05'
-down_revision = '5b7e2c1d9f30'
+down_revision = 'c4e1a7b90d52'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """moderation: block reason and end date; GDPR retention of front-desk contacts
 
 Revision ID: 7d3f1a9c2e54
-Revises: 5b7e2c1d9f30
+Revises: a4c7e9d2b1f6
 Create Date: 2026-12-01 21:40:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '7d3f1a9c2e54'
-down_revision = '5b7e2c1d9f30'
+down_revision = 'a4c7e9d2b1f6'
 branch_labels = None
 depends_on = None
 

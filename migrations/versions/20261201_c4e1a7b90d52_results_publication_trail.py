@@ -1,7 +1,7 @@
 """results: publication trail (withdrawal with a public reason, replacement), failure codes, pool source
 
 Revision ID: c4e1a7b90d52
-Revises: 5b7e2c1d9f30
+Revises: 7d3f1a9c2e54
 Create Date: 2026-12-01 21:40:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = 'c4e1a7b90d52'
-down_revision = '5b7e2c1d9f30'
+down_revision = '7d3f1a9c2e54'
 branch_labels = None
 depends_on = None
 
