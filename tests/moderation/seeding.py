@@ -20,7 +20,7 @@ def jpeg_bytes() -> bytes:
 
 def add_image(proposal) -> ProposalImage:
     """Store a real picture for ``proposal`` under the app's instance folder."""
-    stored = store_image(io.BytesIO(jpeg_bytes()))
+    stored = store_image(io.BytesIO(jpeg_bytes()), session=db.session())
     image = ProposalImage(
         proposal_id=proposal.id,
         position=len(proposal.images),
