@@ -60,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from civic.core.content_version import track_content_changes
     from civic.core.database import import_models, install_sqlite_pragmas
     from civic.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from civic.web.i18n import select_locale, select_timezone
@@ -68,6 +69,8 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        # Pages cached for anonymous visitors (civic.web.page_cache) go stale when this counter moves.
+        track_content_changes(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     babel.init_app(

@@ -100,6 +100,9 @@ class Config:
     RESET_TOKEN_MAX_AGE = 60 * 60
 
     TOWN_NAME = os.environ.get("CIVIC_TOWN_NAME", "Civic")
+    # Public pages served to anonymous visitors from a per-process cache (civic.web.page_cache).
+    PAGE_CACHE = True
+    PAGE_CACHE_SIZE = 256
 
     # Deployment (read from CIVIC_ENV, CIVIC_BASE_URL, CIVIC_TRUSTED_HOSTS by ``read_environment``):
     # links in e-mails use BASE_URL, never the request's Host; other Host headers get a 400.
@@ -196,6 +199,8 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     SERVER_NAME = None
+    # Whole pages cached for anonymous visitors: off by default here, on in tests/web/test_page_cache.py.
+    PAGE_CACHE = False
     # Tests run as development (seed-demo allowed); the production checks are tested explicitly.
     ENVIRONMENT = "development"
     BASE_URL = "http://localhost"

@@ -55,7 +55,8 @@ def password_problems(password: str, *, user_inputs: list[str]) -> list[str]:
     problems = []
     if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
         problems.append("too_short")
-    # zxcvbn knows the common-password lists and keyboard/sequence patterns; score 0-4.
-    elif zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])["score"] < 3:
+    # zxcvbn knows the common-password lists and keyboard/sequence patterns; score 0-4. It refuses
+    # more than 72 characters: the first 72 of a longer passphrase are judged.
+    elif zxcvbn(password[:72], user_inputs=[u for u in user_inputs if u])["score"] < 3:
         problems.append("too_common")
     return problems

@@ -41,6 +41,7 @@ def enum_column(enum_class: type[enum.Enum], length: int = 30) -> Enum:
 
 MODEL_MODULES = (
     "civic.core.audit",
+    "civic.core.content_version",
     "civic.core.town",
     "civic.town.models",
     "civic.processes.models",

@@ -17,6 +17,7 @@ from civic.processes.models import Edition
 from civic.processes.permissions import can_view_edition
 from civic.processes.phases import Action, allowed_actions
 from civic.web.markdown import render_markdown
+from civic.web.page_cache import cached_for_anonymous
 from civic.web.rendering import render
 
 bp = Blueprint("processes", __name__)
@@ -71,6 +72,7 @@ def now_items(edition: Edition, actions: list[Action]) -> list[NowItem]:
 
 
 @bp.get("/editions")
+@cached_for_anonymous()
 def edition_list() -> Response:
     now = utcnow()
     return render(
@@ -96,6 +98,7 @@ def visible_edition_or_404(slug: str, *, with_everything: bool = True) -> Editio
 
 
 @bp.get("/editions/<edition_slug>")
+@cached_for_anonymous()
 def edition_page(edition_slug: str) -> Response:
     edition = visible_edition_or_404(edition_slug)
     page = queries.edition_page(edition, now=utcnow())

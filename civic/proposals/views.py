@@ -53,6 +53,7 @@ from civic.proposals.permissions import (
     can_submit_in_person,
 )
 from civic.web.decorators import permission_required
+from civic.web.page_cache import cached_for_anonymous
 from civic.web.params import query_int
 from civic.web.rendering import render
 
@@ -114,6 +115,11 @@ def _visitor_seed() -> int:
     return int(session["list_seed"])
 
 
+def _random_order_seed() -> int | None:
+    """What the cached list depends on beyond its address: the visitor's seed, for the random order only."""
+    return _visitor_seed() if request.args.get("sort") == "random" else None
+
+
 def _attach_images(proposal: Proposal, form: ProposalForm) -> None:
     for upload, alt in form.uploads():
         services.add_image(
@@ -129,6 +135,7 @@ def _attach_images(proposal: Proposal, form: ProposalForm) -> None:
 
 
 @bp.get("/editions/<edition_slug>/proposals")
+@cached_for_anonymous(vary=_random_order_seed)
 def proposal_list(edition_slug: str) -> Response:
     edition = visible_edition_or_404(edition_slug)
     filters = queries.filters_from_args(request.args)
@@ -144,6 +151,7 @@ def proposal_list(edition_slug: str) -> Response:
 
 
 @bp.get("/proposals/<int:proposal_id>")
+@cached_for_anonymous()
 def proposal_detail(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
     return render("proposals/detail.html", **_detail_context(proposal))

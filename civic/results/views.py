@@ -29,6 +29,7 @@ from civic.results.models import TallyRun
 from civic.results.permissions import can_publish_results, can_run_counts
 from civic.voting.models import VotePool
 from civic.web.decorators import permission_required
+from civic.web.page_cache import cached_for_anonymous
 from civic.web.rendering import render
 
 bp = Blueprint("results", __name__)
@@ -47,6 +48,7 @@ bp.add_app_template_global(queries.imported_source, "imported_source")
 
 
 @bp.get("/editions/<edition_slug>/results")
+@cached_for_anonymous()
 def edition_results(edition_slug: str) -> Response:
     edition = visible_edition_or_404(edition_slug, with_everything=False)
     tab = "compare" if request.args.get("tab") == "compare" else "winners"

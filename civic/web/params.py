@@ -17,11 +17,28 @@ MAX_DB_INT = 2**63 - 1
 MAX_PAGE = 100_000
 
 
-class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` that matches only values a database column can hold (otherwise the URL is a 404)."""
+def _at_most(limit: str) -> str:
+    """Return a regular expression matching the decimal numbers from 0 to ``limit`` (no leading sign)."""
+    # Shorter numbers all fit; a number as long as the limit fits when, at the first digit where it
+    # differs from the limit, its digit is smaller (or it is the limit itself).
+    options = [rf"\d{{1,{len(limit) - 1}}}"] if len(limit) > 1 else []
+    for position, digit in enumerate(limit):
+        if digit != "0":
+            rest = len(limit) - position - 1
+            options.append(f"{limit[:position]}[0-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    options.append(limit)
+    return "(?:" + "|".join(options) + ")"
 
-    # 19 digits hold every signed 64-bit value; longer ones never reach int() (nor its digit limit).
-    regex = r"\d{1,19}"
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that matches only values a database column can hold (otherwise the URL is a 404).
+
+    The bound is in the pattern itself, not only in ``to_python``: Werkzeug decides between "no such
+    page" (404) and "wrong method" (405) before it converts, so a URL whose number is too large must not
+    match at all.
+    """
+
+    regex = _at_most(str(MAX_DB_INT))
 
     def __init__(
         self,
@@ -35,7 +52,7 @@ class BoundedIntConverter(IntegerConverter):
         bounded_min = (-MAX_DB_INT if signed else 0) if min is None else min
         super().__init__(map, fixed_digits, bounded_min, bounded_max, signed)
         if signed:
-            self.regex = r"-?\d{1,19}"
+            self.regex = "-?" + _at_most(str(MAX_DB_INT))
 
 
 def register_converters(app: Flask) -> None:

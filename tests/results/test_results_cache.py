@@ -62,10 +62,10 @@ def test_other_rules_tab_shows_a_count_finished_after_it_was_cached(app, client)
     admin = create_user(roles=(Role.ADMIN,))
     publish_run(actor=admin, run=_run(admin, pool, "mes"))
     db.session.commit()
-    assert "Not computed yet" in _page(client, pool, "compare")
+    assert "Not counted with this rule." in _page(client, pool, "compare")
     for rule in ("greedy", "phragmen"):
         _run(admin, pool, rule)
-    assert "Not computed yet" not in _page(client, pool, "compare")
+    assert "Not counted with this rule." not in _page(client, pool, "compare")
 
 
 def test_cached_date_and_money_formats_follow_the_reader_language(app):

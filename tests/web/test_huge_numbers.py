@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
@@ -103,3 +105,12 @@ def test_query_int_refuses_what_no_column_holds():
     assert page_arg({"page": str(10**30)}) == 1
     assert page_arg({"page": "7"}) == 7
     assert page_arg({"page": "0"}) == 1
+
+
+@given(st.integers(min_value=0, max_value=10**25), st.integers(min_value=1, max_value=10**20))
+def test_the_url_pattern_matches_exactly_the_numbers_up_to_its_bound(number, limit):
+    import re
+
+    from civic.web.params import _at_most
+
+    assert bool(re.fullmatch(_at_most(str(limit)), str(number))) is (number <= limit)

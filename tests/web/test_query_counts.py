@@ -21,19 +21,21 @@ CURRENT = "budget-participatif-2026"
 
 # page → (path template, extra headers, most statements allowed)
 BOUNDS = {
-    "home": ("/", {}, 0),
+    # The home page reads the featured edition and its calendar.
+    "home": ("/", {}, 2),
     "editions list": ("/editions", {}, 2),
-    "edition page": (f"/editions/{CURRENT}", {}, 5),
-    "proposal list": (f"/editions/{CURRENT}/proposals", {}, 6),
-    "proposal list (htmx)": (f"/editions/{CURRENT}/proposals", {"HX-Request": "true"}, 6),
+    "edition page": (f"/editions/{CURRENT}", {}, 6),
+    "proposal list": (f"/editions/{CURRENT}/proposals", {}, 7),
+    "proposal list (htmx)": (f"/editions/{CURRENT}/proposals", {"HX-Request": "true"}, 7),
     "proposal page": ("/proposals/{proposal}", {}, 7),
-    # The ballot-box sections come from the fragment cache once rendered: the edition row + one version query.
-    "results page": ("/editions/{results}/results", {}, 2),
-    "results, other rules": ("/editions/{results}/results?tab=compare", {}, 2),
+    # The ballot-box sections come from the fragment cache once rendered: the edition row, one version
+    # query and the imported-election notice.
+    "results page": ("/editions/{results}/results", {}, 3),
+    "results, other rules": ("/editions/{results}/results?tab=compare", {}, 3),
 }
 # The first rendering of a results page reads the ballot box, its projects and its counts: per box, a
 # fixed number of statements (published count, three compared rules), never one per project.
-RESULTS_FIRST_VIEW = 8
+RESULTS_FIRST_VIEW = 10
 
 
 @pytest.fixture(scope="module")
