@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
-from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from civic.accounts.roles import Role
