@@ -1,0 +1,36 @@
+"""Layout found broken on a phone while walking through the app: the footer's legal links ran off the
+screen, and the front desk's search form was drawn as one pill with its label and hint squeezed inside."""
+
+from __future__ import annotations
+
+from civic.accounts.roles import Role
+from tests.browser.helpers import log_in
+from tests.factories import create_edition, create_user
+
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def test_the_footer_links_wrap_on_a_phone(live_server, page):
+    create_edition(name="Budget participatif 2026")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_server + "/")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL), page.evaluate("document.documentElement.scrollWidth")
+    right = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('.footer-links a')].map(a => a.getBoundingClientRect().right))"
+    )
+    assert right <= 375
+
+
+def test_the_front_desk_search_keeps_its_label_above_a_full_width_field_on_a_phone(live_server, page):
+    create_edition(name="Budget participatif 2026")
+    page.set_viewport_size({"width": 375, "height": 800})
+    log_in(page, live_server, create_user(roles=(Role.FRONT_DESK, Role.RESIDENT)))
+    page.goto(live_server + "/front-desk")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL), page.evaluate("document.documentElement.scrollWidth")
+    label = page.locator("label[for=front-desk-q]").bounding_box()
+    field = page.locator("#front-desk-q").bounding_box()
+    button = page.locator("#front-desk-q ~ button[type=submit]").bounding_box()
+    assert field["y"] >= label["y"] + label["height"] - 1, (label, field)
+    assert field["width"] > 300, field
+    assert button["x"] + button["width"] <= 375, button
+    assert not page.console_errors
