@@ -109,3 +109,14 @@ def test_the_demo_seed_names_the_town(app):
     db.session.expire_all()
     settings = db.session.get(TownSettings, 1)
     assert settings is not None and settings.name == "Saint-Aubin-des-Communs"
+
+
+def test_an_audit_log_entry_of_a_restore_reads_as_words(client, login_as):
+    from civic.core import audit
+
+    admin = login_as(Role.ADMIN)
+    audit.record(actor_id=admin.id, action="moderation.restore", target_type="comment", target_id=1)
+    db.session.commit()
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "Contenu remis en ligne par la modération" in html
+    assert ">moderation.restore</option>" not in html
