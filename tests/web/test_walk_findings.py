@@ -120,3 +120,10 @@ def test_an_audit_log_entry_of_a_restore_reads_as_words(client, login_as):
     html = client.get("/admin/audit").get_data(as_text=True)
     assert "Contenu remis en ligne par la modération" in html
     assert ">moderation.restore</option>" not in html
+
+
+def test_the_proposal_list_sorts_projects_with_a_masculine_label(client):
+    edition = create_edition()
+    html = client.get(f"/editions/{edition.slug}/proposals").get_data(as_text=True)
+    assert "Les plus récents" in html
+    assert "Les plus récentes" not in html
