@@ -34,3 +34,23 @@ def test_the_front_desk_search_keeps_its_label_above_a_full_width_field_on_a_pho
     assert field["width"] > 300, field
     assert button["x"] + button["width"] <= 375, button
     assert not page.console_errors
+
+
+def test_a_long_town_name_wraps_beside_the_menu_button_and_the_open_menu_lines_up(live_server, page):
+    from civic.core.town import TownSettings
+    from civic.extensions import db
+
+    db.session.add(TownSettings(id=1, name="Saint-Aubin-des-Communs-sur-Mer"))
+    db.session.commit()
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_server + "/")
+    brand = page.locator(".site-nav .brand").bounding_box()
+    toggle = page.locator(".nav-toggle").bounding_box()
+    # Same row: the button starts above the brand's bottom edge.
+    assert toggle["y"] < brand["y"] + brand["height"], (brand, toggle)
+    page.locator(".nav-toggle").click()
+    # Where each item's text starts (its box's left edge plus its left padding).
+    text_left = "e => e.getBoundingClientRect().left + parseFloat(getComputedStyle(e).paddingLeft)"
+    first_link = page.locator("#main-menu li a").first.evaluate(text_left)
+    language = page.locator("#main-menu button[name=lang]").evaluate(text_left)
+    assert abs(language - first_link) < 2, (first_link, language)
