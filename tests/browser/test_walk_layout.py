@@ -54,3 +54,24 @@ def test_a_long_town_name_wraps_beside_the_menu_button_and_the_open_menu_lines_u
     first_link = page.locator("#main-menu li a").first.evaluate(text_left)
     language = page.locator("#main-menu button[name=lang]").evaluate(text_left)
     assert abs(language - first_link) < 2, (first_link, language)
+
+
+def test_a_wide_town_logo_keeps_its_proportions_in_the_header(live_server, page):
+    import io
+
+    from PIL import Image
+
+    from civic.core.town import TownSettings
+    from civic.extensions import db
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 50), (20, 90, 160)).save(buffer, "PNG")
+    db.session.add(
+        TownSettings(id=1, name="Saint-Aubin", logo_png=buffer.getvalue(), logo_width=200, logo_height=50)
+    )
+    db.session.commit()
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(live_server + "/")
+        box = page.locator(".site-nav .brand img.town-logo").bounding_box()
+        assert abs(box["width"] / box["height"] - 4) < 0.1, box

@@ -127,3 +127,10 @@ def test_the_proposal_list_sorts_projects_with_a_masculine_label(client):
     html = client.get(f"/editions/{edition.slug}/proposals").get_data(as_text=True)
     assert "Les plus récents" in html
     assert "Les plus récentes" not in html
+
+
+def test_the_logo_hint_says_its_real_size_in_plain_words(client, login_as):
+    login_as(Role.ADMIN)
+    html = client.get("/admin/town").get_data(as_text=True)
+    assert "40\u00a0pixels de haut" in html
+    assert " rem " not in html
