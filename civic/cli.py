@@ -92,9 +92,20 @@ def seed_demo() -> None:
     from civic.demo import seed_editions, seed_real_elections
 
     seed_editions(districts)
+    _name_demo_town()
     db.session.commit()
     seed_real_elections(find_live_user_by_email(DEMO_STAFF[0][0]))
     click.echo(f"Demo town {DEMO_TOWN} is ready.")
+
+
+def _name_demo_town() -> None:
+    """Give the demo its town's name (the header, titles and e-mails show it), unless an admin set one."""
+    from civic.core.town import TownSettings, forget_town_identity
+    from civic.extensions import db
+
+    if db.session.get(TownSettings, 1) is None:
+        db.session.add(TownSettings(id=1, name=DEMO_TOWN))
+        forget_town_identity()
 
 
 @civic_cli.command("create-admin")

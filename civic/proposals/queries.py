@@ -171,7 +171,8 @@ def front_desk_proposals(query: str, *, limit: int = 50) -> list[Proposal]:
             return []
         stmt = stmt.where(clause)
     else:
-        stmt = stmt.where(Proposal.channel == Channel.IN_PERSON)
+        # Recorded by staff, not imported from a past election (those carry the same channel).
+        stmt = stmt.where(Proposal.channel == Channel.IN_PERSON, Proposal.recorded_by_id.is_not(None))
     return list(db.session.scalars(stmt))
 
 

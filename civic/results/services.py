@@ -36,6 +36,7 @@ from civic.tally.model import Election, Number, format_number
 from civic.tally.rules import Progress
 from civic.voting.models import VotePool
 from civic.voting.services import count_pool, election_for_pool
+from civic.web.templating import french_first_of_month
 
 
 def ballots_digest(election: Election) -> str:
@@ -256,7 +257,7 @@ def withdraw_publication(*, actor: User, run: TallyRun, reason: str, now: dateti
     with force_locale(edition_locale(run.pool.edition)):
         text = _(
             "The published result of this vote was withdrawn on %(date)s: %(reason)s",
-            date=format_date(run.withdrawn_at, "long"),
+            date=french_first_of_month(format_date(run.withdrawn_at, "long")),
             reason=reason,
         )
     for vpp in run.pool.projects:

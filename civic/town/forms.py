@@ -33,7 +33,7 @@ class TownForm(FlaskForm):
         _l("Logo"),
         render_kw={"accept": "image/png,image/jpeg"},
         description=_l(
-            "A PNG or JPEG image of 2 MB at most; it is shown at most 4 rem high. SVG is not accepted."
+            "A PNG or JPEG image of 2 MB at most, shown about 40 pixels high in the header. SVG is not accepted."
         ),
     )
     remove_logo = BooleanField(_l("Remove the current logo"))

@@ -14,7 +14,7 @@ from civic.core.audit import AuditEntry
 from civic.extensions import db
 from civic.proposals.models import InPersonContact, Proposal, ProposalStatus
 from tests.conftest import csrf_token
-from tests.factories import create_edition, create_proposal
+from tests.factories import create_edition, create_proposal, create_user
 
 CONTACT_NAME = "Germaine Privée-Lemoine"
 
@@ -22,6 +22,8 @@ CONTACT_NAME = "Germaine Privée-Lemoine"
 def _in_person(edition=None, *, reference: str | None = None, title: str = "Banc devant la boulangerie"):
     proposal = create_proposal(edition=edition or create_edition(), channel="in_person", title=title)
     proposal.private_contact = InPersonContact(name=CONTACT_NAME, contact="06 12 34 56 78")
+    # Recorded by a staff member, as every front-desk submission is (imported projects are not).
+    proposal.recorded_by_id = create_user(roles=(Role.FRONT_DESK,)).id
     if reference:
         proposal.reference = reference
     db.session.commit()

@@ -54,8 +54,8 @@ def test_publishing_sets_statuses_with_the_counts_reasons_in_the_editions_langua
     assert projects["c"].status is ProposalStatus.SELECTED
     assert projects["b"].status is ProposalStatus.NOT_SELECTED
     reason = _timeline(projects["b"])[-1].public_reason
-    assert reason.startswith("Non retenue par le dépouillement publié") and "il restait" in reason, reason
-    assert "Retenue par le dépouillement publié" in _timeline(projects["a"])[-1].public_reason
+    assert reason.startswith("Non retenu par le dépouillement publié") and "il restait" in reason, reason
+    assert "Retenu par le dépouillement publié" in _timeline(projects["a"])[-1].public_reason
     # Its author is told, in their own language.
     mail = [m for m in outbox if m.to == author.email]
     assert len(mail) == 1 and mail[0].locale == "en" and "Not selected" in mail[0].subject
@@ -63,7 +63,7 @@ def test_publishing_sets_statuses_with_the_counts_reasons_in_the_editions_langua
     assert entry.actor_id == admin.id and entry.after["run"] == run.id
     # The public page of a proposal shows the step.
     page = client.get(f"/proposals/{projects['b'].id}").get_data(as_text=True)
-    assert "Non retenue par le dépouillement publié" in page
+    assert "Non retenu par le dépouillement publié" in page
 
 
 def test_publishing_asks_for_confirmation_with_a_danger_button(client, login_as):
