@@ -413,6 +413,7 @@ def front_desk_new(edition_slug: str) -> Response:
 @permission_required(can_submit_in_person)
 def receipt(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
+    _readable_or_404(proposal)
     address = desk.proposal_address(proposal)
     qr_label = _("QR code of the address of proposal %(ref)s", ref=proposal.reference)
     return render(
