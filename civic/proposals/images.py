@@ -44,10 +44,12 @@ def store_image(stream: BinaryIO) -> StoredImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(BytesIO(data)) as probe:
+            # Only our formats' decoders ever see the bytes: Pillow would otherwise try every plugin it
+            # has (EPS runs Ghostscript, and old formats' decoders are where exploits live).
+            with Image.open(BytesIO(data), formats=sorted(ACCEPTED_FORMATS)) as probe:
                 probe_format = probe.format
                 probe.verify()
-            image = Image.open(BytesIO(data))
+            image = Image.open(BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
             if image.width * image.height > MAX_PIXELS:
                 raise ValidationFailed(_l("This image is too large."))
             image.load()
