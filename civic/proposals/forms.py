@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from civic.core.money import MoneyError, euros_to_cents
+from civic.core.text import one_line
 from civic.processes.models import Edition
 from civic.proposals.services import ContactInput, ProposalInput
 
@@ -37,7 +38,7 @@ class EurosField(StringField):
 
 
 class ProposalForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)], filters=[one_line])
     summary = TextAreaField(
         _l("Summary"),
         validators=[DataRequired(), Length(min=10, max=500)],
