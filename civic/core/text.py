@@ -17,3 +17,14 @@ def one_line(value: str | None) -> str:
         if unicodedata.category(char) != "Cc" or char.isspace()
     )
     return " ".join(kept.split())
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """Neutralise a text a spreadsheet would run as a formula (a leading quote shows it as text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
