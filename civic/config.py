@@ -106,6 +106,10 @@ class Config:
     # Failed logins: per account (typed e-mail) and per address (a town hall shares one address).
     LOGIN_ACCOUNT_RATE_LIMIT = "5 per 15 minutes"
     LOGIN_ADDRESS_RATE_LIMIT = "50 per 15 minutes"
+    # Password checks inside a session (change, deletion): a stolen session must not guess the password.
+    REAUTH_RATE_LIMIT = "5 per 15 minutes"
+    # Proposals written (submitted, drafted or edited; each edit keeps a version), per account.
+    PROPOSAL_WRITE_RATE_LIMIT = "30 per hour;100 per day"
 
 
 def database_url_for(instance_path: str) -> str:

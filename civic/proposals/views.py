@@ -13,7 +13,7 @@ from sqlalchemy import select
 from civic.accounts.roles import Role
 from civic.core.errors import PermissionDenied
 from civic.core.time import utcnow
-from civic.extensions import db, htmx
+from civic.extensions import db, htmx, limiter
 from civic.moderation.permissions import can_moderate
 from civic.processes.models import Edition
 from civic.processes.phases import Action, allowed_actions
@@ -38,6 +38,7 @@ from civic.proposals.permissions import (
     can_submit_in_person,
 )
 from civic.web.decorators import permission_required
+from civic.web.limits import account_key, configured, succeeded
 from civic.web.rendering import render
 
 bp = Blueprint("proposals", __name__)
@@ -173,6 +174,9 @@ def proposal_image(proposal_id: int, image_id: int) -> Response:
 
 @bp.route("/editions/<edition_slug>/proposals/new", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    configured("PROPOSAL_WRITE_RATE_LIMIT"), methods=["POST"], key_func=account_key, deduct_when=succeeded
+)
 def new_proposal(edition_slug: str) -> Response:
     edition = visible_edition_or_404(edition_slug)
     form = ProposalForm()
@@ -203,6 +207,9 @@ def new_proposal(edition_slug: str) -> Response:
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    configured("PROPOSAL_WRITE_RATE_LIMIT"), methods=["POST"], key_func=account_key, deduct_when=succeeded
+)
 def edit_proposal(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
     if not _is_holder(proposal):
