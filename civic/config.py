@@ -99,6 +99,10 @@ class Config:
     ENVIRONMENT = "production"
     BASE_URL: str | None = None
     EXTRA_TRUSTED_HOSTS: tuple[str, ...] = ()
+    # Reverse proxies in front of Civic (CIVIC_PROXY_COUNT): their X-Forwarded-For gives the visitor's
+    # address, so that per-address limits count visitors, not the proxy. 0 (no proxy) ignores the header,
+    # which anyone could forge.
+    PROXY_COUNT = 0
 
     # Sessions: staff sessions end after this many idle seconds; last-seen is written at most this often.
     STAFF_IDLE_TIMEOUT = 30 * 60
@@ -121,11 +125,13 @@ def database_url_for(instance_path: str) -> str:
 
 
 def read_environment(config: MutableMapping[str, Any]) -> None:
-    """Copy CIVIC_ENV, CIVIC_BASE_URL and CIVIC_TRUSTED_HOSTS into the configuration when set."""
+    """Copy CIVIC_ENV, CIVIC_BASE_URL, CIVIC_PROXY_COUNT and CIVIC_TRUSTED_HOSTS into the configuration."""
     if os.environ.get("CIVIC_ENV"):
         config["ENVIRONMENT"] = os.environ["CIVIC_ENV"].strip().lower()
     if os.environ.get("CIVIC_BASE_URL"):
         config["BASE_URL"] = os.environ["CIVIC_BASE_URL"].strip()
+    if os.environ.get("CIVIC_PROXY_COUNT"):
+        config["PROXY_COUNT"] = int(os.environ["CIVIC_PROXY_COUNT"])
     if os.environ.get("CIVIC_TRUSTED_HOSTS"):
         hosts = os.environ["CIVIC_TRUSTED_HOSTS"].split(",")
         config["EXTRA_TRUSTED_HOSTS"] = tuple(h.strip() for h in hosts if h.strip())
