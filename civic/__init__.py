@@ -51,6 +51,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     register_host_checks(app)
     register_security_headers(app)
+    from civic.web.security import trust_proxies
+
+    trust_proxies(app)
     register_template_helpers(app)
 
     from civic.cli import register_cli

@@ -109,6 +109,10 @@ class Config:
     ENVIRONMENT = "production"
     BASE_URL: str | None = None
     EXTRA_TRUSTED_HOSTS: tuple[str, ...] = ()
+    # Reverse proxies in front of Civic (CIVIC_PROXY_COUNT): their X-Forwarded-For gives the visitor's
+    # address, so that per-address limits count visitors, not the proxy. 0 (no proxy) ignores the header,
+    # which anyone could forge.
+    PROXY_COUNT = 0
 
     # Sessions: staff sessions end after this many idle seconds; last-seen is written at most this often.
     STAFF_IDLE_TIMEOUT = 30 * 60
@@ -116,6 +120,10 @@ class Config:
     # Failed logins: per account (typed e-mail) and per address (a town hall shares one address).
     LOGIN_ACCOUNT_RATE_LIMIT = "5 per 15 minutes"
     LOGIN_ADDRESS_RATE_LIMIT = "50 per 15 minutes"
+    # Password checks inside a session (change, deletion): a stolen session must not guess the password.
+    REAUTH_RATE_LIMIT = "5 per 15 minutes"
+    # Proposals written (submitted, drafted or edited; each edit keeps a version), per account.
+    PROPOSAL_WRITE_RATE_LIMIT = "30 per hour;100 per day"
 
 
 def database_url_for(instance_path: str) -> str:
@@ -127,11 +135,13 @@ def database_url_for(instance_path: str) -> str:
 
 
 def read_environment(config: MutableMapping[str, Any]) -> None:
-    """Copy CIVIC_ENV, CIVIC_BASE_URL and CIVIC_TRUSTED_HOSTS into the configuration when set."""
+    """Copy CIVIC_ENV, CIVIC_BASE_URL, CIVIC_PROXY_COUNT and CIVIC_TRUSTED_HOSTS into the configuration."""
     if os.environ.get("CIVIC_ENV"):
         config["ENVIRONMENT"] = os.environ["CIVIC_ENV"].strip().lower()
     if os.environ.get("CIVIC_BASE_URL"):
         config["BASE_URL"] = os.environ["CIVIC_BASE_URL"].strip()
+    if os.environ.get("CIVIC_PROXY_COUNT"):
+        config["PROXY_COUNT"] = int(os.environ["CIVIC_PROXY_COUNT"])
     if os.environ.get("CIVIC_TRUSTED_HOSTS"):
         hosts = os.environ["CIVIC_TRUSTED_HOSTS"].split(",")
         config["EXTRA_TRUSTED_HOSTS"] = tuple(h.strip() for h in hosts if h.strip())

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from civic.accounts.models import User, UserSession
 from civic.core.audit import AuditEntry
+from civic.core.text import spreadsheet_cell
 from civic.core.time import utcnow
 from civic.extensions import db
 
@@ -75,7 +76,8 @@ def as_csv_zip(user: User) -> bytes:
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
-    return value
+    # Texts come from several people (a co-author's title, a proposal's description): never as formulas.
+    return spreadsheet_cell(value)
 
 
 @section("account")

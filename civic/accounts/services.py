@@ -17,6 +17,7 @@ from civic.core import audit
 from civic.core.errors import Conflict, PermissionDenied, ValidationFailed
 from civic.core.links import external_url
 from civic.core.mail import send_mail
+from civic.core.text import one_line
 from civic.core.time import utcnow
 from civic.extensions import db
 
@@ -51,7 +52,7 @@ def create_user(
     """Insert an account with its roles (used by registration, the demo seed and tests)."""
     user = User(
         email=normalise_email(email),
-        display_name=display_name.strip(),
+        display_name=one_line(display_name),
         password_hash=passwords.hash_password(password),
         locale=locale,
         email_confirmed_at=utcnow() if confirmed else None,
@@ -206,7 +207,7 @@ def update_profile(
     """Change a person's own profile."""
     if actor.id != user.id:
         raise PermissionDenied(_l("You can only edit your own profile."))
-    user.display_name = display_name.strip()
+    user.display_name = one_line(display_name)
     user.district_id = district_id
     user.age_bracket = age_bracket
     user.locale = locale

@@ -25,6 +25,7 @@ from civic.accounts.permissions import can_change_role, can_view_users, may_use_
 from civic.accounts.roles import AgeBracket
 from civic.core.errors import ValidationFailed
 from civic.extensions import db, limiter
+from civic.web.limits import account_key, configured, failed
 from civic.web.rendering import render
 from civic.web.views import safe_next
 
@@ -196,6 +197,7 @@ def _profile_page(**context: object) -> Response:
 
 @bp.post("/account/password")
 @login_required
+@limiter.limit(configured("REAUTH_RATE_LIMIT"), key_func=account_key, deduct_when=failed)
 def change_password() -> Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -253,6 +255,7 @@ def _download(data: str | bytes, mimetype: str, filename: str) -> Response:
 
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
+@limiter.limit(configured("REAUTH_RATE_LIMIT"), methods=["POST"], key_func=account_key, deduct_when=failed)
 def delete() -> Response:
     form = DeleteAccountForm()
     if form.validate_on_submit():

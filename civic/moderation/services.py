@@ -69,8 +69,7 @@ def report_content(
 
 def hide_content(*, actor: User, report: Report, reason: ReportReason) -> None:
     """Uphold every open report of the reported content and hide it with a public reason."""
-    if not can_moderate(actor.roles):
-        raise PermissionDenied(_l("Only moderators decide on reports."))
+    _ensure_moderator(actor)
     target = _reported_target(report)
     if target is None:
         raise NotFound(_l("This content no longer exists."))
@@ -95,8 +94,7 @@ def hide_content(*, actor: User, report: Report, reason: ReportReason) -> None:
 def dismiss_reports(*, actor: User, report: Report, reason: str = "") -> None:
     """Dismiss every open report of the reported content; content hidden pending review is shown again,
     which needs a reason for its authors."""
-    if not can_moderate(actor.roles):
-        raise PermissionDenied(_l("Only moderators decide on reports."))
+    _ensure_moderator(actor)
     reports = _open_reports_or_conflict(report)
     target = _reported_target(report)
     before_reason = target.hidden_reason if target is not None else None
@@ -128,8 +126,7 @@ def dismiss_reports(*, actor: User, report: Report, reason: str = "") -> None:
 
 def restore_content(*, actor: User, report: Report, reason: str) -> None:
     """Show hidden content again with a reason given to its authors; open reports of it are dismissed."""
-    if not can_moderate(actor.roles):
-        raise PermissionDenied(_l("Only moderators decide on reports."))
+    _ensure_moderator(actor)
     reason = reason.strip()
     if not reason:
         raise ValidationFailed(_l("Give the reason why the content is shown again."))
@@ -219,7 +216,17 @@ def unblock_user(*, actor: User, user: User) -> None:
     db.session.flush()
 
 
+def _ensure_moderator(actor: User) -> None:
+    """Refuse people who do not moderate, and moderators who are blocked themselves (a block stops every write)."""
+    if not can_moderate(actor.roles):
+        raise PermissionDenied(_l("Only moderators decide on reports."))
+    if not can_write(actor):
+        raise PermissionDenied(_l("Your account is blocked: you cannot take moderation decisions."))
+
+
 def _check_may_block(actor: User, user: User) -> None:
+    if not can_write(actor):
+        raise PermissionDenied(_l("Your account is blocked: you cannot take moderation decisions."))
     if not can_block(actor.roles, actor_id=actor.id, target_id=user.id, target_roles=user.roles):
         raise PermissionDenied(_l("You may not block or unblock this account."))
     if user.deleted_at is not None:

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from civic.core.errors import ValidationFailed
+from civic.core.text import one_line
 from civic.processes.models import Edition
 from civic.proposals import images as image_store
 from civic.proposals.services import ContactInput, ProposalInput
@@ -60,7 +61,7 @@ def _image_field(label: Any, **kwargs: Any) -> FileField:
 
 
 class ProposalForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)], filters=[one_line])
     summary = TextAreaField(
         _l("Summary"),
         validators=[DataRequired(), Length(min=10, max=500)],

@@ -14,7 +14,7 @@ from civic.proposals import front_desk
 from civic.proposals.forms import ConfirmForm, FrontDeskProposalForm
 from civic.proposals.models import Proposal
 from civic.proposals.permissions import can_submit_in_person
-from civic.proposals.views import _proposal, bp
+from civic.proposals.views import _proposal, _readable_or_404, bp
 from civic.web.decorators import permission_required
 from civic.web.rendering import render
 
@@ -42,6 +42,7 @@ def _correction_form(proposal: Proposal) -> FrontDeskProposalForm:
 @permission_required(can_submit_in_person)
 def front_desk_correct(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
+    _readable_or_404(proposal)
     form = _correction_form(proposal)
     if form.validate_on_submit():
         contact = form.contact_input() if proposal.contact_purged_at is None else None
@@ -64,6 +65,7 @@ def front_desk_correct(proposal_id: int) -> Response:
 @permission_required(can_submit_in_person)
 def front_desk_withdraw(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
+    _readable_or_404(proposal)
     form = ConfirmForm()
     if form.validate_on_submit():
         front_desk.withdraw_in_person(actor=current_user, proposal=proposal)

@@ -58,7 +58,9 @@ def check_image(stream: BinaryIO) -> tuple[Image.Image, str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(BytesIO(data)) as probe:
+            # Only our formats' decoders ever see the bytes: Pillow would otherwise try every plugin it
+            # has (EPS runs Ghostscript, and old formats' decoders are where exploits live).
+            with Image.open(BytesIO(data), formats=sorted(ACCEPTED_FORMATS)) as probe:
                 image_format = probe.format
                 # The header gives the size before any decoding: a decompression bomb stops here.
                 if probe.width * probe.height > MAX_PIXELS:
@@ -70,7 +72,7 @@ def check_image(stream: BinaryIO) -> tuple[Image.Image, str]:
                         )
                     )
                 probe.verify()
-            image = Image.open(BytesIO(data))
+            image = Image.open(BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
             image.load()
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise ValidationFailed(_l("This image has too many pixels: 40 megapixels at most.")) from exc

@@ -154,12 +154,15 @@ def proposals_of(user_id: int) -> list[Proposal]:
 
 
 def front_desk_proposals(query: str, *, limit: int = 50) -> list[Proposal]:
-    """Return the public proposals of published editions matching a reference or words (newest first);
+    """Return the public, visible proposals of published editions matching a reference or words (newest first);
     without a query, the latest ones recorded at the town hall."""
     stmt = (
         select(Proposal)
         .join(Proposal.edition)
-        .where(Edition.published.is_(True), Proposal.status != ProposalStatus.DRAFT)
+        # Hidden proposals are the moderators' business: their queue shows them, the desk does not.
+        .where(
+            Edition.published.is_(True), Proposal.status != ProposalStatus.DRAFT, Proposal.hidden_at.is_(None)
+        )
         .options(joinedload(Proposal.edition))
         .order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
         .limit(limit)

@@ -53,6 +53,7 @@ from civic.proposals.permissions import (
     can_submit_in_person,
 )
 from civic.web.decorators import permission_required
+from civic.web.limits import account_key, configured, succeeded
 from civic.web.page_cache import cached_for_anonymous
 from civic.web.params import query_int
 from civic.web.rendering import render
@@ -268,6 +269,9 @@ def _flash_cost_warning(proposal: Proposal) -> None:
 
 @bp.route("/editions/<edition_slug>/proposals/new", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    configured("PROPOSAL_WRITE_RATE_LIMIT"), methods=["POST"], key_func=account_key, deduct_when=succeeded
+)
 def new_proposal(edition_slug: str) -> Response:
     edition = visible_edition_or_404(edition_slug)
     form = ProposalForm()
@@ -298,6 +302,9 @@ def new_proposal(edition_slug: str) -> Response:
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    configured("PROPOSAL_WRITE_RATE_LIMIT"), methods=["POST"], key_func=account_key, deduct_when=succeeded
+)
 def edit_proposal(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
     if not _is_holder(proposal):
@@ -610,6 +617,7 @@ def front_desk_new(edition_slug: str) -> Response:
 @permission_required(can_submit_in_person)
 def receipt(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
+    _readable_or_404(proposal)
     address = desk.proposal_address(proposal)
     qr_label = _("QR code of the address of proposal %(ref)s", ref=proposal.reference)
     return render(

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from civic.extensions import db, htmx
+from civic.processes.permissions import can_view_edition
 from civic.processes.views import visible_edition_or_404
 from civic.results import queries, services
 from civic.results.forms import ConfirmForm, RunForm, WithdrawForm
@@ -45,6 +46,23 @@ bp.add_app_template_global(rule_kinds, "rule_kinds")
 bp.add_app_template_filter(score_number, "score_number")
 # Edition pages (processes) show where an imported election comes from through this global.
 bp.add_app_template_global(queries.imported_source, "imported_source")
+
+
+def _pool_or_404(pool_id: int) -> VotePool:
+    """Return a ballot box whose edition the visitor may see (in preparation: administrators only)."""
+    pool = db.session.get(VotePool, pool_id)
+    if pool is None or not can_view_edition(current_user.roles, published=pool.edition.published):
+        abort(404)
+    return pool
+
+
+def _run_or_404(run_id: int) -> TallyRun:
+    """Return a count of a ballot box the visitor may see (same rule as the edition's counts page)."""
+    run = db.session.get(TallyRun, run_id)
+    if run is None:
+        abort(404)
+    _pool_or_404(run.pool_id)
+    return run
 
 
 @bp.get("/editions/<edition_slug>/results")
@@ -101,7 +119,7 @@ def counts(edition_slug: str) -> Response:
 @bp.post("/staff/pools/<int:pool_id>/runs")
 @permission_required(can_run_counts)
 def start_run(pool_id: int) -> Response:
-    pool = db.session.get(VotePool, pool_id) or abort(404)
+    pool = _pool_or_404(pool_id)
     form = RunForm()
     # Only the rules that can count this pool's kind of ballot are valid choices (else 422).
     form.fill_choices(services.rules_for(pool))
@@ -116,7 +134,7 @@ def start_run(pool_id: int) -> Response:
 @bp.get("/staff/runs/<int:run_id>")
 @permission_required(can_run_counts)
 def run_detail(run_id: int) -> Response:
-    run = db.session.get(TallyRun, run_id) or abort(404)
+    run = _run_or_404(run_id)
     result = queries.pool_result(run.pool, run)
     return render(
         "results/run.html",
@@ -131,7 +149,7 @@ def run_detail(run_id: int) -> Response:
 @bp.post("/staff/runs/<int:run_id>/rerun")
 @permission_required(can_run_counts)
 def rerun(run_id: int) -> Response:
-    run = db.session.get(TallyRun, run_id) or abort(404)
+    run = _run_or_404(run_id)
     new_run = services.rerun(actor=current_user, run=run)
     db.session.commit()
     services.submit_in_background(new_run.id)
@@ -146,14 +164,14 @@ def _confirmed() -> bool:
 @bp.get("/staff/runs/<int:run_id>/cancel")
 @permission_required(can_run_counts)
 def confirm_cancel(run_id: int) -> Response:
-    run = db.session.get(TallyRun, run_id) or abort(404)
+    run = _run_or_404(run_id)
     return render("results/confirm.html", run=run, action="cancel", form=ConfirmForm())
 
 
 @bp.post("/staff/runs/<int:run_id>/cancel")
 @permission_required(can_run_counts)
 def cancel(run_id: int) -> Response:
-    run = db.session.get(TallyRun, run_id) or abort(404)
+    run = _run_or_404(run_id)
     if not _confirmed():
         return redirect(url_for("results.confirm_cancel", run_id=run.id), 303)  # type: ignore[return-value]
     services.cancel_run(actor=current_user, run=run)
@@ -165,7 +183,7 @@ def cancel(run_id: int) -> Response:
 @bp.get("/staff/runs/<int:run_id>/publish")
 @permission_required(can_publish_results)
 def confirm_publish(run_id: int) -> Response:
-    run = db.session.get(TallyRun, run_id) or abort(404)
+    run = _run_or_404(run_id)
     return render(
         "results/confirm.html",
         run=run,
@@ -179,7 +197,7 @@ def confirm_publish(run_id: int) -> Response:
 @bp.post("/staff/runs/<int:run_id>/publish")
 @permission_required(can_publish_results)
 def publish(run_id: int) -> Response:
-    run = db.session.get(TallyRun, run_id) or abort(404)
+    run = _run_or_404(run_id)
     if not _confirmed():
         return redirect(url_for("results.confirm_publish", run_id=run.id), 303)  # type: ignore[return-value]
     services.publish_run(actor=current_user, run=run)
@@ -192,7 +210,7 @@ def publish(run_id: int) -> Response:
 @bp.route("/staff/runs/<int:run_id>/withdraw", methods=["GET", "POST"])
 @permission_required(can_publish_results)
 def withdraw(run_id: int) -> Response:
-    run = db.session.get(TallyRun, run_id) or abort(404)
+    run = _run_or_404(run_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200

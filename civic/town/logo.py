@@ -35,7 +35,8 @@ def process_logo(data: bytes) -> Logo:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(BytesIO(data)) as probe:
+            # Only the PNG and JPEG decoders ever see the bytes (not EPS's Ghostscript, nor old formats').
+            with Image.open(BytesIO(data), formats=sorted(ACCEPTED_FORMATS)) as probe:
                 detected = probe.format
                 size = probe.size
                 probe.verify()
@@ -45,7 +46,7 @@ def process_logo(data: bytes) -> Logo:
                 raise ValidationFailed(
                     _l("The logo has too many pixels: at most %(max)d million.", max=MAX_PIXELS // 1_000_000)
                 )
-            image = Image.open(BytesIO(data))
+            image = Image.open(BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
         raise ValidationFailed(_l("The logo must be a PNG or JPEG image (SVG is not accepted).")) from exc

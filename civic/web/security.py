@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.wrappers import Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline script, no eval, no framing; htmx is configured (meta htmx-config) not to inject styles.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -44,3 +45,15 @@ def register_security_headers(app: Flask) -> None:
             # Pages can hold personal data: never keep them in shared caches.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the visitor's address and scheme from the ``PROXY_COUNT`` reverse proxies in front of Civic.
+
+    Behind a proxy every request comes from the proxy's address: per-address rate limits (login,
+    registration, reset) would then be shared by the whole town, and a few bad requests would lock
+    everyone out. The forwarded Host is never trusted: links come from BASE_URL.
+    """
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]

@@ -28,6 +28,7 @@ from tests.moderation.seeding import add_image
 CONTENT_ARGS = frozenset(
     {"edition_slug", "edition_id", "proposal_id", "comment_id", "image_id", "report_id", "pool_id", "run_id"}
 )
+STAFF_ROLE = {"moderator": Role.MODERATOR, "front desk": Role.FRONT_DESK, "analyst": Role.ANALYST}
 MARKERS = ("Projet-Fantôme-Non-Publié", "Commentaire-fantôme", "Réponse-fantôme", "Aire de jeux")
 
 
@@ -63,7 +64,7 @@ def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object, object
         "answer": lambda: "accept",
         "district_id": lambda: district.id,
         "theme_id": lambda: theme.id,
-        "kind": lambda: "charte",
+        "kind": lambda: "charter",
     }
     return samples, proposal, author
 
@@ -85,14 +86,14 @@ def _get_urls(app: Flask, samples: dict[str, Callable[[], object]]) -> list[tupl
 
 
 @pytest.mark.parametrize(
-    "who", ["anonymous", "resident", "invited co-author", "author", "moderator", "front desk"]
+    "who", ["anonymous", "resident", "invited co-author", "author", "moderator", "front desk", "analyst"]
 )
 def test_no_page_shows_anything_of_an_unpublished_edition(app, client, who):
     samples, proposal, author = _seed_unpublished()
     if who == "author":
         log_in(client, author)
-    elif who in {"moderator", "front desk"}:
-        log_in(client, create_user(roles=(Role.MODERATOR if who == "moderator" else Role.FRONT_DESK,)))
+    elif who in STAFF_ROLE:
+        log_in(client, create_user(roles=(STAFF_ROLE[who],)))
     elif who != "anonymous":
         visitor = create_user(roles=(Role.RESIDENT,))
         if who == "invited co-author":
@@ -104,10 +105,12 @@ def test_no_page_shows_anything_of_an_unpublished_edition(app, client, who):
     for url, names_content in urls:
         for headers in ({}, {"HX-Request": "true"}):
             response = client.get(url, headers=headers)
-            body = response.get_data(as_text=True)
+            body = response.get_data().decode("utf-8", "replace")  # the export zip is binary
             response.close()
             where = f"GET {url} as {who} (htmx={bool(headers)})"
-            for marker in MARKERS:
+            # A person's own data export lists what they wrote or were invited to, whatever the edition.
+            own_export = url.startswith("/account/export") and who in {"author", "invited co-author"}
+            for marker in () if own_export else MARKERS:
                 assert marker not in body, f"{where} shows {marker!r}"
             if not names_content:
                 continue
