@@ -4,16 +4,12 @@ A message is rendered when a service asks for it but leaves only once the databa
 decided it commits: ``send_mail`` queues it on the SQLAlchemy session, ``after_commit`` sends the queue,
 and a rollback (of the whole transaction, or of the savepoint it was queued in) drops it. So a failed
 registration or a lost race never mails anyone.
-
-SMTP delivery runs on a background thread: a request that mails (a reset for a known address) must take
-as long as one that does not (an unknown address), or the time it takes tells who has an account.
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
@@ -29,9 +25,6 @@ from civic.core.time import utcnow
 from civic.core.town import town_identity
 
 _QUEUE_KEY = "civic_mail_queue"
-# One sender thread: messages leave in order, and a slow mail server never holds up a request.
-_smtp_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="civic-mail")
-_pending: list[Future[None]] = []
 
 
 @dataclass(frozen=True)
@@ -105,23 +98,10 @@ def _send_queued(session: Session) -> None:
         return  # a savepoint was released: the outer transaction may still roll back
     queue = session.info.pop(_QUEUE_KEY, [])
     for _transaction, app, message, mail in queue:
-        if app.config["MAIL_BACKEND"] == "smtp":
-            _pending[:] = [f for f in _pending if not f.done()]
-            _pending.append(_smtp_sender.submit(_deliver_logged, app, message, mail))
-        else:
-            _deliver_logged(app, message, mail)
-
-
-def _deliver_logged(app: Flask, message: EmailMessage, mail: SentMail) -> None:
-    try:
-        _deliver(app, message, mail)
-    except Exception:  # the data is committed: a mail server hiccup must not turn it into a 500
-        app.logger.exception("Could not send the e-mail %r to %s", mail.subject, mail.to)
-
-
-def wait_for_deliveries(timeout: float = 30) -> None:
-    """Wait until the messages handed to the SMTP thread have left (tests, and commands before exiting)."""
-    wait(list(_pending), timeout=timeout)
+        try:
+            _deliver(app, message, mail)
+        except Exception:  # the data is committed: a mail server hiccup must not turn it into a 500
+            app.logger.exception("Could not send the e-mail %r to %s", mail.subject, mail.to)
 
 
 @event.listens_for(Session, "after_soft_rollback")
