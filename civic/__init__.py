@@ -26,6 +26,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
+    from civic.web.request import CivicRequest
+
+    app.request_class = CivicRequest
     app.config.from_object(Config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url_for(app.instance_path)
     read_environment(app.config)

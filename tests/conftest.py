@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 from civic import create_app
 from civic.accounts.models import User
@@ -19,6 +21,24 @@ from civic.accounts.roles import Role
 from civic.config import TestConfig, normalise_database_url
 from civic.extensions import db, limiter
 from tests.factories import create_user
+
+# Every engine a test connects with (apps built inside tests too): disposed after the test, so no database
+# connection is left for the garbage collector to find open (psycopg warns, and warnings are errors).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _track_engine(connection) -> None:
+    _ENGINES.add(connection.engine)
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    yield
+    for engine in list(_ENGINES):
+        engine.dispose()
+    _ENGINES.clear()
+
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

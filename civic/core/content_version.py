@@ -25,7 +25,9 @@ NEUTRAL_TABLES = frozenset({"user_session", "audit_entry", "content_version", "a
 _WRITE = re.compile(
     r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE
 )
+_DDL = re.compile(r"^\s*(?:CREATE|DROP|ALTER)\s+TABLE", re.IGNORECASE)
 _FLAG = "civic_content_written"
+_KNOWN = "_civic_content_version"
 
 
 class ContentVersion(db.Model):
@@ -45,6 +47,9 @@ def current_version() -> int:
 
 
 def _note_write(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    if _DDL.match(statement):
+        conn.engine.__dict__.pop(_KNOWN, None)  # migrations may create or drop the counter's table
+        return
     match = _WRITE.match(statement)
     if match and match.group(1).lower() not in NEUTRAL_TABLES:
         conn.info[_FLAG] = True
@@ -52,7 +57,7 @@ def _note_write(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> 
 
 def _counter_exists(conn: Connection) -> bool:
     # While the migrations run, the table may not exist yet: their own writes are not counted.
-    engine_info = conn.engine.__dict__.setdefault("_civic_content_version", {})
+    engine_info = conn.engine.__dict__.setdefault(_KNOWN, {})
     if not engine_info.get("exists"):
         engine_info["exists"] = inspect(conn).has_table("content_version")
     return bool(engine_info["exists"])

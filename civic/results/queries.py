@@ -83,7 +83,9 @@ def results_key(edition: Edition) -> tuple[tuple[object, ...], ...]:
 def _results_key_statement() -> Select[Any]:
     # Built once (a dozen correlated subqueries); only the edition id changes between requests.
     on_pool = TallyRun.pool_id == VotePool.id
-    published = select(TallyRun.id, TallyRun.published_at).where(on_pool, TallyRun.published_at.is_not(None))
+    published = select(TallyRun.id, TallyRun.published_at).where(
+        on_pool, TallyRun.published_at.is_not(None), TallyRun.withdrawn_at.is_(None)
+    )
     linked = (
         select(Proposal.id, Proposal.version_count, Proposal.hidden_at)
         .join(VotePoolProject, VotePoolProject.proposal_id == Proposal.id)

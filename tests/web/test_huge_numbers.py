@@ -114,3 +114,11 @@ def test_the_url_pattern_matches_exactly_the_numbers_up_to_its_bound(number, lim
     from civic.web.params import _at_most
 
     assert bool(re.fullmatch(_at_most(str(limit)), str(number))) is (number <= limit)
+
+
+def test_nul_characters_are_dropped_from_forms_and_queries(app):
+    with app.test_request_context("/?q=a%00b", method="POST", data={"title": "Jar\x00din", "x\x00": "1"}):
+        from flask import request
+
+        assert request.form["title"] == "Jardin" and request.form["x"] == "1"
+        assert request.args["q"] == "ab"
