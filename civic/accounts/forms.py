@@ -129,20 +129,11 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(ResetPasswordForm):
+    """A new password as in a reset, behind the current one."""
+
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
-    )
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), StrongPassword()],
-        description=_l("At least 12 characters; a few unrelated words work well."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
     )
 
 

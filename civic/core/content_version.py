@@ -10,6 +10,7 @@ seen, whatever package made them.
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 
 from sqlalchemy import BigInteger, event, inspect
@@ -27,7 +28,8 @@ _WRITE = re.compile(
 )
 _DDL = re.compile(r"^\s*(?:CREATE|DROP|ALTER)\s+TABLE", re.IGNORECASE)
 _FLAG = "civic_content_written"
-_KNOWN = "_civic_content_version"
+# Engines on which the counter's table is known to exist (forgotten when a migration changes tables).
+_TABLE_SEEN: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 class ContentVersion(db.Model):
@@ -48,7 +50,7 @@ def current_version() -> int:
 
 def _note_write(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
     if _DDL.match(statement):
-        conn.engine.__dict__.pop(_KNOWN, None)  # migrations may create or drop the counter's table
+        _TABLE_SEEN.discard(conn.engine)  # migrations may create or drop the counter's table
         return
     match = _WRITE.match(statement)
     if match and match.group(1).lower() not in NEUTRAL_TABLES:
@@ -57,10 +59,9 @@ def _note_write(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> 
 
 def _counter_exists(conn: Connection) -> bool:
     # While the migrations run, the table may not exist yet: their own writes are not counted.
-    engine_info = conn.engine.__dict__.setdefault(_KNOWN, {})
-    if not engine_info.get("exists"):
-        engine_info["exists"] = inspect(conn).has_table("content_version")
-    return bool(engine_info["exists"])
+    if conn.engine not in _TABLE_SEEN and inspect(conn).has_table("content_version"):
+        _TABLE_SEEN.add(conn.engine)
+    return conn.engine in _TABLE_SEEN
 
 
 def _bump_on_commit(conn: Connection) -> None:
