@@ -42,10 +42,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def _buffered(app: Any) -> Any:
+    """Run the app's response to the end and close it before werkzeug's server writes a byte.
+
+    werkzeug's development server closes the response in a ``finally`` branch that first drains the
+    socket; when chromium has already dropped the connection (a favicon or stylesheet cancelled by a
+    navigation), that drain raises and the response, an open static file, is never closed. The
+    ResourceWarning then surfaces in whichever test runs next. Buffering leaves nothing to close.
+    """
+
+    def wsgi(environ: Any, start_response: Any) -> list[bytes]:
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """Serve the test app on a free loopback port in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
