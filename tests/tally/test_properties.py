@@ -151,7 +151,7 @@ def test_mes_replays_remembered_rounds_exactly(e: Election) -> None:
     # per-voter budgets must give what a fresh instance gives.
     if e.kind not in ("approval", "choose-1") or e.num_voters == 0:
         return
-    from civic.tally.rules import _MES
+    from civic.tally.rules.mes import _MES
 
     start = Fraction(e.budget) / e.num_voters
     budgets = [start + k for k in range(6)] + [start + Fraction(k, 3) for k in range(4)]

@@ -1,0 +1,218 @@
+"""The add1 completions of Equal Shares: raise the per-voter budget by 1 until the outcome is final."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Literal
+
+from civic.tally.errors import TallyError
+from civic.tally.model import Election, Number, gc_paused, normalize
+from civic.tally.outcome import MESExplanation, Outcome
+from civic.tally.rules.common import _frac, _outcome
+from civic.tally.rules.horizon import horizon_run
+from civic.tally.rules.mes import _MES, _MESRun, _start_budget
+
+# Called by the rules that raise the per-voter budget step by step (mes-add1, mes-add1-official) with
+# the number of increments tried so far and the per-voter budget being tried; long counts use it to
+# show how far they are. It may raise to stop the count (the exception propagates unchanged).
+Progress = Callable[[int, Number], None]
+
+
+def _no_progress(_steps: int, _per_voter: Number) -> None:
+    return None
+
+
+class _Skipper:
+    """Decide when an add1 loop should pay for an exact horizon run to skip identical increments."""
+
+    def __init__(self) -> None:
+        self.same = 0
+        self.patience = 8
+        self.last: list[int] | None = None
+
+    def step(self, selected: list[int]) -> bool:
+        self.same = self.same + 1 if selected == self.last else 0
+        self.last = selected
+        return self.same >= self.patience
+
+    def skipped(self, gained: int) -> None:
+        # A horizon run costs a few plain runs: ask for one less often when it does not pay off.
+        self.same = 0
+        self.patience = 8 if gained > 4 * self.patience else self.patience * 2
+
+
+def _skip_to(m: _MES, b: Fraction, tie: Callable[[list[int]], int], skipper: _Skipper) -> int | None:
+    """Return how many +1 increments from b provably give the same outcome as b (None: all of them)."""
+    _selected, horizon = horizon_run(m, b, tie)
+    if horizon is None:
+        return None
+    steps = max(0, math.ceil(horizon) - 1)
+    skipper.skipped(steps)
+    return steps
+
+
+def _add1_pabutools(m: _MES, progress: Progress) -> tuple[_MESRun, Fraction, int]:
+    e = m.e
+    b0 = _start_budget(e)
+    budget = e.budget
+    costs = m.costs
+    b = b0
+    previous = _MESRun([], [], [])
+    prev_b = b0
+    skipper = _Skipper()
+    while True:
+        progress(int(b - b0), normalize(b))
+        run = m.run(b, m.lexico, False)
+        spent = sum(costs[j] for j in run.selected)
+        if spent > budget:
+            return previous, prev_b, int(prev_b - b0)
+        chosen = set(run.selected)
+        # pabutools' test: exhaustive with respect to the projects MES could buy (positive cost,
+        # at least one supporter); unsupported or zero-cost projects do not keep it going.
+        if all(j in chosen or spent + costs[j] > budget for j in m.eligible):
+            return run, b, int(b - b0)
+        previous, prev_b = run, b
+        if skipper.step(run.selected):
+            skip = _skip_to(m, b, m.lexico, skipper)
+            if skip is None:
+                raise TallyError(
+                    "mes-add1 never stops here: the outcome stays the same for every larger voter budget, "
+                    "yet it is neither exhaustive nor over budget"
+                )
+            if skip:
+                # b + 1 .. b + skip give this same outcome: neither over budget nor exhaustive.
+                prev_b = b + skip
+                previous = m.run(prev_b, m.lexico, False)
+                b = prev_b
+        b += 1
+
+
+def mes_add1(election: Election, progress: Progress | None = None) -> Outcome:
+    """MES with per-voter budget +1 until exhaustive (pabutools voter_budget_increment=1, Cost_Sat).
+
+    As pabutools: stop at the first exhaustive outcome, or return the previous outcome as soon as
+    one overspends the real budget. `progress` is called before each per-voter budget is tried.
+    """
+    with gc_paused():
+        m = _MES(election, replay=True)
+        if m.n == 0:
+            return _outcome("mes-add1", election, [], MESExplanation(0, 0, 0, (), ()))
+        run, b, steps = _add1_pabutools(m, progress or _no_progress)
+        # The loop runs without explanations (they cost more than MES itself); explain the kept run.
+        run = m.run(b, m.lexico, True)
+        return _outcome(
+            "mes-add1", election, run.selected, m.explanation(_start_budget(election), b, steps, run)
+        )
+
+
+ComparisonMode = Literal["cost", "cardinality"]
+
+
+def mes_add1_official(
+    election: Election,
+    comparison: bool = False,
+    comparison_mode: ComparisonMode = "cardinality",
+    progress: Progress | None = None,
+) -> Outcome:
+    """Equal Shares as cities run it (equalshares.net "add1"), optionally with the comparison step.
+
+    Start from MES with the real budget; then try per-voter budgets floor(B/n)+1, +2, ... and keep
+    the last outcome that stays within the real budget (unlike pabutools there is no stop at the
+    first exhaustive outcome: Wieliczka 2023's result needs the last feasible one). Ties: lower cost,
+    then more approvals, then PROJECTS row order. Comparison step: if more voters prefer the
+    greedy-by-approvals outcome than the MES one, greedy wins; a voter's preference compares its
+    approved winners by number ("cardinality": what pabulib's checker verifies, and the default) or
+    by their total cost ("cost"). Both reproduce Wieliczka 2023 (MES wins either way).
+    `progress` is called before each per-voter budget is tried.
+    """
+    with gc_paused():
+        m = _MES(election, replay=True)
+        if m.n == 0:
+            return _outcome("mes-add1-official", election, [], MESExplanation(0, 0, 0, (), ()))
+        n = m.n
+        budget = election.budget
+        costs = m.costs
+        b0 = _start_budget(election)
+        run = m.run(b0, m.cost_then_approvals, False)
+        used_b = b0
+        steps = 0
+        per_voter = Fraction(int(_frac(budget) // n))
+        first_step = per_voter
+        report = progress or _no_progress
+        eligible = set(m.eligible)
+        # No exhaustiveness stop (Wieliczka 2023 needs the last feasible budget even past an exhaustive
+        # outcome); once every project MES could buy is bought, more money changes nothing.
+        skipper = _Skipper()
+        while not eligible.issubset(run.selected):
+            if skipper.step(run.selected) and used_b == per_voter:
+                skip = _skip_to(m, per_voter, m.cost_then_approvals, skipper)
+                if skip is None:
+                    break
+                if skip:
+                    per_voter += skip
+                    run, used_b = m.run(per_voter, m.cost_then_approvals, False), per_voter
+            per_voter += 1
+            report(int(per_voter - first_step), normalize(per_voter))
+            nxt = m.run(per_voter, m.cost_then_approvals, False)
+            if sum(costs[j] for j in nxt.selected) > budget:
+                break
+            run, used_b = nxt, per_voter
+        steps = int(used_b - Fraction(int(_frac(budget) // n))) if used_b != b0 else 0
+        # The loop runs without explanations (they cost more than MES itself); explain the kept run.
+        run = m.run(used_b, m.cost_then_approvals, True)
+        expl = m.explanation(b0, used_b, steps, run)
+        selected = run.selected
+        notes: tuple[str, ...] = ()
+        if comparison:
+            greedy_sel = _greedy_by_approvals(election, m)
+            pref_mes, pref_greedy = _compare(m, selected, greedy_sel, comparison_mode)
+            info = {
+                "mode": comparison_mode,
+                "greedy_selected": [m.ids[j] for j in greedy_sel],
+                "voters_preferring_mes": pref_mes,
+                "voters_preferring_greedy": pref_greedy,
+                "winner": "greedy" if pref_greedy > pref_mes else "mes",
+            }
+            expl = MESExplanation(
+                expl.initial_budget_per_voter,
+                expl.budget_per_voter,
+                expl.increments,
+                expl.rounds,
+                expl.rejected,
+                None,
+                info,
+            )
+            if pref_greedy > pref_mes:
+                selected = greedy_sel
+                notes = ("comparison step: more voters prefer the greedy outcome",)
+        return _outcome("mes-add1-official", election, selected, expl, notes)
+
+
+def _greedy_by_approvals(election: Election, m: _MES) -> list[int]:
+    order = sorted(range(len(m.costs)), key=lambda j: -m.count[j])
+    left = election.budget
+    out: list[int] = []
+    for j in order:
+        if m.costs[j] <= left:
+            out.append(j)
+            left -= m.costs[j]
+    return out
+
+
+def _compare(m: _MES, a: list[int], b: list[int], mode: ComparisonMode) -> tuple[int, int]:
+    sa, sb = set(a), set(b)
+    pa = pb = 0
+    for ballot, w in zip(m.ballots, m.weights, strict=False):
+        if mode == "cardinality":
+            ua: Number = sum(1 for j in ballot if j in sa)
+            ub: Number = sum(1 for j in ballot if j in sb)
+        else:
+            ua = sum(m.costs[j] for j in ballot if j in sa)
+            ub = sum(m.costs[j] for j in ballot if j in sb)
+        if ua > ub:
+            pa += w
+        elif ub > ua:
+            pb += w
+    return pa, pb

@@ -1,0 +1,342 @@
+"""The Method of Equal Shares engine (cost satisfaction, approval ballots): one run at a budget."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
+from operator import mul
+
+from civic.tally.model import Election, Number, gc_paused, normalize
+from civic.tally.outcome import MESExplanation, MESRejection, MESRound, Outcome
+from civic.tally.rules.common import (
+    EPS,
+    _approval_supporters,
+    _ballot_indices,
+    _frac,
+    _outcome,
+    _require_approval,
+)
+from civic.tally.rules.greedy import _greedy_fill
+
+
+@dataclass
+class _MESRun:
+    selected: list[int]
+    rounds: list[MESRound]
+    rejected: list[MESRejection]
+
+
+class _Budgets:
+    """Exact voter budgets of MES, one value per class, as integers over a shared denominator."""
+
+    # Class k holds num[k] / dens[rnd[k]]. Each new denominator is a multiple of the previous ones, so
+    # scaling a class to the current denominator `den` is one multiplication: far cheaper than Fractions.
+    # `fval` keeps each value correctly rounded to a float (int / int rounds correctly).
+
+    def __init__(self, per_voter: Fraction, cost_den: int) -> None:
+        den = math.lcm(per_voter.denominator, cost_den)
+        self.den = den
+        self.dens = [den]
+        self.cof = [1]
+        self.num = [per_voter.numerator * (den // per_voter.denominator)]
+        self.rnd = [0]
+        self.fval = [float(per_voter)]
+
+    def scaled(self, k: int) -> int:
+        """Return class k's budget times the current denominator."""
+        return self.num[k] * self.cof[self.rnd[k]]
+
+    def scale(self, x: Number) -> int:
+        """Return x times the current denominator (costs' denominators divide it, so this is exact)."""
+        return int(x * self.den)
+
+    def include(self, q: Fraction) -> int:
+        """Extend the denominator so that q is representable; return q scaled."""
+        den = math.lcm(self.den, q.denominator)
+        if den != self.den:
+            self.den = den
+            self.dens.append(den)
+            self.cof = [den // d for d in self.dens]
+        return q.numerator * (den // q.denominator)
+
+    def new(self, scaled: int) -> int:
+        """Add a class worth scaled / den; return its id."""
+        self.num.append(scaled)
+        self.rnd.append(len(self.dens) - 1)
+        self.fval.append(scaled / self.den)
+        return len(self.num) - 1
+
+    def money(self, items: Counter[int]) -> int:
+        """Return the supporters' total money (times den) for {class: voters}."""
+        return sum(w * self.scaled(k) for k, w in items.items())
+
+    def price(self, items: Counter[int], cost: Number) -> Fraction:
+        """Return the exact price per supporter (q = rho * cost) of a project with these supporters."""
+        s = {k: self.scaled(k) for k in items}
+        total = self.scale(cost)
+        contrib = 0
+        nrich = sum(items.values())
+        rest, rich = total, nrich
+        for k in sorted(s, key=s.__getitem__):
+            rest, rich = total - contrib, nrich
+            if rest <= rich * s[k]:
+                break
+            contrib += items[k] * s[k]
+            nrich -= items[k]
+        return Fraction(rest, rich * self.den)
+
+
+class _MES:
+    """Method of Equal Shares with cost satisfaction on approval ballots."""
+
+    # Voters' budgets are kept as "classes": each ballot group points to its budget class, and a
+    # project's {class: voters} is counted afresh (at C speed) only when the project is evaluated,
+    # which few projects are per round; paying a winner only repoints its supporters' groups.
+
+    def __init__(self, election: Election, replay: bool = False) -> None:
+        _require_approval(election, "mes")
+        self.e = election
+        self.supporters, self.voters = _approval_supporters(election)
+        self.count = list(map(len, self.voters))
+        self.weights = [g.weight for g in election.groups]
+        self.n = sum(self.weights)
+        self.costs = [p.cost for p in election.projects]
+        self.fcosts = [float(c) for c in self.costs]
+        self.cost_den = math.lcm(*(_frac(c).denominator for c in self.costs))
+        self.ids = [p.id for p in election.projects]
+        # Cost satisfaction gives zero-cost projects zero satisfaction: pabutools never selects them.
+        self.eligible = [j for j in range(len(self.costs)) if self.costs[j] > 0 and self.count[j] > 0]
+        # Which group holds which budget class depends only on the rounds so far (winner, and which
+        # classes it emptied), not on the per-voter budget: the add1 loops, which rerun MES with budgets
+        # one apart, mostly replay the same rounds. With `replay`, states are numbered and, per state,
+        # each project's {class: voters} and the groups' classes are kept for the next run (bounded,
+        # see `_remember`). A single run gains nothing from it and skips it.
+        self.replay = replay
+        self._states: dict[tuple[int, int, tuple[int, ...]], int] = {}
+        self._counts: dict[tuple[int, int], Counter[int]] = {}
+        self._gcls: dict[int, list[int]] = {}
+
+    def _remember(self) -> None:
+        # Tens of MB at most: a class per group is kept for each remembered state.
+        if len(self._counts) > 20_000 or len(self._gcls) * len(self.weights) > 5_000_000:
+            self._states.clear()
+            self._counts.clear()
+            self._gcls.clear()
+
+    @cached_property
+    def ballots(self) -> list[list[int]]:
+        """Return each group's ballot as project indices."""
+        return _ballot_indices(self.e)
+
+    @cached_property
+    def eballots(self) -> list[list[int]]:
+        """Return each group's ballot restricted to the projects MES could buy."""
+        eligible_set = set(self.eligible)
+        return [[j for j in b if j in eligible_set] for b in self.ballots]
+
+    def classes(self, j: int, gcls: list[int]) -> Counter[int]:
+        """Return {budget class: voters} for the supporters of j who have money left."""
+        # Supporters are repeated by weight, so this weighted count runs at C speed.
+        cnt = Counter(map(gcls.__getitem__, self.voters[j]))
+        cnt.pop(-1, None)
+        return cnt
+
+    def run(
+        self,
+        per_voter: Fraction,
+        tie: Callable[[list[int]], int],
+        explain: bool,
+    ) -> _MESRun:
+        costs, fcosts = self.costs, self.fcosts
+        budgets = _Budgets(per_voter, self.cost_den)
+        fval = budgets.fval
+        # Class per group (-1: no money left). Per-project class counts are rebuilt only for the few
+        # projects evaluated in a round: cheaper than updating every project of every payer's ballot.
+        gcls = [0] * len(self.weights)
+        replay = self.replay
+        state = 0  # the rounds so far (0: none), numbered when replaying, see __init__
+        counts = self._counts
+        if replay:
+            self._remember()
+        stale: dict[int, float] = {j: 1.0 / self.count[j] for j in self.eligible}
+        selected: list[int] = []
+        rounds: list[MESRound] = []
+        while stale:
+            best = float("inf")
+            cands: list[tuple[float, int]] = []
+            cnt: dict[int, Counter[int]] = {}
+            for j in sorted(stale, key=stale.__getitem__):
+                if stale[j] > best * (1 + EPS):
+                    break
+                items = counts.get((state, j)) if replay else None
+                if items is None:
+                    items = self.classes(j, gcls)
+                    if replay:
+                        counts[state, j] = items
+                cnt[j] = items
+                c = fcosts[j]
+                money = sum(map(mul, items.values(), map(fval.__getitem__, items)))
+                if money < c * (1 + EPS) and (
+                    money < c * (1 - EPS) or budgets.money(items) < budgets.scale(costs[j])
+                ):
+                    # Supporters cannot afford it now, so never again (budgets only shrink).
+                    del stale[j]
+                    continue
+                order = sorted(items, key=fval.__getitem__)
+                contrib = 0.0
+                nrich = sum(items.values())
+                q = 0.0
+                for k in order:
+                    q = (c - contrib) / nrich
+                    if q <= fval[k]:
+                        break
+                    w = items[k]
+                    contrib += w * fval[k]
+                    nrich -= w
+                rho = q / c
+                stale[j] = rho
+                if rho < best:
+                    best = rho
+                cands.append((rho, j))
+            if not cands:
+                break
+            limit = best * (1 + EPS)
+            close = [j for r, j in cands if r <= limit]
+            if len(close) == 1:
+                win = close[0]
+                q_exact = budgets.price(cnt[win], costs[win])
+            else:
+                exact = {j: budgets.price(cnt[j], costs[j]) for j in close}
+                rho_min = min(exact[j] / costs[j] for j in close)
+                tied = [j for j in close if exact[j] / costs[j] == rho_min]
+                win = tie(tied)
+                q_exact = exact[win]
+            # Pay: each supporter gives the price, or all it has left if that is less.
+            moved: dict[int, int] = {-1: -1}
+            full = capped = 0
+            q_scaled = budgets.include(q_exact)
+            for k, w in cnt[win].items():
+                left = budgets.scaled(k) - q_scaled
+                if left > 0:
+                    moved[k] = budgets.new(left)
+                    full += w
+                else:
+                    moved[k] = -1
+                    if left == 0:
+                        full += w
+                    else:
+                        capped += w
+            del stale[win]
+            selected.append(win)
+            if explain:
+                rounds.append(
+                    MESRound(
+                        len(rounds) + 1,
+                        self.ids[win],
+                        costs[win],
+                        normalize(q_exact / costs[win]),
+                        normalize(q_exact),
+                        self.count[win],
+                        full,
+                        capped,
+                    )
+                )
+            if replay:
+                state, gcls = self._next_state(state, win, cnt[win], moved, gcls)
+            else:
+                self._pay(win, moved, gcls)
+        rejected: list[MESRejection] = []
+        if explain:
+            rejected = self._rejections(selected, gcls, budgets)
+        return _MESRun(selected, rounds, rejected)
+
+    def _pay(self, win: int, moved: dict[int, int], gcls: list[int]) -> None:
+        """Move the winner's supporters to the class their payment left them in (-1: nothing left)."""
+        payers = self.supporters[win]
+        after = list(map(moved.__getitem__, map(gcls.__getitem__, payers)))
+        for g, nk in zip(payers, after, strict=True):
+            gcls[g] = nk
+
+    def _next_state(
+        self, state: int, win: int, paid: Counter[int], moved: dict[int, int], gcls: list[int]
+    ) -> tuple[int, list[int]]:
+        """Return the state after this payment and its groups' classes (remembered, never mutated)."""
+        transition = (state, win, tuple(moved[k] for k in paid))
+        nxt = self._states.setdefault(transition, len(self._states) + 1)
+        known = self._gcls.get(nxt)
+        if known is None:
+            known = gcls.copy()
+            self._pay(win, moved, known)
+            self._gcls[nxt] = known
+        return nxt, known
+
+    def _rejections(self, selected: list[int], gcls: list[int], budgets: _Budgets) -> list[MESRejection]:
+        """Explain why each project not selected was rejected, with its supporters' money left."""
+        costs = self.costs
+        rejected: list[MESRejection] = []
+        chosen = set(selected)
+        for j in range(len(costs)):
+            if j in chosen:
+                continue
+            if self.count[j] == 0:
+                rejected.append(MESRejection(self.ids[j], costs[j], 0, 0, "no_supporters"))
+            elif costs[j] == 0:
+                rejected.append(MESRejection(self.ids[j], costs[j], self.count[j], 0, "zero_cost"))
+            else:
+                left = budgets.money(self.classes(j, gcls))
+                rejected.append(
+                    MESRejection(
+                        self.ids[j],
+                        costs[j],
+                        self.count[j],
+                        normalize(Fraction(left, budgets.den)),
+                        "supporters_cannot_afford",
+                    )
+                )
+        return rejected
+
+    def lexico(self, tied: list[int]) -> int:
+        """Break ties as pabutools: smallest project id as a string."""
+        return min(tied, key=self.ids.__getitem__)
+
+    def cost_then_approvals(self, tied: list[int]) -> int:
+        """Break ties as equalshares.net: lower cost, then more approvals, then PROJECTS row order."""
+        return min(tied, key=lambda j: (self.costs[j], -self.count[j], j))
+
+    def explanation(self, first: Fraction, last: Fraction, steps: int, run: _MESRun) -> MESExplanation:
+        return MESExplanation(
+            normalize(first), normalize(last), steps, tuple(run.rounds), tuple(run.rejected)
+        )
+
+
+def _start_budget(election: Election) -> Fraction:
+    return _frac(election.budget) / election.num_voters
+
+
+def mes(election: Election) -> Outcome:
+    """Method of Equal Shares, cost satisfaction (pabutools method_of_equal_shares, Cost_Sat)."""
+    with gc_paused():
+        m = _MES(election)
+        if m.n == 0:
+            return _outcome("mes", election, [], MESExplanation(0, 0, 0, (), ()))
+        b0 = _start_budget(election)
+        run = m.run(b0, m.lexico, True)
+        return _outcome("mes", election, run.selected, m.explanation(b0, b0, 0, run))
+
+
+def mes_greedy(election: Election) -> Outcome:
+    """MES completed by greedy (pabutools completion_by_rule_combination([mes, greedy]), Cost_Sat)."""
+    with gc_paused():
+        m = _MES(election)
+        b0 = _start_budget(election) if m.n else Fraction(0)
+        run = m.run(b0, m.lexico, True) if m.n else _MESRun([], [], [])
+        sel, completion = _greedy_fill(election, "cost", run.selected, "score_per_cost_unit")
+        expl = m.explanation(b0, b0, 0, run)
+        expl = MESExplanation(
+            expl.initial_budget_per_voter, expl.budget_per_voter, 0, expl.rounds, expl.rejected, completion
+        )
+        return _outcome("mes-greedy", election, sel, expl)
