@@ -36,11 +36,12 @@ def horizon_run(
     horizon: Fraction | None = None
 
     def bound(v: Fraction, s: Fraction) -> None:
-        # v + s*t must keep the sign it has at t = 0 (or stay identically zero).
+        # v + s*t must keep the sign it has at t = 0 (or stay identically zero). A nonzero v with
+        # slope 0, or with a slope of its own sign, keeps its sign for every t >= 0: no bound.
         nonlocal horizon
         if v == 0:
             t = None if s == 0 else Fraction(0)
-        elif (v > 0) == (s < 0):
+        elif s != 0 and (v > 0) == (s < 0):
             t = -v / s
         else:
             return
