@@ -95,6 +95,9 @@ def _init_extensions(app: Flask) -> None:
     if warning:
         app.logger.warning(warning)
     login_manager.init_app(app)
+    from civic.core.queue import init_queue
+
+    init_queue(app)
 
     from civic.accounts.auth import configure_login_manager
 

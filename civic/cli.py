@@ -279,6 +279,29 @@ def purge_contacts(dry_run: bool) -> None:
         click.echo("Nothing to purge.")
 
 
+@civic_cli.command("worker")
+@click.option("--workers", "-w", default=1, show_default=True, help="Tasks run at the same time.")
+@click.option(
+    "--worker-type",
+    "-k",
+    type=click.Choice(["thread", "process"]),
+    default="thread",
+    show_default=True,
+    help="Run tasks in threads, or in processes (counts use a CPU each).",
+)
+def worker(workers: int, worker_type: str) -> None:
+    """Run the background tasks (counts): Ctrl+C stops after the running ones, SIGTERM at once."""
+    import logging
+
+    from flask import current_app
+
+    from civic.core.queue import run_worker, shown_queue_url
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    click.echo(f"Civic worker: tasks from {shown_queue_url(current_app)}", err=True)
+    run_worker(current_app._get_current_object(), workers=workers, worker_type=worker_type)  # type: ignore[attr-defined]
+
+
 def _terminal_progress() -> Progress | None:
     """Return a reporter for long Equal Shares counts: a line on stderr each second, when it is a terminal."""
     if not sys.stderr.isatty():

@@ -93,6 +93,13 @@ class Config:
     COMMENT_EDIT_RATE_LIMIT = "10 per minute"
     COAUTHOR_INVITE_RATE_LIMIT = "10 per hour"
 
+    # Background tasks (civic.core.queue), run by `civic worker`: a SQLite file in instance/ unless
+    # CIVIC_QUEUE_URL names another store (redis://… for workers on several machines).
+    QUEUE_URL = os.environ.get("CIVIC_QUEUE_URL")
+    QUEUE_IMMEDIATE = False
+    # A running count whose worker has not shown it is alive for this long was lost (restart, crash).
+    QUEUE_LEASE_SECONDS = 60
+
     # Largest request body: three 5 MB images and the text fit; above it, a friendly 413.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
@@ -205,6 +212,8 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     MAIL_BACKEND = "capture"
+    # Background tasks run at once, in the test's process (tests/results/test_worker.py runs a real worker).
+    QUEUE_IMMEDIATE = True
     # Cheap parameters keep hundreds of test hashes fast; production uses the defaults above.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -20,8 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from civic.extensions import db
 
 # Tables whose rows never show on a public page: writing them must not throw every cached page away
-# (a login updates the session row, every staff action adds an audit entry).
-NEUTRAL_TABLES = frozenset({"user_session", "audit_entry", "content_version", "alembic_version"})
+# (a login updates the session row, every staff action adds an audit entry, a running count reports its
+# progress every second).
+NEUTRAL_TABLES = frozenset(
+    {"user_session", "audit_entry", "content_version", "alembic_version", "tally_run_progress"}
+)
 
 _WRITE = re.compile(
     r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE

@@ -63,6 +63,7 @@ RUN_STATE_LABELS = {
     RunState.DONE: _l("done"),
     RunState.FAILED: _l("failed"),
     RunState.CANCELLED: _l("cancelled"),
+    RunState.INTERRUPTED: _l("interrupted"),
 }
 
 

@@ -22,6 +22,8 @@ class RunState(enum.StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # The worker stopped (restart, crash, killed) before the count finished: it has no result.
+    INTERRUPTED = "interrupted"
 
 
 STANDING = "published_at IS NOT NULL AND withdrawn_at IS NULL"
@@ -52,8 +54,6 @@ class TallyRun(db.Model):
     # Why a count failed, as a code and its values, translated when shown (see results.labels).
     error_code: Mapped[str | None] = mapped_column(String(40))
     error_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # While a long count runs: {"steps": increments of the per-voter budget tried, "per_voter": "…"}.
-    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
@@ -68,6 +68,19 @@ class TallyRun(db.Model):
 
     pool: Mapped[VotePool] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    live: Mapped[RunProgress | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def progress(self) -> dict[str, Any] | None:
+        """Return how far a long count went: {"steps": increments of the per-voter budget, "per_voter": "…"}."""
+        return self.live.progress if self.live is not None else None
+
+    @progress.setter
+    def progress(self, value: dict[str, Any] | None) -> None:
+        if self.live is None:
+            self.live = RunProgress(progress=value)
+        else:
+            self.live.progress = value
 
     @property
     def is_standing(self) -> bool:
@@ -76,10 +89,27 @@ class TallyRun(db.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.state in (RunState.DONE, RunState.FAILED, RunState.CANCELLED)
+        return self.state in (RunState.DONE, RunState.FAILED, RunState.CANCELLED, RunState.INTERRUPTED)
 
     @property
     def seconds(self) -> float | None:
         if self.started_at is None or self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class RunProgress(db.Model):
+    """How far a count is and when its worker last said it was alive.
+
+    Apart from ``tally_run`` because it changes every second while a count runs and only staff pages show it:
+    its writes leave the public page cache alone (``civic.core.content_version.NEUTRAL_TABLES``).
+    """
+
+    __tablename__ = "tally_run_progress"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("tally_run.id", ondelete="CASCADE"), primary_key=True)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The worker (host:pid) counting it, and its last heartbeat: a count whose heartbeat is older than
+    # the lease (QUEUE_LEASE_SECONDS) was lost with its worker.
+    worker: Mapped[str | None] = mapped_column(String(120))
+    heartbeat_at: Mapped[datetime | None]

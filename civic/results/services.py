@@ -1,4 +1,4 @@
-"""Counting use cases: start a run (in the background), execute it, re-run it, publish it."""
+"""Counting use cases: start a run (the worker counts it, civic.results.tasks), execute it, re-run it, publish it."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from civic.accounts.models import User
 from civic.core import audit
@@ -26,7 +25,7 @@ from civic.processes.phases import Action, is_open_to_staff
 from civic.proposals.models import ProposalStatus
 from civic.proposals.services import record_count_status
 from civic.results.labels import reason_text, rule_label
-from civic.results.models import RunState, TallyRun
+from civic.results.models import RunProgress, RunState, TallyRun
 from civic.results.permissions import can_publish_results, can_run_counts
 from civic.results.queries import ProjectLine, pool_result
 from civic.tally import TallyError
@@ -88,16 +87,23 @@ class CountCancelled(Exception):
     """Raised inside a count when staff cancelled its run."""
 
 
-def execute_run(run_id: int) -> None:
+def execute_run(run_id: int, *, worker: str | None = None) -> None:
     """Count a queued run and store its digest, outcome and explanation (or the error).
 
     Rules that raise the per-voter budget step by step (Equal Shares "add1") can take minutes on big
     elections: about once a second the run records the step reached and stops if it was cancelled.
+    Only one caller gets to count a run: the first to move it from queued to running (``worker`` names it).
     """
-    run = db.session.get(TallyRun, run_id)
-    if run is None or run.state is not RunState.QUEUED:
+    now = utcnow()
+    claim = update(TallyRun).where(TallyRun.id == run_id, TallyRun.state == RunState.QUEUED)
+    if db.session.execute(claim.values(state=RunState.RUNNING, started_at=now)).rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
         return
-    run.state, run.started_at = RunState.RUNNING, utcnow()
+    run = db.session.get(TallyRun, run_id)
+    assert run is not None
+    if run.live is None:
+        run.live = RunProgress()
+    run.live.worker, run.live.heartbeat_at = worker, now
     db.session.commit()
     try:
         election = election_for_pool(run.pool)
@@ -115,14 +121,77 @@ def execute_run(run_id: int) -> None:
         run.error_code, run.error_params = _failure(run, error)
     except Exception as error:  # a count must never stay "counting" forever
         current_app.logger.exception("count %s failed", run_id)
-        db.session.rollback()
-        run = db.session.get(TallyRun, run_id)
-        if run is None:
-            return
-        run.error, run.state = f"{type(error).__name__}: {error}"[:500], RunState.FAILED
-        run.error_code, run.error_params = "internal_error", {}
+        fail_unexpectedly(run_id, error)
+        return
     run.finished_at = utcnow()
     db.session.commit()
+
+
+def fail_unexpectedly(run_id: int, error: BaseException) -> None:
+    """Mark an unfinished run failed on an unexpected error (shown translated, see labels.failure_text)."""
+    db.session.rollback()
+    run = db.session.get(TallyRun, run_id)
+    if run is None or run.is_finished:
+        return
+    run.error, run.state = f"{type(error).__name__}: {error}"[:500], RunState.FAILED
+    run.error_code, run.error_params = "internal_error", {}
+    run.finished_at = utcnow()
+    db.session.commit()
+
+
+def renew_lease(run_id: int) -> None:
+    """Record that the worker counting this run is still alive (its heartbeat)."""
+    db.session.execute(update(RunProgress).where(RunProgress.run_id == run_id).values(heartbeat_at=utcnow()))
+    db.session.commit()
+
+
+def interrupt_lost_runs(
+    *, now: datetime | None = None, worker_is_dead: Callable[[str | None], bool] | None = None
+) -> list[TallyRun]:
+    """Mark interrupted the running counts whose worker is gone; audited; return them.
+
+    A worker is gone when its heartbeat is older than the lease (QUEUE_LEASE_SECONDS), or when
+    ``worker_is_dead`` says so (a worker starting on the same host checks the process ids).
+    """
+    now = now or utcnow()
+    expired = now - timedelta(seconds=current_app.config["QUEUE_LEASE_SECONDS"])
+    lost = []
+    for run in db.session.scalars(select(TallyRun).where(TallyRun.state == RunState.RUNNING)):
+        live = run.live
+        seen = (live.heartbeat_at if live else None) or run.started_at or run.created_at
+        if seen < expired or (worker_is_dead is not None and worker_is_dead(live.worker if live else None)):
+            _interrupt(run, now)
+            lost.append(run)
+    return lost
+
+
+def interrupt_run(run_id: int) -> None:
+    """Mark a running count interrupted now (its worker is stopping before the count ends)."""
+    run = db.session.get(TallyRun, run_id)
+    if run is not None and run.state is RunState.RUNNING:
+        _interrupt(run, utcnow())
+
+
+def _interrupt(run: TallyRun, now: datetime) -> None:
+    run.state, run.finished_at = RunState.INTERRUPTED, now
+    db.session.flush()
+    audit.record(
+        actor_id=None,
+        action="tally.interrupted",
+        target_type="vote_pool",
+        target_id=run.pool_id,
+        after={
+            "run": run.id,
+            "rule": run.rule,
+            "progress": run.progress,
+            "worker": run.live and run.live.worker,
+        },
+    )
+
+
+def queued_run_ids() -> list[int]:
+    """Return the ids of the runs waiting for a worker."""
+    return list(db.session.scalars(select(TallyRun.id).where(TallyRun.state == RunState.QUEUED)))
 
 
 def _failure(run: TallyRun, error: TallyError) -> tuple[str, dict[str, Any]]:
@@ -295,23 +364,3 @@ def _apply_verdicts(actor: User, run: TallyRun) -> None:
         proposal = line.pool_project.proposal
         if proposal.status not in UNTOUCHED:
             record_count_status(actor=actor, proposal=proposal, status=status, public_reason=text)
-
-
-def submit_in_background(run_id: int) -> Future[None]:
-    """Hand a run to the app's single counting thread; the request never waits for it."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    executor: ThreadPoolExecutor = app.extensions.setdefault(
-        "civic_tally_executor", ThreadPoolExecutor(max_workers=1, thread_name_prefix="civic-tally")
-    )
-    return executor.submit(_in_app_context(app, execute_run), run_id)
-
-
-def _in_app_context(app: Flask, job: Callable[[int], None]) -> Callable[[int], None]:
-    def run(run_id: int) -> None:
-        with app.app_context():
-            try:
-                job(run_id)
-            finally:
-                db.session.remove()
-
-    return run

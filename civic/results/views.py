@@ -13,7 +13,7 @@ from flask_login import current_user
 from civic.extensions import db, htmx
 from civic.processes.permissions import can_view_edition
 from civic.processes.views import visible_edition_or_404
-from civic.results import queries, services
+from civic.results import queries, services, tasks
 from civic.results.forms import ConfirmForm, RunForm, WithdrawForm
 from civic.results.labels import (
     ballot_kind_label,
@@ -103,6 +103,7 @@ class _Lazy:
 @permission_required(can_run_counts)
 def counts(edition_slug: str) -> Response:
     edition = visible_edition_or_404(edition_slug)
+    _notice_lost_counts()
     pools = [
         (pool, queries.latest_runs(pool), services.rules_for(pool)) for pool in queries.pools_of(edition)
     ]
@@ -127,7 +128,7 @@ def start_run(pool_id: int) -> Response:
         abort(422)
     run = services.start_run(actor=current_user, pool=pool, rule=form.rule.data)
     db.session.commit()
-    services.submit_in_background(run.id)
+    tasks.count_run(run.id)  # after the commit: the worker must find the run
     return redirect(url_for("results.run_detail", run_id=run.id), 303)  # type: ignore[return-value]
 
 
@@ -135,6 +136,8 @@ def start_run(pool_id: int) -> Response:
 @permission_required(can_run_counts)
 def run_detail(run_id: int) -> Response:
     run = _run_or_404(run_id)
+    if not run.is_finished:
+        _notice_lost_counts()
     result = queries.pool_result(run.pool, run)
     return render(
         "results/run.html",
@@ -146,13 +149,19 @@ def run_detail(run_id: int) -> Response:
     )
 
 
+def _notice_lost_counts() -> None:
+    """Mark interrupted the counts whose worker stopped showing it is alive, before a page shows them."""
+    if services.interrupt_lost_runs():
+        db.session.commit()
+
+
 @bp.post("/staff/runs/<int:run_id>/rerun")
 @permission_required(can_run_counts)
 def rerun(run_id: int) -> Response:
     run = _run_or_404(run_id)
     new_run = services.rerun(actor=current_user, run=run)
     db.session.commit()
-    services.submit_in_background(new_run.id)
+    tasks.count_run(new_run.id)
     return redirect(url_for("results.run_detail", run_id=new_run.id), 303)  # type: ignore[return-value]
 
 
