@@ -14,11 +14,15 @@ PORT ?= 5000
 DEV_ENV := CIVIC_ENV=development CIVIC_BASE_URL=http://127.0.0.1:$(PORT)
 
 # The demo is development: e-mail links point at this port; migrate and seed run with the same settings.
+# The worker (background counts) runs beside the server: started in the background (where the terminal's
+# Ctrl+C does not reach it), it is stopped with SIGTERM when the server ends, however the recipe ends.
 run: export CIVIC_ENV := development
 run: export CIVIC_BASE_URL := http://127.0.0.1:$(PORT)
 run: install vendor translations migrate seed
 	@$(FLASK) civic demo-logins
 	@echo "Serving Civic on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	$(DEV_ENV) $(FLASK) civic worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
 	$(DEV_ENV) CIVIC_COOKIE_SECURE=0 CIVIC_TOWN_NAME="$${CIVIC_TOWN_NAME:-Saint-Aubin-des-Communs}" $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 install: $(STAMP)

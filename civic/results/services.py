@@ -222,12 +222,16 @@ def _progress_recorder(run: TallyRun) -> Progress:
 
 
 def _cancelled(run: TallyRun) -> bool:
-    """Commit what the run holds so far, then tell whether staff cancelled it meanwhile."""
+    """Commit what the run holds so far, then tell whether staff cancelled it meanwhile (or it was given up).
+
+    A count marked interrupted while its worker still runs (a heartbeat too late) stops too: staff may have
+    started it again already.
+    """
     # Ending the transaction first lets the next read see a cancellation committed by a request.
     db.session.commit()
     state = db.session.scalar(select(TallyRun.state).where(TallyRun.id == run.id))
     db.session.rollback()
-    return state is RunState.CANCELLED
+    return state in (RunState.CANCELLED, RunState.INTERRUPTED)
 
 
 def cancel_run(*, actor: User, run: TallyRun) -> None:

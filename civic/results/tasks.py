@@ -35,7 +35,6 @@ def count_run(run_id: int) -> None:
             services.fail_unexpectedly(run_id, error)
 
 
-@queue.huey.signal(SIGNAL_INTERRUPTED)
 def _count_interrupted(_signal: str, task: Any, *_args: Any, **_kwargs: Any) -> None:
     # The worker is stopping now (SIGTERM) in the middle of this task: say so at once.
     if isinstance(task, count_run.task_class) and task.args:
@@ -45,6 +44,9 @@ def _count_interrupted(_signal: str, task: Any, *_args: Any, **_kwargs: Any) -> 
 def _interrupt(run_id: int) -> None:
     services.interrupt_run(run_id)
     db.session.commit()
+
+
+queue.huey.signal(SIGNAL_INTERRUPTED)(_count_interrupted)
 
 
 @queue.at_worker_start

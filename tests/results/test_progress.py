@@ -1,15 +1,19 @@
-"""Long counts record how far they are and can be cancelled; cancelling is audited."""
+"""Long counts record how far they are and can be cancelled; cancelling is audited; lost ones are interrupted."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from civic.accounts.roles import Role
 from civic.core.audit import AuditEntry
+from civic.core.content_version import current_version
+from civic.core.time import utcnow
 from civic.extensions import db
 from civic.results import services
-from civic.results.models import RunState, TallyRun
+from civic.results.models import RunProgress, RunState, TallyRun
 from civic.results.services import execute_run, start_run
 from civic.tally import pabulib
 from civic.voting.pabulib_io import import_pabulib
@@ -129,3 +133,70 @@ def test_progress_shown_while_running(client, login_as, pool):
     page = client.get(f"/staff/runs/{run.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "1234 steps so far" in page and "35049" in page
     assert f'id="run-{run.id}-cancel"' in page
+
+
+def test_progress_updates_leave_the_public_page_cache_alone(pool, monkeypatch):
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 0.0)
+    run_id = _queued(pool).id
+    before = current_version()
+    execute_run(run_id)
+    run = db.session.get(TallyRun, run_id)
+    assert run.state is RunState.DONE and run.progress["steps"] >= 9  # one progress commit per step
+    # Started, then finished: the cached public pages are thrown away twice, not at every step.
+    assert current_version() - before == 2
+
+
+def _running(pool, *, heartbeat_at, worker="elsewhere:1") -> int:
+    run = _queued(pool)
+    run.state, run.started_at = RunState.RUNNING, utcnow() - timedelta(hours=1)
+    run.live = RunProgress(progress={"steps": 7, "per_voter": "57"}, worker=worker, heartbeat_at=heartbeat_at)
+    db.session.commit()
+    return run.id
+
+
+def test_a_count_whose_worker_stopped_beating_is_interrupted_when_staff_look(app, client, login_as, pool):
+    lease = timedelta(seconds=app.config["QUEUE_LEASE_SECONDS"])
+    alive = _running(pool, heartbeat_at=utcnow() - lease / 2)
+    lost = _running(pool, heartbeat_at=utcnow() - lease * 2)
+    # Left "running" by the in-process thread of older versions: started long ago, never a heartbeat.
+    legacy = _running(pool, heartbeat_at=None)
+    login_as(Role.ANALYST, locale="en")
+    page = client.get(f"/staff/runs/{lost}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "interrupted because the counting service stopped" in page and "every 1s" not in page
+    assert f'action="/staff/runs/{lost}/rerun"' in page  # count it again
+    db.session.expire_all()
+    states = {run_id: db.session.get(TallyRun, run_id).state for run_id in (alive, lost, legacy)}
+    assert states == {alive: RunState.RUNNING, lost: RunState.INTERRUPTED, legacy: RunState.INTERRUPTED}
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "tally.interrupted")).all()
+    assert sorted(e.after["run"] for e in entries) == sorted([lost, legacy])
+    assert {e.after["worker"] for e in entries} == {"elsewhere:1"}
+
+
+def test_a_count_given_up_while_its_worker_still_runs_stops_there(pool, monkeypatch):
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 0.0)
+    run_id = _queued(pool, "official").id
+    real_count = services.count_pool
+
+    def interrupted_then_count(*args, **kwargs):
+        # A page saw its heartbeat too late and marked it interrupted: staff may have counted it again.
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(TallyRun).where(TallyRun.id == run_id).values(state=RunState.INTERRUPTED)
+            )
+        return real_count(*args, **kwargs)
+
+    monkeypatch.setattr(services, "count_pool", interrupted_then_count)
+    execute_run(run_id)
+    db.session.expire_all()
+    run = db.session.get(TallyRun, run_id)
+    assert run.state is RunState.INTERRUPTED and run.outcome is None and run.progress["steps"] == 1
+
+
+def test_only_one_caller_counts_a_run(pool):
+    run_id = _queued(pool, "greedy").id
+    execute_run(run_id, worker="first:1")
+    finished = db.session.get(TallyRun, run_id).finished_at
+    execute_run(run_id, worker="second:2")  # the same task delivered twice: the run is no longer queued
+    db.session.expire_all()
+    run = db.session.get(TallyRun, run_id)
+    assert run.state is RunState.DONE and run.finished_at == finished and run.live.worker == "first:1"
