@@ -65,7 +65,7 @@ def test_staff_follow_and_cancel_a_long_count_with_the_keyboard(live_server, pag
     pool = create_vote_pool()
     analyst = create_user(roles=(Role.ANALYST,), locale=lang)
     run = start_run(actor=analyst, pool=pool, rule="mes-add1-official")
-    # As the background thread leaves it mid-count (this one never finishes by itself).
+    # As a worker shows it mid-count (this one never finishes by itself).
     run.state, run.progress = RunState.RUNNING, {"steps": 1234, "per_voter": "35049"}
     db.session.commit()
     log_in(page, live_server, analyst)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from huey.storage import RedisStorage
 from sqlalchemy import select
 
 from civic.accounts.roles import Role
@@ -26,6 +27,7 @@ from civic.results.services import start_run
 from civic.tally.api import count_file
 from civic.tally.pabulib import read
 from civic.voting.pabulib_io import import_pabulib
+from tests.accounts.test_shared_limits import redis_url  # noqa: F401 - a redis-server on loopback
 from tests.conftest import csrf_token
 from tests.factories import create_user
 from tests.tally.shared import TEST_DATA
@@ -49,6 +51,15 @@ def queue_file(app, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
+def redis_queue(app, queue_file, redis_url) -> str:  # noqa: F811
+    """Make the app under test put its tasks in Redis (queue_file puts the queue back after the test)."""
+    url = f"{redis_url}/3"
+    app.config.update(QUEUE_URL=url)
+    queue.init_queue(app)
+    return url
+
+
+@pytest.fixture
 def start_worker(database_url, queue_file, tmp_path) -> Iterator[Callable[[str], subprocess.Popen]]:
     """Start worker processes (see tests/results/worker.py for the modes); stop those still running after."""
     started: list[subprocess.Popen] = []
@@ -61,10 +72,14 @@ def start_worker(database_url, queue_file, tmp_path) -> Iterator[Callable[[str],
         CIVIC_BASE_URL="http://localhost",
     )
 
-    def start(mode: str = "real") -> subprocess.Popen:
+    def start(mode: str = "real", queue_url: str | None = None) -> subprocess.Popen:
         log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.results.worker", mode], cwd=ROOT, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "tests.results.worker", mode],
+            cwd=ROOT,
+            env={**env, "CIVIC_QUEUE_URL": queue_url or queue_file},
+            stdout=log,
+            stderr=log,
         )
         process.log = log  # type: ignore[attr-defined]
         started.append(process)
@@ -198,3 +213,16 @@ def test_an_unexpected_error_in_the_worker_fails_the_count_in_the_readers_langua
     assert run.error == "RuntimeError: the engine broke"  # for the technical team; staff read a sentence
     page = client.get(f"/staff/runs/{run_id}", headers=HX).get_data(as_text=True)
     assert message in page and "the engine broke" not in page
+
+
+def test_with_redis_configured_a_worker_takes_the_counts_from_redis(
+    client, login_as, wieliczka, redis_queue, start_worker
+):
+    login_as(Role.ANALYST)
+    assert isinstance(queue.huey.storage, RedisStorage)
+    run_id = _post_count(client, wieliczka, "greedy")
+    assert queue.huey.pending_count() == 1  # waiting in Redis, not in the SQLite file
+    start_worker("real", queue_url=redis_queue)
+    _until(lambda: _run(run_id).is_finished, "the count done")
+    assert _run(run_id).state is RunState.DONE
+    assert _run(run_id).outcome["selected"] == list(count_file(TEST_DATA / WIELICZKA, "greedy").selected)
