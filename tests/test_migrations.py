@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
+from contextlib import closing
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -58,4 +60,53 @@ def test_migrations_create_exactly_the_models(empty_database_url, tmp_path, monk
         downgrade(revision="base")
         with db.engine.connect() as connection:
             assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def test_the_counts_migration_keeps_every_run_and_interrupts_those_left_running(
+    empty_database_url, tmp_path, monkeypatch
+):
+    if not empty_database_url.startswith("sqlite"):
+        pytest.skip("rows written in SQLite's dialect; the rebuilt table is SQLite's concern")
+    monkeypatch.setenv("CIVIC_INSTANCE_PATH", str(tmp_path))
+    path = empty_database_url.removeprefix("sqlite:///")
+    app = create_app(settings_for(empty_database_url))
+
+    def rows(sql):
+        with closing(sqlite3.connect(path)) as raw:
+            return raw.execute(sql).fetchall()
+
+    with app.app_context():
+        upgrade(revision="9e2b6c4d1a87")
+        with closing(sqlite3.connect(path)) as raw, raw:
+            raw.execute(
+                "INSERT INTO edition (id, slug, name, year, description, rules_text, envelope_cents, mode, "
+                "published, created_at) VALUES (7, 'e', 'E', 2026, '', '', 100, 'municipal', 1, '2026-12-01')"
+            )
+            raw.execute(
+                "INSERT INTO vote_pool (id, edition_id, name, budget_cents, vote_type, meta, project_columns, "
+                "voter_columns, created_at) VALUES (7, 7, 'P', 100, 'approval', '{}', '[]', '[]', '2026-12-01')"
+            )
+            raw.executemany(
+                "INSERT INTO tally_run (id, pool_id, rule, parameters, state, created_at, progress, published_at, "
+                "withdrawn_at, replaced_by_id) VALUES (?, 7, ?, '{}', ?, '2026-12-01 10:00:00', ?, ?, ?, ?)",
+                [
+                    (1, "mes-add1", "running", '{"steps": 3, "per_voter": "53"}', None, None, None),
+                    (2, "mes", "done", None, "2026-12-01 11:00:00", "2026-12-01 12:00:00", 3),
+                    (3, "mes", "done", None, "2026-12-01 12:00:00", None, None),
+                ],
+            )
+        upgrade()
+        assert rows("SELECT run_id, progress FROM tally_run_progress") == [(1, '{"steps": 3, "per_voter": "53"}')]
+        assert rows("SELECT id, state, replaced_by_id FROM tally_run ORDER BY id") == [
+            (1, "interrupted", None),
+            (2, "done", 3),
+            (3, "done", None),
+        ]
+        downgrade(revision="9e2b6c4d1a87")
+        assert rows("SELECT id, state, progress, replaced_by_id FROM tally_run ORDER BY id") == [
+            (1, "failed", '{"steps": 3, "per_voter": "53"}', None),
+            (2, "done", None, 3),
+            (3, "done", None, None),
+        ]
         db.engine.dispose()

@@ -14,17 +14,6 @@ down_revision = '9e2b6c4d1a87'
 branch_labels = None
 depends_on = None
 
-STANDING = 'published_at IS NOT NULL AND withdrawn_at IS NULL'
-
-
-def _keep_standing_index(batch_op):
-    # Rebuilding tally_run (SQLite) must keep the one-published-result-per-pool index partial.
-    batch_op.drop_index('uq_tally_run_published_per_pool', sqlite_where=sa.text(STANDING), postgresql_where=sa.text(STANDING))
-    batch_op.create_index(
-        'uq_tally_run_published_per_pool', ['pool_id'], unique=True,
-        sqlite_where=sa.text(STANDING), postgresql_where=sa.text(STANDING),
-    )
-
 
 def upgrade():
     op.create_table(
@@ -43,15 +32,13 @@ def upgrade():
     )
     # Counts left "running" by the old in-process thread never end: they were interrupted.
     op.execute("UPDATE tally_run SET state = 'interrupted', finished_at = CURRENT_TIMESTAMP WHERE state = 'running'")
-    with op.batch_alter_table('tally_run', schema=None) as batch_op:
-        batch_op.drop_column('progress')
-        _keep_standing_index(batch_op)
+    # A plain ALTER TABLE (SQLite 3.35+), not a batch rebuild: dropping the rebuilt table would fire its
+    # foreign keys' ON DELETE actions (the progress rows just copied, the publication trail's links).
+    op.drop_column('tally_run', 'progress')
 
 
 def downgrade():
-    with op.batch_alter_table('tally_run', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('progress', sa.JSON(), nullable=True))
-        _keep_standing_index(batch_op)
+    op.add_column('tally_run', sa.Column('progress', sa.JSON(), nullable=True))
     op.execute(
         'UPDATE tally_run SET progress = '
         '(SELECT progress FROM tally_run_progress WHERE tally_run_progress.run_id = tally_run.id)'
