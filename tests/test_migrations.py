@@ -97,7 +97,9 @@ def test_the_counts_migration_keeps_every_run_and_interrupts_those_left_running(
                 ],
             )
         upgrade()
-        assert rows("SELECT run_id, progress FROM tally_run_progress") == [(1, '{"steps": 3, "per_voter": "53"}')]
+        assert rows("SELECT run_id, progress FROM tally_run_progress") == [
+            (1, '{"steps": 3, "per_voter": "53"}')
+        ]
         assert rows("SELECT id, state, replaced_by_id FROM tally_run ORDER BY id") == [
             (1, "interrupted", None),
             (2, "done", 3),
