@@ -55,6 +55,7 @@ ACTION_LABELS: dict[str, Any] = {
     "voting.import_pb": _l("Vote imported from a pabulib file"),
     "tally.run": _l("Count started"),
     "tally.cancel": _l("Count cancelled"),
+    "tally.interrupted": _l("Count interrupted (the counting service stopped)"),
     "results.publish": _l("Results published"),
     "results.withdraw": _l("Published results withdrawn"),
     "town.update": _l("Town settings changed"),

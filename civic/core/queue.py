@@ -148,14 +148,17 @@ def heartbeat(beat: Callable[[], None], every: float) -> Iterator[None]:
     A process killed mid-task stops beating: whoever reads the task's state can tell it was lost.
     """
     stop = threading.Event()
-    job = in_app_context(beat)
+    app = _task_app()
 
     def loop() -> None:
         while not stop.wait(every):
-            try:
-                job()
-            except Exception:
-                log.exception("heartbeat failed")
+            with app.app_context():
+                try:
+                    beat()
+                except Exception:
+                    log.exception("heartbeat failed")
+                finally:
+                    db.session.remove()
 
     thread = threading.Thread(target=loop, name="civic-heartbeat", daemon=True)
     thread.start()
