@@ -72,14 +72,24 @@ def start_worker(database_url, queue_file, tmp_path) -> Iterator[Callable[[str],
         CIVIC_BASE_URL="http://localhost",
     )
 
-    def start(mode: str = "real", queue_url: str | None = None) -> subprocess.Popen:
+    def start(
+        mode: str = "real", queue_url: str | None = None, *, sigint_ignored: bool = False
+    ) -> subprocess.Popen:
         log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 - closed with the process
+        # "cli" is the command production runs; the other modes patch the count first (tests/results/worker.py).
+        command = (
+            ["flask", "--app", "civic", "civic", "worker"]
+            if mode == "cli"
+            else ["tests.results.worker", mode]
+        )
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.results.worker", mode],
+            [sys.executable, "-m", *command],
             cwd=ROOT,
             env={**env, "CIVIC_QUEUE_URL": queue_url or queue_file},
             stdout=log,
             stderr=log,
+            # As a shell starts a command in the background (make run): Ctrl+C does not reach it.
+            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None,
         )
         process.log = log  # type: ignore[attr-defined]
         started.append(process)
@@ -139,8 +149,9 @@ def test_a_worker_process_counts_what_the_web_queued(client, login_as, wieliczka
     # A run recorded but never put in the queue (its store was down) is queued again by a starting worker.
     orphan = start_run(actor=create_user(roles=(Role.ANALYST,)), pool=wieliczka, rule="greedy").id
     db.session.commit()
-    start_worker("real")
+    worker = start_worker("cli")  # `civic worker`, as make run and the systemd unit start it
     _until(lambda: _run(run_id).is_finished and _run(orphan).is_finished, "both counts done")
+    assert _run(run_id).live.worker.endswith(f":{worker.pid}")
     expected = count_file(TEST_DATA / WIELICZKA, "mes")
     assert _run(run_id).state is RunState.DONE and _run(run_id).outcome["selected"] == list(expected.selected)
     assert _run(orphan).state is RunState.DONE
@@ -226,3 +237,18 @@ def test_with_redis_configured_a_worker_takes_the_counts_from_redis(
     _until(lambda: _run(run_id).is_finished, "the count done")
     assert _run(run_id).state is RunState.DONE
     assert _run(run_id).outcome["selected"] == list(count_file(TEST_DATA / WIELICZKA, "greedy").selected)
+
+
+def test_a_worker_started_in_the_background_keeps_counting_through_ctrl_c(
+    client, login_as, wieliczka, start_worker
+):
+    login_as(Role.ANALYST)
+    worker = start_worker("cli", sigint_ignored=True)
+    first = _post_count(client, wieliczka, "greedy")
+    _until(lambda: _run(first).is_finished, "the first count done")  # the worker is up, its handlers set
+    worker.send_signal(signal.SIGINT)  # the terminal's Ctrl+C, meant for the server in the foreground
+    second = _post_count(client, wieliczka, "greedy")
+    _until(lambda: _run(second).is_finished, "the count after Ctrl+C done")
+    assert worker.poll() is None
+    worker.send_signal(signal.SIGTERM)  # how make run stops it
+    assert worker.wait(timeout=60) == 0
