@@ -297,6 +297,8 @@ def worker(workers: int, worker_type: str) -> None:
 
     from civic.core.queue import run_worker, shown_queue_url
 
+    if current_app.config.get("QUEUE_IMMEDIATE"):
+        _fail("QUEUE_IMMEDIATE is set: tasks run where they are queued, no worker takes any")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     click.echo(f"Civic worker: tasks from {shown_queue_url(current_app)}", err=True)
     run_worker(current_app._get_current_object(), workers=workers, worker_type=worker_type)  # type: ignore[attr-defined]

@@ -72,3 +72,8 @@ def test_a_worker_of_this_host_is_dead_once_its_process_has_ended():
     assert not queue.is_dead_here(f"{host}:{os.getppid()}")  # alive
     assert not queue.is_dead_here(f"another-host:{ended.pid}")  # cannot tell: its lease decides
     assert not queue.is_dead_here(None)
+
+
+def test_the_worker_command_refuses_a_queue_in_immediate_mode(app):
+    result = app.test_cli_runner().invoke(args=["civic", "worker"])
+    assert result.exit_code == 2 and "QUEUE_IMMEDIATE" in result.output
