@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Literal
 
-from civic.tally.errors import TallyError
 from civic.tally.model import Election, Number, gc_paused, normalize
 from civic.tally.outcome import MESExplanation, Outcome
 from civic.tally.rules.common import _frac, _outcome
-from civic.tally.rules.horizon import horizon_run
-from civic.tally.rules.mes import _MES, _MESRun, _start_budget
+from civic.tally.rules.interval import Certifier
+from civic.tally.rules.mes import _MES, _start_budget
 
 # Called by the rules that raise the per-voter budget step by step (mes-add1, mes-add1-official) with
 # the number of increments tried so far and the per-voter budget being tried; long counts use it to
@@ -24,69 +22,88 @@ def _no_progress(_steps: int, _per_voter: Number) -> None:
     return None
 
 
-class _Skipper:
-    """Decide when an add1 loop should pay for an exact horizon run to skip identical increments."""
+def _ranks(m: _MES, key: Callable[[int], object]) -> list[int]:
+    """Return each project's place in the tie-breaking order given by `key`."""
+    rank = [0] * len(m.costs)
+    for place, j in enumerate(sorted(range(len(m.costs)), key=key)):  # type: ignore[arg-type]
+        rank[j] = place
+    return rank
 
-    def __init__(self) -> None:
+
+class _Leaps:
+    """Decide when to try proving that the next increments keep the outcome, and over how many.
+
+    A series of proofs doubles the interval after each success and shrinks it after each failure
+    (to where the failed margin crossed zero, at most by half): a few proofs per change of the
+    outcome, whatever the number of increments between two changes. A proof costs a few plain runs,
+    so where the outcome changes every few increments (the series gain less than two increments a
+    proof) the loop waits for more identical plain runs before trying again.
+    """
+
+    def __init__(self, cert: Certifier) -> None:
+        self.cert = cert
+        self.k = 1
+        self.patience = 0
         self.same = 0
-        self.patience = 8
         self.last: list[int] | None = None
+        self.gained = self.proofs = 0
 
-    def step(self, selected: list[int]) -> bool:
+    def ran(self, selected: list[int]) -> None:
+        """Note the outcome of a plain run."""
         self.same = self.same + 1 if selected == self.last else 0
         self.last = selected
-        return self.same >= self.patience
 
-    def skipped(self, gained: int) -> None:
-        # A horizon run costs a few plain runs: ask for one less often when it does not pay off.
-        self.same = 0
-        self.patience = 8 if gained > 4 * self.patience else self.patience * 2
+    def proven(self, b: Fraction, selected: list[int]) -> int:
+        """Return how many increments from b are proven to give `selected` (0: take a plain step)."""
+        if self.same < self.patience:
+            return 0
+        k = self.k
+        while k >= 1:
+            self.proofs += 1
+            if self.cert.same(b, k, selected):
+                self.gained += k
+                self.k = 2 * k
+                return k
+            k = self.cert.hint
+        self.patience = (
+            min(32, 2 * self.patience or 1) if self.gained < 2 * self.proofs else self.patience // 2
+        )
+        self.k = 1
+        self.same = self.gained = self.proofs = 0
+        return 0
 
 
-def _skip_to(m: _MES, b: Fraction, tie: Callable[[list[int]], int], skipper: _Skipper) -> int | None:
-    """Return how many +1 increments from b provably give the same outcome as b (None: all of them)."""
-    _selected, horizon = horizon_run(m, b, tie)
-    if horizon is None:
-        return None
-    steps = max(0, math.ceil(horizon) - 1)
-    skipper.skipped(steps)
-    return steps
-
-
-def _add1_pabutools(m: _MES, progress: Progress) -> tuple[_MESRun, Fraction, int]:
+def _add1_pabutools(m: _MES, progress: Progress) -> tuple[Fraction, int]:
+    """Return the per-voter budget pabutools' add1 loop keeps, and its number of increments."""
     e = m.e
     b0 = _start_budget(e)
     budget = e.budget
     costs = m.costs
-    b = b0
-    previous = _MESRun([], [], [])
-    prev_b = b0
-    skipper = _Skipper()
+    leaps = _Leaps(Certifier(m, b0, _ranks(m, m.ids.__getitem__)))
+    b = prev_b = b0
+    progress(0, normalize(b))
+    run = m.run(b, m.lexico, False)
+    leaps.ran(run.selected)
     while True:
-        progress(int(b - b0), normalize(b))
-        run = m.run(b, m.lexico, False)
         spent = sum(costs[j] for j in run.selected)
         if spent > budget:
-            return previous, prev_b, int(prev_b - b0)
+            return prev_b, int(prev_b - b0)
         chosen = set(run.selected)
         # pabutools' test: exhaustive with respect to the projects MES could buy (positive cost,
         # at least one supporter); unsupported or zero-cost projects do not keep it going.
         if all(j in chosen or spent + costs[j] > budget for j in m.eligible):
-            return run, b, int(b - b0)
-        previous, prev_b = run, b
-        if skipper.step(run.selected):
-            skip = _skip_to(m, b, m.lexico, skipper)
-            if skip is None:
-                raise TallyError(
-                    "mes-add1 never stops here: the outcome stays the same for every larger voter budget, "
-                    "yet it is neither exhaustive nor over budget"
-                )
-            if skip:
-                # b + 1 .. b + skip give this same outcome: neither over budget nor exhaustive.
-                prev_b = b + skip
-                previous = m.run(prev_b, m.lexico, False)
-                b = prev_b
+            return b, int(b - b0)
+        steps = leaps.proven(b, run.selected)
+        if steps:
+            # b + 1 .. b + steps give this same outcome: neither over budget nor exhaustive.
+            b += steps
+            progress(int(b - b0), normalize(b))
+            continue
+        prev_b = b
         b += 1
+        progress(int(b - b0), normalize(b))
+        run = m.run(b, m.lexico, False)
+        leaps.ran(run.selected)
 
 
 def mes_add1(election: Election, progress: Progress | None = None) -> Outcome:
@@ -99,7 +116,7 @@ def mes_add1(election: Election, progress: Progress | None = None) -> Outcome:
         m = _MES(election, replay=True)
         if m.n == 0:
             return _outcome("mes-add1", election, [], MESExplanation(0, 0, 0, (), ()))
-        run, b, steps = _add1_pabutools(m, progress or _no_progress)
+        b, steps = _add1_pabutools(m, progress or _no_progress)
         # The loop runs without explanations (they cost more than MES itself); explain the kept run.
         run = m.run(b, m.lexico, True)
         return _outcome(
@@ -144,18 +161,19 @@ def mes_add1_official(
         eligible = set(m.eligible)
         # No exhaustiveness stop (Wieliczka 2023 needs the last feasible budget even past an exhaustive
         # outcome); once every project MES could buy is bought, more money changes nothing.
-        skipper = _Skipper()
+        leaps = _Leaps(Certifier(m, first_step, _ranks(m, lambda j: (costs[j], -m.count[j], j))))
         while not eligible.issubset(run.selected):
-            if skipper.step(run.selected) and used_b == per_voter:
-                skip = _skip_to(m, per_voter, m.cost_then_approvals, skipper)
-                if skip is None:
-                    break
-                if skip:
-                    per_voter += skip
-                    run, used_b = m.run(per_voter, m.cost_then_approvals, False), per_voter
+            if used_b == per_voter:
+                proven = leaps.proven(per_voter, run.selected)
+                if proven:
+                    per_voter += proven
+                    used_b = per_voter
+                    report(int(per_voter - first_step), normalize(per_voter))
+                    continue
             per_voter += 1
             report(int(per_voter - first_step), normalize(per_voter))
             nxt = m.run(per_voter, m.cost_then_approvals, False)
+            leaps.ran(nxt.selected)
             if sum(costs[j] for j in nxt.selected) > budget:
                 break
             run, used_b = nxt, per_voter

@@ -1,0 +1,237 @@
+"""Interval certificates: prove that MES selects the same projects for a whole range of budgets.
+
+The add1 completions rerun MES with per-voter budgets b, b + 1, b + 2, ... and on real elections the
+selection changes a few times in tens of thousands of increments (Budapest 2022 VIII Józsefváros:
+17 changes in 153 144). The horizon of a run (how far every comparison keeps its sign) is no guide:
+it ends wherever some voter stops being able to pay a price in full, which happens hundreds of times
+between two changes of the selection. This module instead checks a whole interval [b, b + K] at
+once, by running MES on bounds instead of values.
+
+For t in [b, b + K], every class of voters (the groups that paid the same rounds) has a budget
+between two affine functions of t, `lo` and `hi`; they are kept by their values at both ends, and
+start equal (t itself). A price q solves sum_i min(budget_i, q) = cost: it falls when budgets grow,
+it is the largest of (cost - money of P) / (supporters outside P) over the sets P of supporters,
+and so it is a convex function of t when budgets are affine. Hence, over the interval:
+- the winner's price is at most the chord of its price under the `lo` budgets (exact at both ends);
+- any project's price is at least the affine (cost - money of P under `hi`) / (supporters outside P)
+  for one set P, here the supporters unable to pay at mid-interval;
+- a payer's budget left, max(0, budget - q), lies between (lo - upper price, or 0) and the chord of
+  max(0, hi - lower price): both affine again.
+The round's winner is certain when its upper rho is below every other project's lower rho at both
+ends (ties as the rule breaks them), a project is certainly unaffordable when its `hi` money is
+short at both ends, and the run is certainly over when every project left is. Values are integers
+over one fixed denominator; rounding moves every bound outwards, so the proof stays exact. A failed
+proof says nothing (the bounds may just be too loose); the caller then tries a shorter interval or a
+plain run. Where no voter's status changes inside the interval the bounds are exact and `lo == hi`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from fractions import Fraction
+from operator import mul
+
+from civic.tally.rules.common import _frac
+from civic.tally.rules.mes import _MES
+
+# Bits of the grid below the costs' and budget's own denominators: outward rounding loses at most
+# 2**-40 currency units per operation, far below any margin that decides an outcome.
+_GRID_BITS = 40
+# Bounded memory for the per-prefix class structure (a class per group per remembered prefix).
+_MAX_CELLS = 5_000_000
+
+
+class Certifier:
+    """Prove, for a winner sequence, that MES selects exactly it over a range of per-voter budgets."""
+
+    def __init__(self, m: _MES, start: Fraction, rank: list[int]) -> None:
+        self.m = m
+        # Every budget tried is start + an integer: all lie on the grid, as do all costs.
+        self.den = math.lcm(start.denominator, m.cost_den) << _GRID_BITS
+        self.cost = [int(_frac(c) * self.den) for c in m.costs]
+        self.fcost = [float(c) for c in self.cost]
+        # rank[j] < rank[k]: the rule's tie-breaking prefers j to k.
+        self.rank = rank
+        # The classes of a prefix of winners depend on the prefix only (not on the budgets): per prefix,
+        # the groups' classes and each project's {class: voters}, reused by every later proof.
+        self._prefix: dict[tuple[int, int], int] = {}
+        self._gcls: dict[int, list[int]] = {0: [0] * len(m.weights)}
+        self._counts: dict[tuple[int, int], Counter[int]] = {}
+        # How far the last failed proof got: the interval length its margins suggest would hold.
+        self.hint = 0
+
+    def _items(self, state: int, j: int) -> Counter[int]:
+        items = self._counts.get((state, j))
+        if items is None:
+            items = self._counts[state, j] = Counter(map(self._gcls[state].__getitem__, self.m.voters[j]))
+        return items
+
+    def _after(self, state: int, win: int, items: Counter[int], first: int) -> int:
+        """Return the prefix after `win` is paid by `items`, whose classes become first, first + 1, ..."""
+        nxt = self._prefix.get((state, win))
+        if nxt is None:
+            if len(self._gcls) * len(self.m.weights) > _MAX_CELLS:
+                self._prefix.clear()
+                self._counts.clear()
+                self._gcls = {0: self._gcls[0], state: self._gcls[state]}
+            nxt = len(self._prefix) + 1
+            while nxt in self._gcls:
+                nxt += 1
+            self._prefix[state, win] = nxt
+            moved = {k: first + i for i, k in enumerate(items)}
+            gcls = self._gcls[state].copy()
+            for g in self.m.supporters[win]:
+                gcls[g] = moved[gcls[g]]
+            self._gcls[nxt] = gcls
+        return nxt
+
+    def same(self, b: Fraction, k: int, seq: list[int]) -> bool:
+        """Return True only if MES selects exactly `seq` at every per-voter budget in [b, b + k].
+
+        On False, `hint` is a shorter length that the failed comparison suggests (0: none).
+        """
+        m = self.m
+        cost, fcost, rank = self.cost, self.fcost, self.rank
+        self.hint = k // 2
+        x = b * self.den
+        start = x.numerator // x.denominator
+        end = start + k * self.den
+        lo0, lok, hi0, hik = [start], [end], [start], [end]
+        fmid = [float(start + end)]
+        state = 0
+        remaining = set(m.eligible)
+        # Per project: a lower bound of its rho at both ends, as (numerator at b, at b + k, denominator).
+        low: dict[int, tuple[int, int, int]] = {}
+        for w in seq:
+            if w not in remaining:
+                return False
+            items_w = self._items(state, w)
+            c = cost[w]
+            up0 = _price_up(items_w, lo0, c)
+            upk = _price_up(items_w, lok, c)
+            if up0 is None or upk is None:
+                self._hint_money(items_w, lo0, lok, c, k, True)
+                return False
+            u0, n0 = up0
+            uk, nk = upk
+            # The winner's rho is at most u / (n * c) at each end; compare by cross-multiplying.
+            un0, unk = n0 * c, nk * c
+            rw = rank[w]
+            remaining.discard(w)
+            for j in list(remaining):
+                bound = low.get(j)
+                if bound is not None and _beaten(bound, u0, un0, uk, unk, rw < rank[j]):
+                    continue
+                items = self._items(state, j)
+                cj = cost[j]
+                if _money(items, hi0) < cj and _money(items, hik) < cj:
+                    # Short of money over the whole interval, so for good (budgets only shrink).
+                    remaining.discard(j)
+                    continue
+                l0, lk, nr = _price_down(items, hi0, hik, fmid, cj, fcost[j])
+                bound = low[j] = (l0, lk, nr * cj)
+                if not _beaten(bound, u0, un0, uk, unk, rw < rank[j]):
+                    self._hint_rho(bound, u0, un0, uk, unk, k)
+                    return False
+            l0, lk, nr = _price_down(items_w, hi0, hik, fmid, c, fcost[w])
+            l0 //= nr
+            lk //= nr
+            u0 = -(-u0 // n0)
+            uk = -(-uk // nk)
+            first = len(lo0)
+            for cls in items_w:
+                a0, ak = lo0[cls] - u0, lok[cls] - uk
+                h0, hk = hi0[cls] - l0, hik[cls] - lk
+                if a0 < 0 or ak < 0:
+                    # Unable to pay in full somewhere in the interval: what is left lies between 0 (or
+                    # lo - price, where that is the better bound) and the chord of max(0, hi - price).
+                    if a0 + ak < 0:
+                        a0 = ak = 0
+                    h0, hk = max(h0, 0), max(hk, 0)
+                lo0.append(a0)
+                lok.append(ak)
+                hi0.append(h0)
+                hik.append(hk)
+                fmid.append(float(h0 + hk))
+            state = self._after(state, w, items_w, first)
+        for j in remaining:
+            items = self._items(state, j)
+            if _money(items, hi0) >= cost[j] or _money(items, hik) >= cost[j]:
+                self._hint_money(items, hi0, hik, cost[j], k, False)
+                return False
+        return True
+
+    def _hint_rho(self, bound: tuple[int, int, int], u0: int, un0: int, uk: int, unk: int, k: int) -> None:
+        l0, lk, d = bound
+        self._hint_line((l0 * un0 - u0 * d) / (d * un0), (lk * unk - uk * d) / (d * unk), k)
+
+    def _hint_money(
+        self, items: Counter[int], v0: list[int], vk: list[int], c: int, k: int, enough: bool
+    ) -> None:
+        m0, mk = _money(items, v0) - c, _money(items, vk) - c
+        self._hint_line(m0, mk, k) if enough else self._hint_line(-m0, -mk, k)
+
+    def _hint_line(self, g0: float, gk: float, k: int) -> None:
+        # A margin that must stay >= 0 is g0 at b and gk < 0 at b + k: where the line crosses 0.
+        if g0 >= 0 > gk:
+            self.hint = min(self.hint, int(k * g0 / (g0 - gk)))
+
+
+def _money(items: Counter[int], vals: list[int]) -> int:
+    return sum(map(mul, items.values(), map(vals.__getitem__, items)))
+
+
+def _beaten(bound: tuple[int, int, int], u0: int, un0: int, uk: int, unk: int, tie_ok: bool) -> bool:
+    """Return whether a lower rho bound stays above the winner's upper rho at both ends."""
+    l0, lk, d = bound
+    if tie_ok:
+        return l0 * un0 >= u0 * d and lk * unk >= uk * d
+    return l0 * un0 > u0 * d and lk * unk > uk * d
+
+
+def _price_up(items: Counter[int], vals: list[int], c: int) -> tuple[int, int] | None:
+    """Return the exact price as (numerator, supporters paying it); None when unaffordable."""
+    if _money(items, vals) < c:
+        return None
+    contrib = 0
+    nrich = sum(items.values())
+    for cls in sorted(items, key=vals.__getitem__):
+        rest = c - contrib
+        v = vals[cls]
+        if rest <= nrich * v:
+            return rest, nrich
+        w = items[cls]
+        contrib += w * v
+        nrich -= w
+    raise AssertionError("an affordable price exists")
+
+
+def _price_down(
+    items: Counter[int], hi0: list[int], hik: list[int], fmid: list[float], c: int, fc: float
+) -> tuple[int, int, int]:
+    """Return lower bounds of the price at both ends, as (numerator at b, at b + k, denominator)."""
+    # Any set of supporters gives a valid bound; the one unable to pay at mid-interval gives the
+    # tightest, and floats are good enough to choose it (never the richest class: the bound needs a
+    # payer left, and when the project is unaffordable this is still a valid bound).
+    order = sorted(items, key=fmid.__getitem__)
+    c2 = 2 * fc
+    contrib = 0.0
+    nrich = sum(items.values())
+    poor: list[int] = []
+    for cls in order[:-1]:
+        v = fmid[cls]
+        if c2 - contrib <= nrich * v:
+            break
+        w = items[cls]
+        contrib += w * v
+        nrich -= w
+        poor.append(cls)
+    if not poor:
+        return c, c, nrich
+    ws = [items[cls] for cls in poor]
+    return (
+        c - sum(map(mul, ws, map(hi0.__getitem__, poor))),
+        c - sum(map(mul, ws, map(hik.__getitem__, poor))),
+        nrich,
+    )
