@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Literal
@@ -10,7 +11,7 @@ from civic.tally.model import Election, Number, gc_paused, normalize
 from civic.tally.outcome import MESExplanation, Outcome
 from civic.tally.rules.common import _frac, _outcome
 from civic.tally.rules.interval import Certifier
-from civic.tally.rules.mes import _MES, _start_budget
+from civic.tally.rules.mes import _MES, _MESRun, _start_budget
 
 # Called by the rules that raise the per-voter budget step by step (mes-add1, mes-add1-official) with
 # the number of increments tried so far and the per-voter budget being tried; long counts use it to
@@ -35,9 +36,10 @@ class _Leaps:
 
     A series of proofs doubles the interval after each success and shrinks it after each failure
     (to where the failed margin crossed zero, at most by half): a few proofs per change of the
-    outcome, whatever the number of increments between two changes. A proof costs a few plain runs,
-    so where the outcome changes every few increments (the series gain less than two increments a
-    proof) the loop waits for more identical plain runs before trying again.
+    outcome, whatever the number of increments between two changes. Where the outcome changes every
+    few increments, plain runs are cheaper: when a series saved less time than its proofs took, the
+    loop waits for more identical plain runs before the next series (and for fewer when it paid).
+    Timing only chooses between two exact paths: the outcome never depends on it.
     """
 
     def __init__(self, cert: Certifier) -> None:
@@ -46,12 +48,15 @@ class _Leaps:
         self.patience = 0
         self.same = 0
         self.last: list[int] | None = None
-        self.gained = self.proofs = 0
+        self.gained = 0
+        self.spent = 0.0
+        self.run_time = 0.0
 
-    def ran(self, selected: list[int]) -> None:
-        """Note the outcome of a plain run."""
+    def ran(self, selected: list[int], seconds: float) -> None:
+        """Note the outcome of a plain run and how long it took."""
         self.same = self.same + 1 if selected == self.last else 0
         self.last = selected
+        self.run_time = seconds if not self.run_time else 0.8 * self.run_time + 0.2 * seconds
 
     def proven(self, b: Fraction, selected: list[int]) -> int:
         """Return how many increments from b are proven to give `selected` (0: take a plain step)."""
@@ -59,18 +64,29 @@ class _Leaps:
             return 0
         k = self.k
         while k >= 1:
-            self.proofs += 1
-            if self.cert.same(b, k, selected):
+            t = time.process_time()
+            ok = self.cert.same(b, k, selected)
+            self.spent += time.process_time() - t
+            if ok:
                 self.gained += k
                 self.k = 2 * k
                 return k
             k = self.cert.hint
-        self.patience = (
-            min(32, 2 * self.patience or 1) if self.gained < 2 * self.proofs else self.patience // 2
-        )
+        if self.gained * self.run_time < self.spent:
+            self.patience = min(32, 2 * self.patience or 1)
+        else:
+            self.patience //= 2
         self.k = 1
-        self.same = self.gained = self.proofs = 0
+        self.same = self.gained = 0
+        self.spent = 0.0
         return 0
+
+
+def _timed_run(m: _MES, b: Fraction, tie: Callable[[list[int]], int], leaps: _Leaps) -> _MESRun:
+    t = time.process_time()
+    run = m.run(b, tie, False)
+    leaps.ran(run.selected, time.process_time() - t)
+    return run
 
 
 def _add1_pabutools(m: _MES, progress: Progress) -> tuple[Fraction, int]:
@@ -82,8 +98,7 @@ def _add1_pabutools(m: _MES, progress: Progress) -> tuple[Fraction, int]:
     leaps = _Leaps(Certifier(m, b0, _ranks(m, m.ids.__getitem__)))
     b = prev_b = b0
     progress(0, normalize(b))
-    run = m.run(b, m.lexico, False)
-    leaps.ran(run.selected)
+    run = _timed_run(m, b, m.lexico, leaps)
     while True:
         spent = sum(costs[j] for j in run.selected)
         if spent > budget:
@@ -102,8 +117,7 @@ def _add1_pabutools(m: _MES, progress: Progress) -> tuple[Fraction, int]:
         prev_b = b
         b += 1
         progress(int(b - b0), normalize(b))
-        run = m.run(b, m.lexico, False)
-        leaps.ran(run.selected)
+        run = _timed_run(m, b, m.lexico, leaps)
 
 
 def mes_add1(election: Election, progress: Progress | None = None) -> Outcome:
@@ -172,8 +186,7 @@ def mes_add1_official(
                     continue
             per_voter += 1
             report(int(per_voter - first_step), normalize(per_voter))
-            nxt = m.run(per_voter, m.cost_then_approvals, False)
-            leaps.ran(nxt.selected)
+            nxt = _timed_run(m, per_voter, m.cost_then_approvals, leaps)
             if sum(costs[j] for j in nxt.selected) > budget:
                 break
             run, used_b = nxt, per_voter

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from fractions import Fraction
-from operator import mul
+from operator import add, mul
 
 from civic.tally.rules.common import _frac
 from civic.tally.rules.mes import _MES
@@ -140,20 +140,24 @@ class Certifier:
             u0 = -(-u0 // n0)
             uk = -(-uk // nk)
             first = len(lo0)
-            for cls in items_w:
-                a0, ak = lo0[cls] - u0, lok[cls] - uk
-                h0, hk = hi0[cls] - l0, hik[cls] - lk
-                if a0 < 0 or ak < 0:
-                    # Unable to pay in full somewhere in the interval: what is left lies between 0 (or
-                    # lo - price, where that is the better bound) and the chord of max(0, hi - price).
-                    if a0 + ak < 0:
-                        a0 = ak = 0
-                    h0, hk = max(h0, 0), max(hk, 0)
-                lo0.append(a0)
-                lok.append(ak)
-                hi0.append(h0)
-                hik.append(hk)
-                fmid.append(float(h0 + hk))
+            a0 = [x - u0 for x in map(lo0.__getitem__, items_w)]
+            ak = [x - uk for x in map(lok.__getitem__, items_w)]
+            h0 = [x - l0 for x in map(hi0.__getitem__, items_w)]
+            hk = [x - lk for x in map(hik.__getitem__, items_w)]
+            if min(a0) < 0 or min(ak) < 0:
+                for i in range(len(a0)):
+                    if a0[i] < 0 or ak[i] < 0:
+                        # Unable to pay in full somewhere in the interval: what is left lies between 0
+                        # (or lo - price, where that is the better bound) and the chord of
+                        # max(0, hi - price).
+                        if a0[i] + ak[i] < 0:
+                            a0[i] = ak[i] = 0
+                        h0[i], hk[i] = max(h0[i], 0), max(hk[i], 0)
+            lo0 += a0
+            lok += ak
+            hi0 += h0
+            hik += hk
+            fmid += map(float, map(add, h0, hk))
             state = self._after(state, w, items_w, first)
         for j in remaining:
             items = self._items(state, j)

@@ -63,20 +63,25 @@ class _Budgets:
             self.cof = [den // d for d in self.dens]
         return q.numerator * (den // q.denominator)
 
-    def new(self, scaled: int) -> int:
-        """Add a class worth scaled / den; return its id."""
-        self.num.append(scaled)
-        self.rnd.append(len(self.dens) - 1)
-        self.fval.append(scaled / self.den)
-        return len(self.num) - 1
+    def extend(self, scaled: list[int]) -> None:
+        """Add classes worth scaled / den each, numbered from the current number of classes."""
+        den = self.den
+        self.num += scaled
+        self.rnd += [len(self.dens) - 1] * len(scaled)
+        self.fval += [x / den for x in scaled]
+
+    def values(self, items: Counter[int]) -> list[int]:
+        """Return the budgets (times den) of the classes in items, in its order."""
+        num, rnd, cof = self.num, self.rnd, self.cof
+        return [num[k] * cof[rnd[k]] for k in items]
 
     def money(self, items: Counter[int]) -> int:
         """Return the supporters' total money (times den) for {class: voters}."""
-        return sum(w * self.scaled(k) for k, w in items.items())
+        return sum(map(mul, items.values(), self.values(items)))
 
     def price(self, items: Counter[int], cost: Number) -> Fraction:
         """Return the exact price per supporter (q = rho * cost) of a project with these supporters."""
-        s = {k: self.scaled(k) for k in items}
+        s = dict(zip(items, self.values(items), strict=True))
         total = self.scale(cost)
         contrib = 0
         nrich = sum(items.values())
@@ -219,10 +224,14 @@ class _MES:
             moved: dict[int, int] = {-1: -1}
             full = capped = 0
             q_scaled = budgets.include(q_exact)
-            for k, w in cnt[win].items():
-                left = budgets.scaled(k) - q_scaled
+            paid = cnt[win]
+            first = len(budgets.num)
+            kept: list[int] = []
+            for k, w, left in zip(paid, paid.values(), budgets.values(paid), strict=True):
+                left -= q_scaled
                 if left > 0:
-                    moved[k] = budgets.new(left)
+                    moved[k] = first + len(kept)
+                    kept.append(left)
                     full += w
                 else:
                     moved[k] = -1
@@ -230,6 +239,7 @@ class _MES:
                         full += w
                     else:
                         capped += w
+            budgets.extend(kept)
             del stale[win]
             selected.append(win)
             if explain:
@@ -265,7 +275,7 @@ class _MES:
         self, state: int, win: int, paid: Counter[int], moved: dict[int, int], gcls: list[int]
     ) -> tuple[int, list[int]]:
         """Return the state after this payment and its groups' classes (remembered, never mutated)."""
-        transition = (state, win, tuple(moved[k] for k in paid))
+        transition = (state, win, tuple(map(moved.__getitem__, paid)))
         nxt = self._states.setdefault(transition, len(self._states) + 1)
         known = self._gcls.get(nxt)
         if known is None:
