@@ -34,8 +34,8 @@ def _ranks(m: _MES, key: Callable[[int], object]) -> list[int]:
 class _Leaps:
     """Decide when to try proving that the next increments keep the outcome, and over how many.
 
-    A series of proofs doubles the interval after each success and shrinks it after each failure
-    (to where the failed margin crossed zero, at most by half): a few proofs per change of the
+    A series of proofs doubles the interval after each success and after each failure shrinks it to
+    where the nearest margin's line crosses zero (at most by half): a few proofs per change of the
     outcome, whatever the number of increments between two changes. Where the outcome changes every
     few increments, plain runs are cheaper: when a series saved less time than its proofs took, the
     loop waits for more identical plain runs before the next series (and for fewer when it paid).
@@ -48,13 +48,16 @@ class _Leaps:
         self.patience = 0
         self.same = 0
         self.last: list[int] | None = None
-        self.gained = 0
+        self.gained = self.good = 0
         self.spent = 0.0
         self.run_time = 0.0
 
     def ran(self, selected: list[int], seconds: float) -> None:
         """Note the outcome of a plain run and how long it took."""
-        self.same = self.same + 1 if selected == self.last else 0
+        if selected == self.last:
+            self.same += 1
+        else:
+            self.same, self.k = 0, 1
         self.last = selected
         self.run_time = seconds if not self.run_time else 0.8 * self.run_time + 0.2 * seconds
 
@@ -69,6 +72,7 @@ class _Leaps:
             self.spent += time.process_time() - t
             if ok:
                 self.gained += k
+                self.good = k
                 self.k = 2 * k
                 return k
             k = self.cert.hint
@@ -76,8 +80,9 @@ class _Leaps:
             self.patience = min(32, 2 * self.patience or 1)
         else:
             self.patience //= 2
-        self.k = 1
-        self.same = self.gained = 0
+        # The next proof, after a plain run that keeps the outcome, starts at half the last good length.
+        self.k = max(1, self.good // 2)
+        self.same = self.gained = self.good = 0
         self.spent = 0.0
         return 0
 

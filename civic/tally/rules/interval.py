@@ -58,7 +58,8 @@ class Certifier:
         self._prefix: dict[tuple[int, int], int] = {}
         self._gcls: dict[int, list[int]] = {0: [0] * len(m.weights)}
         self._counts: dict[tuple[int, int], Counter[int]] = {}
-        # How far the last failed proof got: the interval length its margins suggest would hold.
+        # See `same`.
+        self.reach = math.inf
         self.hint = 0
 
     def _items(self, state: int, j: int) -> Counter[int]:
@@ -89,11 +90,19 @@ class Certifier:
     def same(self, b: Fraction, k: int, seq: list[int]) -> bool:
         """Return True only if MES selects exactly `seq` at every per-voter budget in [b, b + k].
 
-        On False, `hint` is a shorter length that the failed comparison suggests (0: none).
+        Also sets `reach`: how far from b the first margin met would cross zero if it went on as a
+        line through its values at both ends (inf: none shrinks). After a proof it suggests how far
+        the next one can go; after a failure, `hint` is the length to try instead.
         """
+        self.reach = math.inf
+        ok = self._same(b, k, seq)
+        if not ok:
+            self.hint = min(k - 1, math.floor(self.reach)) if self.reach < k else k // 2
+        return ok
+
+    def _same(self, b: Fraction, k: int, seq: list[int]) -> bool:
         m = self.m
         cost, fcost, rank = self.cost, self.fcost, self.rank
-        self.hint = k // 2
         x = b * self.den
         start = x.numerator // x.denominator
         end = start + k * self.den
@@ -101,8 +110,9 @@ class Certifier:
         fmid = [float(start + end)]
         state = 0
         remaining = set(m.eligible)
-        # Per project: a lower bound of its rho at both ends, as (numerator at b, at b + k, denominator).
-        low: dict[int, tuple[int, int, int]] = {}
+        # Per project: a lower bound of its price at both ends, as (numerator at b, at b + k,
+        # denominator), and the same as rho in floats for `reach`.
+        low: dict[int, tuple[int, int, int, float, float]] = {}
         for w in seq:
             if w not in remaining:
                 return False
@@ -111,29 +121,40 @@ class Certifier:
             up0 = _price_up(items_w, lo0, c)
             upk = _price_up(items_w, lok, c)
             if up0 is None or upk is None:
-                self._hint_money(items_w, lo0, lok, c, k, True)
+                self._cross(_money(items_w, lo0) - c, _money(items_w, lok) - c, k)
                 return False
             u0, n0 = up0
             uk, nk = upk
             # The winner's rho is at most u / (n * c) at each end; compare by cross-multiplying.
             un0, unk = n0 * c, nk * c
+            fu0, fuk = u0 / un0, uk / unk
             rw = rank[w]
             remaining.discard(w)
             for j in list(remaining):
                 bound = low.get(j)
-                if bound is not None and _beaten(bound, u0, un0, uk, unk, rw < rank[j]):
-                    continue
-                items = self._items(state, j)
-                cj = cost[j]
-                if _money(items, hi0) < cj and _money(items, hik) < cj:
-                    # Short of money over the whole interval, so for good (budgets only shrink).
-                    remaining.discard(j)
-                    continue
-                l0, lk, nr = _price_down(items, hi0, hik, fmid, cj, fcost[j])
-                bound = low[j] = (l0, lk, nr * cj)
-                if not _beaten(bound, u0, un0, uk, unk, rw < rank[j]):
-                    self._hint_rho(bound, u0, un0, uk, unk, k)
-                    return False
+                for fresh in (False, True):
+                    if bound is None:
+                        fresh = True
+                        items = self._items(state, j)
+                        cj = cost[j]
+                        m0, mk = _money(items, hi0) - cj, _money(items, hik) - cj
+                        if m0 < 0 and mk < 0:
+                            # Short of money over the whole interval, so for good (budgets only shrink).
+                            self._cross(-m0, -mk, k)
+                            remaining.discard(j)
+                            break
+                        l0, lk, nr = _price_down(items, hi0, hik, fmid, cj, fcost[j])
+                        d = nr * cj
+                        bound = low[j] = (l0, lk, d, l0 / d, lk / d)
+                    l0, lk, d, fl0, flk = bound
+                    if _beaten(l0, lk, d, u0, un0, uk, unk, rw < rank[j]):
+                        self._cross(fl0 - fu0, flk - fuk, k, fu0)
+                        break
+                    if fresh:
+                        self._cross(fl0 - fu0, flk - fuk, k, fu0)
+                        return False
+                    # A bound from an earlier round may just be stale: bound it again.
+                    bound = None
             l0, lk, nr = _price_down(items_w, hi0, hik, fmid, c, fcost[w])
             l0 //= nr
             lk //= nr
@@ -161,34 +182,25 @@ class Certifier:
             state = self._after(state, w, items_w, first)
         for j in remaining:
             items = self._items(state, j)
-            if _money(items, hi0) >= cost[j] or _money(items, hik) >= cost[j]:
-                self._hint_money(items, hi0, hik, cost[j], k, False)
+            m0, mk = cost[j] - _money(items, hi0), cost[j] - _money(items, hik)
+            self._cross(m0, mk, k)
+            if m0 <= 0 or mk <= 0:
                 return False
         return True
 
-    def _hint_rho(self, bound: tuple[int, int, int], u0: int, un0: int, uk: int, unk: int, k: int) -> None:
-        l0, lk, d = bound
-        self._hint_line((l0 * un0 - u0 * d) / (d * un0), (lk * unk - uk * d) / (d * unk), k)
-
-    def _hint_money(
-        self, items: Counter[int], v0: list[int], vk: list[int], c: int, k: int, enough: bool
-    ) -> None:
-        m0, mk = _money(items, v0) - c, _money(items, vk) - c
-        self._hint_line(m0, mk, k) if enough else self._hint_line(-m0, -mk, k)
-
-    def _hint_line(self, g0: float, gk: float, k: int) -> None:
-        # A margin that must stay >= 0 is g0 at b and gk < 0 at b + k: where the line crosses 0.
-        if g0 >= 0 > gk:
-            self.hint = min(self.hint, int(k * g0 / (g0 - gk)))
+    def _cross(self, g0: float, gk: float, k: int, scale: float = 0.0) -> None:
+        """Lower `reach` to where a margin worth g0 at b and gk at b + k crosses zero, if it shrinks."""
+        # Below `scale` * 1e-12 the two ends are one value rounded twice (floats), not a slope.
+        if gk < g0 - 1e-12 * scale:
+            self.reach = min(self.reach, k * g0 / (g0 - gk) if g0 > 0 else 0.0)
 
 
 def _money(items: Counter[int], vals: list[int]) -> int:
     return sum(map(mul, items.values(), map(vals.__getitem__, items)))
 
 
-def _beaten(bound: tuple[int, int, int], u0: int, un0: int, uk: int, unk: int, tie_ok: bool) -> bool:
+def _beaten(l0: int, lk: int, d: int, u0: int, un0: int, uk: int, unk: int, tie_ok: bool) -> bool:
     """Return whether a lower rho bound stays above the winner's upper rho at both ends."""
-    l0, lk, d = bound
     if tie_ok:
         return l0 * un0 >= u0 * d and lk * unk >= uk * d
     return l0 * un0 > u0 * d and lk * unk > uk * d
