@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from fractions import Fraction
@@ -34,9 +35,9 @@ def _ranks(m: _MES, key: Callable[[int], object]) -> list[int]:
 class _Leaps:
     """Decide when to try proving that the next increments keep the outcome, and over how many.
 
-    A series of proofs doubles the interval after each success and after each failure shrinks it to
-    where the nearest margin's line crosses zero (at most by half): a few proofs per change of the
-    outcome, whatever the number of increments between two changes. Where the outcome changes every
+    A series of proofs aims each interval at the estimated zero of the nearest margin (`reach`), or
+    doubles it, and after a failure shrinks it to that zero (at most by half): a few proofs per
+    change of the outcome, whatever the number of increments between two changes. Where the outcome changes every
     few increments, plain runs are cheaper: when a series saved less time than its proofs took, the
     loop waits for more identical plain runs before the next series (and for fewer when it paid).
     Timing only chooses between two exact paths: the outcome never depends on it.
@@ -67,13 +68,13 @@ class _Leaps:
             return 0
         k = self.k
         while k >= 1:
-            t = time.process_time()
+            t = time.perf_counter()
             ok = self.cert.same(b, k, selected)
-            self.spent += time.process_time() - t
+            self.spent += time.perf_counter() - t
             if ok:
                 self.gained += k
                 self.good = k
-                self.k = 2 * k
+                self.k = _next_length(k, self.cert.reach)
                 return k
             k = self.cert.hint
         if self.gained * self.run_time < self.spent:
@@ -87,10 +88,19 @@ class _Leaps:
         return 0
 
 
+def _next_length(k: int, reach: float) -> int:
+    """Return the length of the next proof after one of length k succeeded with this `reach`."""
+    if reach == math.inf:
+        return 2 * k
+    # Aim at the estimated zero of the nearest margin, or double when it is further still.
+    left = math.floor(reach) - k
+    return max(1, left) if left < k else max(2 * k, left)
+
+
 def _timed_run(m: _MES, b: Fraction, tie: Callable[[list[int]], int], leaps: _Leaps) -> _MESRun:
-    t = time.process_time()
+    t = time.perf_counter()
     run = m.run(b, tie, False)
-    leaps.ran(run.selected, time.process_time() - t)
+    leaps.ran(run.selected, time.perf_counter() - t)
     return run
 
 
