@@ -55,7 +55,7 @@ class Certifier:
         self.rank = rank
         # The classes of a prefix of winners depend on the prefix only (not on the budgets): per prefix,
         # the groups' classes and each project's {class: voters}, reused by every later proof.
-        self._prefix: dict[tuple[int, int], int] = {}
+        self._prefix: dict[tuple[int, int, tuple[int, ...]], int] = {}
         self._gcls: dict[int, list[int]] = {0: [0] * len(m.weights)}
         self._counts: dict[tuple[int, int], Counter[int]] = {}
         # See `same`.
@@ -65,12 +65,16 @@ class Certifier:
     def _items(self, state: int, j: int) -> Counter[int]:
         items = self._counts.get((state, j))
         if items is None:
-            items = self._counts[state, j] = Counter(map(self._gcls[state].__getitem__, self.m.voters[j]))
+            items = Counter(map(self._gcls[state].__getitem__, self.m.voters[j]))
+            items.pop(-1, None)
+            self._counts[state, j] = items
         return items
 
-    def _after(self, state: int, win: int, items: Counter[int], first: int) -> int:
-        """Return the prefix after `win` is paid by `items`, whose classes become first, first + 1, ..."""
-        nxt = self._prefix.get((state, win))
+    def _after(self, state: int, win: int, items: Counter[int], first: int, zero: tuple[int, ...]) -> int:
+        """Return the prefix after `win` is paid by `items`: the classes at the positions `zero` of items
+        are left with nothing (-1), the others become first, first + 1, ... in order."""
+        key = (state, win, zero)
+        nxt = self._prefix.get(key)
         if nxt is None:
             if len(self._gcls) * len(self.m.weights) > _MAX_CELLS:
                 self._prefix.clear()
@@ -79,8 +83,15 @@ class Certifier:
             nxt = len(self._prefix) + 1
             while nxt in self._gcls:
                 nxt += 1
-            self._prefix[state, win] = nxt
-            moved = {k: first + i for i, k in enumerate(items)}
+            self._prefix[key] = nxt
+            moved = {-1: -1}
+            dead = set(zero)
+            for i, cls in enumerate(items):
+                if i in dead:
+                    moved[cls] = -1
+                else:
+                    moved[cls] = first
+                    first += 1
             gcls = self._gcls[state].copy()
             for g in self.m.supporters[win]:
                 gcls[g] = moved[gcls[g]]
@@ -165,21 +176,33 @@ class Certifier:
             ak = [x - uk for x in map(lok.__getitem__, items_w)]
             h0 = [x - l0 for x in map(hi0.__getitem__, items_w)]
             hk = [x - lk for x in map(hik.__getitem__, items_w)]
+            zero: tuple[int, ...] = ()
             if min(a0) < 0 or min(ak) < 0:
+                dead: list[int] = []
                 for i in range(len(a0)):
                     if a0[i] < 0 or ak[i] < 0:
+                        if h0[i] <= 0 and hk[i] <= 0:
+                            # Unable to pay in full over the whole interval: left with nothing.
+                            dead.append(i)
+                            continue
                         # Unable to pay in full somewhere in the interval: what is left lies between 0
                         # (or lo - price, where that is the better bound) and the chord of
                         # max(0, hi - price).
                         if a0[i] + ak[i] < 0:
                             a0[i] = ak[i] = 0
                         h0[i], hk[i] = max(h0[i], 0), max(hk[i], 0)
+                if dead:
+                    zero = tuple(dead)
+                    gone = set(dead)
+                    alive = [i for i in range(len(a0)) if i not in gone]
+                    a0, ak = [a0[i] for i in alive], [ak[i] for i in alive]
+                    h0, hk = [h0[i] for i in alive], [hk[i] for i in alive]
             lo0 += a0
             lok += ak
             hi0 += h0
             hik += hk
             fmid += map(float, map(add, h0, hk))
-            state = self._after(state, w, items_w, first)
+            state = self._after(state, w, items_w, first, zero)
         for j in remaining:
             items = self._items(state, j)
             m0, mk = cost[j] - _money(items, hi0), cost[j] - _money(items, hik)
