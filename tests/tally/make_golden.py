@@ -30,9 +30,9 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 # On Jozsefvaros (budget 122.6 M HUF, 520 voters) the outcome stays the same for tens of thousands
 # of iterations (3 000 iterations of +1 change nothing; a cheapest missing project costs 1.5 M), so
 # pabutools would run for hours: that golden value is not generated. Civic's mes-add1 gets there by
-# skipping provably identical iterations. No golden value checks that file; tests/tally/test_horizon.py
-# checks the skip on random small elections instead: its horizon against MES runs inside it, and
-# mes-add1 with the skip against a plain +1 iteration.
+# skipping provably identical iterations. No golden value checks that file; tests/tally/test_interval.py
+# checks the proofs on random small elections instead (MES runs inside every proven interval), and
+# tests/tally/test_horizon.py mes-add1 with the skip against a plain +1 iteration.
 SKIP: dict[str, tuple[str, ...]] = {
     "Hungary_Budapest_2022_VIII_Jozsefvaros": ("mes-add1",),
 }
