@@ -135,7 +135,8 @@ def test_add1_reports_each_budget_tried_and_can_be_stopped(rule: str) -> None:
         pass
 
     def stop(steps: int, per_voter: object) -> None:
-        if steps == 3:
+        # The loops skip increments they prove change nothing: stop at the first budget past the start.
+        if steps >= 1:
             raise Stop
 
     with pytest.raises(Stop):
