@@ -159,14 +159,15 @@ class Certifier:
                         bound = low[j] = (l0, lk, d, l0 / d, lk / d)
                     l0, lk, d, fl0, flk = bound
                     g0, gk = fl0 - fu0, flk - fuk
-                    if gk < g0:
-                        self._cross(g0, gk, k, fu0)
                     # Floats are correctly rounded from the exact values: a relative gap of 1e-9 decides.
                     if (g0 > 1e-9 * fu0 and gk > 1e-9 * fuk) or _beaten(
                         l0, lk, d, u0, un0, uk, unk, rw < rank[j]
                     ):
+                        if gk < g0:
+                            self._cross(g0, gk, k, fu0)
                         break
                     if fresh:
+                        self._cross(g0, gk, k, fu0)
                         return False
                     # A bound from an earlier round may just be stale: bound it again.
                     bound = None
