@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from fractions import Fraction
-from operator import mul
+from operator import itemgetter, mul
 
 from civic.tally.model import Election, Number, gc_paused, normalize
 from civic.tally.outcome import Outcome, PhragmenExplanation, PhragmenRound
@@ -43,6 +44,9 @@ def _phragmen(election: Election) -> Outcome:
     remaining = {j for j in range(len(costs)) if costs[j] <= budget}
     # Loads only grow, so a project's last computed new max load is a lower bound on its current one:
     # each round evaluates only the projects whose bound can still be (nearly) the best.
+    # Per project, a C-speed gather of its supporters' entries from a per-group list (made when the
+    # project is first evaluated).
+    gather: dict[int, Callable[[list[float]], tuple[float, ...]]] = {}
     stale: dict[int, float] = {j: fcosts[j] / count[j] for j in remaining if count[j] > 0}
     spent: Number = 0
     selected: list[int] = []
@@ -54,11 +58,11 @@ def _phragmen(election: Election) -> Outcome:
         for j in sorted(stale, key=stale.__getitem__):
             if stale[j] > best * (1 + EPS):
                 break
+            get = gather.get(j)
+            if get is None:
+                get = gather[j] = _gatherer(supporters[j] if j in heavy else voters[j])
             wts = heavy.get(j)
-            if wts is None:
-                total = sum(map(gload.__getitem__, voters[j]))
-            else:
-                total = sum(map(mul, wts, map(gload.__getitem__, supporters[j])))
+            total = sum(get(gload)) if wts is None else sum(map(mul, wts, get(gload)))
             x = (fcosts[j] + total) / count[j]
             stale[j] = fl[j] = x
             if x < best:
@@ -97,6 +101,14 @@ def _phragmen(election: Election) -> Outcome:
             gload[g] = fload
     expl = PhragmenExplanation(tuple(rounds), stopped_by, normalize(_frac(budget - spent)))
     return _outcome("phragmen", election, selected, expl)
+
+
+def _gatherer(indices: list[int]) -> Callable[[list[float]], tuple[float, ...]]:
+    """Return a function taking a list to the tuple of its items at these indices."""
+    if len(indices) == 1:
+        (only,) = indices
+        return lambda values: (values[only],)
+    return itemgetter(*indices)
 
 
 class _Loads:
