@@ -13,13 +13,18 @@ from civic.extensions import db
 from civic.processes.models import Edition
 from civic.proposals.models import Proposal, StatusChange
 from civic.results.models import RunState, TallyRun
+from civic.tally.outcome import (
+    Explanation,
+    GreedyExplanation,
+    MESExplanation,
+    MESRound,
+    Outcome,
+    PhragmenExplanation,
+    ProjectDecision,
+)
 from civic.voting.models import VotePool, VotePoolProject
 
 COMPARED_RULES = ("greedy", "mes", "phragmen")
-
-
-def _approx(value: Any) -> float:
-    return float(value["approx"]) if isinstance(value, dict) else float(value)
 
 
 @dataclass
@@ -133,14 +138,13 @@ def publication_trail(pool: VotePool) -> list[TallyRun]:
     )
 
 
-def _ranking(pool: VotePool, explanation: dict[str, Any]) -> str:
+def _ranking(pool: VotePool, explanation: Explanation) -> str:
     """Name what the rule ranked by, for the column header: rounds for proportional rules, else a score."""
-    kind = explanation.get("kind")
-    if kind == "mes":
+    if isinstance(explanation, MESExplanation):
         return "mes"
-    if kind == "phragmen":
+    if isinstance(explanation, PhragmenExplanation):
         return "phragmen"
-    if explanation.get("score") == "ballots_per_cost":
+    if explanation.score == "ballots_per_cost":
         return "per_cost"
     return {"cumulative": "points", "scoring": "score", "ordinal": "rank_score"}.get(
         pool.vote_type.value, "votes"
@@ -186,37 +190,39 @@ def pool_result(pool: VotePool, run: TallyRun | None) -> PoolResult:
     if run is None or run.outcome is None:
         return result
     by_id = {p.external_id: p for p in pool.projects}
-    outcome = run.outcome
-    explanation = outcome.get("explanation") or {}
+    outcome = Outcome.from_dict(run.outcome)
+    explanation = outcome.explanation
     lines = {pid: ProjectLine(pool_project=p, cost=p.cost_cents / 100) for pid, p in by_id.items()}
-    for decision in explanation.get("decisions", []) + (explanation.get("completion") or {}).get(
-        "decisions", []
-    ):
-        line = lines.get(decision["project"])
+    decisions: list[ProjectDecision] = []
+    if isinstance(explanation, GreedyExplanation):
+        decisions += explanation.decisions
+    elif isinstance(explanation, MESExplanation) and explanation.completion is not None:
+        decisions += explanation.completion.decisions
+    for decision in decisions:
+        line = lines.get(decision.project)
         if line is not None:
-            line.score = _approx(decision["score"]) if decision.get("score") is not None else line.score
-            if decision.get("status") != "funded":
-                line.reason = decision.get("status")
-                line.reason_values = {"left": _approx(decision.get("budget_left") or 0)}
+            line.score = float(decision.score) if decision.score is not None else line.score
+            if decision.status != "funded":
+                line.reason = decision.status
+                line.reason_values = {"left": float(decision.budget_left)}
     result.ranking = _ranking(pool, explanation)
-    for mes_round in explanation.get("rounds", []):
-        line = lines.get(mes_round["project"])
-        if line is not None:
-            line.round = mes_round.get("round")
-            line.supporters = mes_round.get("supporters")
-            if mes_round.get("price") is not None:
-                line.price = _approx(mes_round["price"])
-    for rejection in explanation.get("rejected", []):
-        line = lines.get(rejection["project"])
-        if line is not None and line.reason is None:
-            line.reason = rejection.get("reason")
-            line.supporters = rejection.get("supporters")
-            line.reason_values = {
-                "left": _approx(rejection["money_left"]) if rejection.get("money_left") else 0
-            }
-    if explanation.get("budget_per_voter") is not None:
-        result.per_voter = _approx(explanation["budget_per_voter"])
-    for order, project_id in enumerate(outcome.get("selected", []), start=1):
+    if isinstance(explanation, MESExplanation | PhragmenExplanation):
+        for purchase in explanation.rounds:
+            line = lines.get(purchase.project)
+            if line is not None:
+                line.round = purchase.round
+                line.supporters = purchase.supporters
+                if isinstance(purchase, MESRound):
+                    line.price = float(purchase.price)
+    if isinstance(explanation, MESExplanation):
+        for rejection in explanation.rejected:
+            line = lines.get(rejection.project)
+            if line is not None and line.reason is None:
+                line.reason = rejection.reason
+                line.supporters = rejection.supporters
+                line.reason_values = {"left": float(rejection.money_left)}
+        result.per_voter = float(explanation.budget_per_voter)
+    for order, project_id in enumerate(outcome.selected, start=1):
         line = lines.pop(project_id, None)
         if line is not None:
             line.order = order

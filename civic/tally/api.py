@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from civic.tally import pabulib
-from civic.tally.errors import PabulibError, RuleNotApplicable, UnknownRule
+from civic.tally.errors import InvalidElection, PabulibError, RuleNotApplicable, UnknownRule
 from civic.tally.model import Ballot, Election, Number, Project
-from civic.tally.official import official
+from civic.tally.official import official, official_options
 from civic.tally.outcome import Outcome
 from civic.tally.rules import (
     Progress,
@@ -161,14 +161,12 @@ def count_file(path: str | os.PathLike[str], rule: str, **options: Any) -> Outco
     pb = pabulib.read(path)
     election = pb.election()
     if rule == "official":
-        options.setdefault("official_rule", pb.meta.get("rule", "unknown"))
-        options.setdefault("scores", pabulib.project_scores(pb))
-        raw = pb.meta.get("min_project_score_threshold")
-        if raw is not None and "threshold" not in options:
-            try:
-                options["threshold"] = pabulib.limited_number(raw, limit=pabulib.MAX_SCORE)
-            except ValueError:
-                raise PabulibError(
-                    f"min_project_score_threshold is not a sane number: {raw[:40]!r}", path=str(path)
-                ) from None
+        cells = [(p.id, p.fields) for p in pb.projects]
+        try:
+            found = official_options(
+                election, pb.meta.get("rule"), pb.meta.get("min_project_score_threshold"), cells
+            )
+        except InvalidElection as exc:
+            raise PabulibError(str(exc), path=str(path)) from None
+        options = {**found, **options}
     return count(election, rule, **options)

@@ -16,12 +16,15 @@ from ballots) from high to low, ties in PROJECTS row order, as cities publish re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from civic.tally.errors import RuleNotApplicable
+from civic.tally.errors import InvalidElection, RuleNotApplicable
 from civic.tally.model import Election, Number, normalize
 from civic.tally.outcome import GreedyExplanation, Outcome, ProjectDecision
+from civic.tally.pabulib import MAX_SCORE, limited_number
 from civic.tally.rules import ComparisonMode, Progress, mes_add1_official
+from civic.tally.scores import ballot_scores, official_scores
 
 WITHDRAWN_COST = 999999999
 GREEDY_RULES = (
@@ -33,6 +36,31 @@ GREEDY_RULES = (
     "unknown",
 )
 MES_RULES = ("equalshares", "equalshares-comparison", "equalshares/add1", "equalshares/add1-comparison")
+
+
+def official_options(
+    election: Election,
+    rule: str | None,
+    threshold: str | None,
+    project_cells: Iterable[tuple[str, Mapping[str, Any]]],
+) -> dict[str, Any]:
+    """Return the `official` rule's options from pabulib data, whether read from a file or stored.
+
+    `rule` and `threshold` are the META `rule` and `min_project_score_threshold` cells (None when
+    absent); `project_cells` gives (project id, its PROJECTS cells by column), for the scores.
+    """
+    options: dict[str, Any] = {
+        "official_rule": rule or "unknown",
+        "scores": official_scores(election, project_cells),
+    }
+    if threshold is not None:
+        try:
+            options["threshold"] = limited_number(threshold, limit=MAX_SCORE)
+        except ValueError:
+            raise InvalidElection(
+                f"min_project_score_threshold is not a sane number: {threshold[:40]!r}"
+            ) from None
+    return options
 
 
 def official(
@@ -62,9 +90,7 @@ def official(
     if rule not in GREEDY_RULES:
         raise RuleNotApplicable(f"official rule {rule!r} is not one pabulib defines")
     if scores is None:
-        from civic.tally.pabulib import computed_scores
-
-        scores = computed_scores(election)
+        scores = dict(zip((p.id for p in election.projects), ballot_scores(election), strict=True))
     no_skip = rule in ("greedy-no-skip", "greedy-custom")
     projects = list(election.projects)
     # sorted() is stable: equal scores keep PROJECTS row order, as official results do.

@@ -7,6 +7,7 @@ still check sums exactly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from fractions import Fraction
 from typing import Any, Literal
@@ -139,3 +140,90 @@ class Outcome:
         out = to_json(self)
         assert isinstance(out, dict)
         return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, JSON]) -> Outcome:
+        """Rebuild an outcome from `to_dict()`'s output (exact values come back exact)."""
+        return cls(
+            data["rule"],
+            tuple(data["selected"]),
+            from_json_number(data["budget"]),
+            from_json_number(data["budget_used"]),
+            _explanation(data["explanation"]),
+            tuple(data.get("notes", ())),
+        )
+
+
+def from_json_number(value: JSON) -> Number:
+    """Return the exact number `to_json` encoded (an int, or {"exact": "p/q", ...})."""
+    if isinstance(value, dict):
+        return Fraction(value["exact"])
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"not an exact number: {value!r}")
+    return value
+
+
+def _optional_number(value: JSON) -> Number | None:
+    return None if value is None else from_json_number(value)
+
+
+def _greedy(data: Mapping[str, JSON]) -> GreedyExplanation:
+    return GreedyExplanation(
+        data["score"],
+        tuple(
+            ProjectDecision(
+                d["project"],
+                from_json_number(d["cost"]),
+                d["rank"],
+                _optional_number(d["score"]),
+                d["status"],
+                from_json_number(d["budget_left"]),
+            )
+            for d in data["decisions"]
+        ),
+    )
+
+
+def _explanation(data: Mapping[str, JSON]) -> Explanation:
+    n = from_json_number
+    kind = data.get("kind")
+    if kind == "greedy":
+        return _greedy(data)
+    if kind == "mes":
+        rounds = tuple(
+            MESRound(
+                r["round"],
+                r["project"],
+                n(r["cost"]),
+                n(r["rho"]),
+                n(r["price"]),
+                r["supporters"],
+                r["paid_in_full"],
+                r["paid_everything_left"],
+            )
+            for r in data["rounds"]
+        )
+        rejected = tuple(
+            MESRejection(r["project"], n(r["cost"]), r["supporters"], n(r["money_left"]), r["reason"])
+            for r in data["rejected"]
+        )
+        completion = data.get("completion")
+        return MESExplanation(
+            n(data["initial_budget_per_voter"]),
+            n(data["budget_per_voter"]),
+            data["increments"],
+            rounds,
+            rejected,
+            None if completion is None else _greedy(completion),
+            data.get("comparison"),
+        )
+    if kind == "phragmen":
+        return PhragmenExplanation(
+            tuple(
+                PhragmenRound(r["round"], r["project"], n(r["cost"]), n(r["load"]), r["supporters"])
+                for r in data["rounds"]
+            ),
+            data["stopped_by"],
+            n(data["budget_left"]),
+        )
+    raise ValueError(f"unknown explanation kind {kind!r}")

@@ -13,11 +13,11 @@ from civic.core.errors import Conflict, NotFound
 from civic.extensions import db
 from civic.processes.models import District, Edition
 from civic.tally import api
-from civic.tally.errors import InvalidElection, RuleNotApplicable
+from civic.tally.errors import RuleNotApplicable
 from civic.tally.model import Ballot as TallyBallot
 from civic.tally.model import Election, Number, Project, normalize
+from civic.tally.official import official_options
 from civic.tally.outcome import Outcome
-from civic.tally.pabulib import MAX_SCORE, computed_scores, limited_number
 from civic.voting.models import Ballot, BallotChoice, VotePool, VoteType
 
 POINTS_KINDS = frozenset({VoteType.CUMULATIVE, VoteType.SCORING})
@@ -131,36 +131,8 @@ def count_pool(pool: VotePool, rule: str, *, election: Election | None = None, *
         raise RuleNotApplicable(f"rule {rule!r} does not apply to {pool.vote_type.value} ballots")
     election = election or election_for_pool(pool)
     if rule == "official":
-        # The same options `civic.tally.api.count_file` takes from a file.
-        options.setdefault("official_rule", pool.rule or "unknown")
-        options.setdefault("scores", _official_scores(pool, election))
-        raw = dict(pool.meta).get("min_project_score_threshold")
-        if raw is not None and "threshold" not in options:
-            try:
-                options["threshold"] = limited_number(raw, limit=MAX_SCORE)
-            except ValueError:
-                raise InvalidElection(f"min_project_score_threshold is not a sane number: {raw[:40]!r}") from None
+        columns = pool.project_columns
+        cells = [(vpp.external_id, {c: vpp.extra.get(c) for c in columns}) for vpp in pool.projects]
+        threshold = dict(pool.meta).get("min_project_score_threshold")
+        options = {**official_options(election, pool.rule, threshold, cells), **options}
     return api.count(election, rule, **options)
-
-
-def _official_scores(pool: VotePool, election: Election) -> dict[str, Number]:
-    """Return pabulib scores as `civic.tally.pabulib.project_scores` does: a column, else the ballots."""
-    for column in ("score", "votes"):
-        if column in pool.project_columns:
-            scores = _column_scores(pool, column)
-            if scores is not None:
-                return scores
-    return computed_scores(election)
-
-
-def _column_scores(pool: VotePool, column: str) -> dict[str, Number] | None:
-    scores: dict[str, Number] = {}
-    for vpp in pool.projects:
-        cell = vpp.extra.get(column)
-        if cell is None:
-            return None
-        try:
-            scores[vpp.external_id] = limited_number(cell, limit=MAX_SCORE)
-        except ValueError:
-            return None
-    return scores

@@ -2,46 +2,24 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from fractions import Fraction
-from itertools import chain
 
 from civic.tally.errors import RuleNotApplicable
-from civic.tally.model import Election, Number, gc_paused, normalize
+from civic.tally.model import Election, Number, gc_paused
 from civic.tally.outcome import GreedyExplanation, Outcome, ProjectDecision
 from civic.tally.rules.common import Sat, _frac, _outcome
+from civic.tally.scores import ballot_counts, ballot_scores
 
 
 def satisfaction_totals(election: Election, sat: Sat) -> list[Number]:
     """Return each project's total satisfaction divided by its cost factor (the greedy density numerator).
 
-    With cost satisfaction this is pabulib's score: approvals, points (cumulative) or L - position
-    (ordinal ballot of length L); with cardinality satisfaction it is the number of ballots naming it.
+    With cost satisfaction this is pabulib's score (see civic.tally.scores); with cardinality
+    satisfaction it is the number of ballots naming it.
     """
-    index = {p.id: j for j, p in enumerate(election.projects)}
-    totals: list[Number] = [0] * len(election.projects)
-    kind = election.kind
-    if kind == "scoring":
+    if election.kind == "scoring":
         raise RuleNotApplicable("greedy rules are not defined for scoring ballots")
-    if sat == "cardinality" or kind in ("approval", "choose-1"):
-        # Count every group once at C speed, then add the extra weight of the repeated ballots.
-        named = Counter(chain.from_iterable([g.projects for g in election.groups]))
-        for g in election.groups:
-            if g.weight > 1:
-                for pid in g.projects:
-                    named[pid] += g.weight - 1
-        return [named[p.id] for p in election.projects]
-    for g in election.groups:
-        w = g.weight
-        if kind == "cumulative":
-            assert g.points is not None
-            for pid, pt in zip(g.projects, g.points, strict=False):
-                totals[index[pid]] += w * pt
-        else:  # ordinal: L - position, best-first
-            n = len(g.projects)
-            for pos, pid in enumerate(g.projects):
-                totals[index[pid]] += w * (n - pos)
-    return [normalize(_frac(t)) for t in totals]
+    return list(ballot_counts(election)) if sat == "cardinality" else ballot_scores(election)
 
 
 def _densities(election: Election, sat: Sat) -> list[tuple[int, Fraction]]:
