@@ -1,15 +1,15 @@
 """Counting rules, identical to pabutools 1.2.3 (exact arithmetic, same tie-breaking).
 
 Modules: `greedy` (greedy and greedy-cardinality), `mes` (the Equal Shares engine: one run at a
-per-voter budget; mes, mes-greedy), `horizon` (how far that budget can grow without changing the
-outcome), `add1` (the completions mes-add1 and mes-add1-official), `phragmen`, `common` (helpers).
+per-voter budget; mes, mes-greedy), `interval` (proofs that a whole range of per-voter budgets gives
+the same selection), `add1` (the completions mes-add1 and mes-add1-official), `phragmen`, `common` (helpers).
 
 Speed comes from grouped ballots and float arithmetic; exactness from recomputing with Fractions
 every value that decides something (a winner, a tie, affordability) whenever floats are within
 a relative 1e-9 of each other. Floats here are always correctly rounded from exact values (budget
 classes are stored exactly and converted once), so their error is ~1e-15, far inside that margin.
 
-Equal Shares glossary (names used in `mes`, `horizon` and `add1`):
+Equal Shares glossary (names used in `mes`, `interval` and `add1`):
 - per-voter budget: the money each voter starts with, B / n for plain MES; the completions raise it.
 - class (budget class): voters holding the same money left. Every voter starts in class 0; paying
   a winner moves a class to a new one (or to -1, nothing left). A ballot group points to its class,
@@ -25,9 +25,11 @@ Equal Shares glossary (names used in `mes`, `horizon` and `add1`):
 - add1: the completion that reruns MES with per-voter budgets +1, +2, ... and keeps an outcome
   (pabutools: the first exhaustive one, or the last within budget; equalshares.net: the last
   within budget).
-- horizon: for a run at per-voter budget b, a T such that every budget in [b, b + T) gives the same
-  selection. All money, prices and rhos are affine in the budget while the same comparisons hold,
-  so T is the nearest sign change of any comparison the run made; add1 skips those increments.
+- interval proof (certificate): MES run on bounds instead of values for every per-voter budget in
+  [b, b + K] at once (each class's money between two affine functions of the budget, prices bounded
+  by a chord above and a tangent below). When it proves the same selection throughout, add1 skips
+  those K increments; a failed proof only means trying a shorter interval or a plain run. (It replaced
+  the horizon skip, which stopped wherever any voter started paying less than the full price.)
 - replay: add1 reruns MES on one instance with budgets one apart. Which group holds which class
   depends only on the rounds so far (their winners and which classes they emptied), not on the
   budget, so each such state's groups and project counts are remembered and reused by later runs.
