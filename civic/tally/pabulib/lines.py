@@ -5,11 +5,22 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from civic.tally.errors import PabulibError
 
 NOT_UTF8 = "file is not UTF-8 text"
 SECTIONS = ("meta", "projects", "votes")
+# What `str.strip` removes in ASCII text, line breaks aside.
+_ASCII_SPACES = (" ", "\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
+class Rest(NamedTuple):
+    """The lines left in a stream, and what the whole text holds."""
+
+    lines: list[str]
+    quoted: bool  # some line holds a double quote
+    spaced: bool  # some cell may need `str.strip` (the text holds whitespace other than line breaks)
 
 
 class Lines:
@@ -33,7 +44,7 @@ class Lines:
             self.line += 1
         return raw
 
-    def rest(self) -> list[str]:
+    def rest(self) -> Rest:
         """Return the remaining physical lines without their line breaks (the caller keeps the count)."""
         read = getattr(self._stream, "read", None)
         try:
@@ -46,7 +57,9 @@ class Lines:
         lines = text.split("\n")
         if lines[-1] == "":
             lines.pop()  # the break that ends the last line opens no line
-        return lines
+        # Asked of the whole text once rather than of each line.
+        spaced = not text.isascii() or any(map(text.__contains__, _ASCII_SPACES))
+        return Rest(lines, '"' in text, spaced)
 
     def row(self) -> list[str] | None:
         """Return the next row as cells (None at end of input)."""

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
-from itertools import compress, repeat
-from operator import contains, eq, itemgetter, ne
+from itertools import chain, compress, repeat
+from operator import eq, itemgetter, ne, not_, or_
 from typing import NamedTuple, cast
 
 from civic.tally.errors import PabulibError
 from civic.tally.model import BallotKind, Number
 from civic.tally.pabulib.file import POINTS_KINDS, DistinctBallots, PabulibVoter, VoterRows
-from civic.tally.pabulib.lines import SECTIONS, Lines, fit
+from civic.tally.pabulib.lines import SECTIONS, Lines, Rest, fit
 from civic.tally.pabulib.numbers import MAX_POINTS, plain_points, points_cell, short
 
 _NO_VALUE = ("", "None")
@@ -59,14 +59,14 @@ def read_votes(
     needs_points = kind in POINTS_KINDS
     if needs_points and points_i < 0:
         raise PabulibError(f"{kind} ballots need a points column", hline)
-    raw = lines.rest()
-    cols, extras, numbers, stop = _columns(raw, hline, nv, max(vote_i, points_i) + 1, extra_idx)
+    rest = lines.rest()
+    cols, extras, numbers, stop = _columns(rest, hline, nv, max(vote_i, points_i) + 1, extra_idx)
 
     def line_of(i: int) -> int:
         return numbers[i] if numbers is not None else hline + 1 + i
 
     problems: list[_Problem] = []
-    vids = list(map(str.strip, cols[0]))
+    vids = list(map(str.strip, cols[0])) if rest.spaced else list(cols[0])
     n = len(vids)
     if "" in vids:
         problems.append(_Problem(line_of(vids.index("")), 0, "VOTES row with an empty voter_id"))
@@ -114,24 +114,30 @@ def read_votes(
 
 
 def _columns(
-    raw: list[str], hline: int, nv: int, lead: int, extra_idx: list[int]
+    rest: Rest, hline: int, nv: int, lead: int, extra_idx: list[int]
 ) -> tuple[list[tuple[str, ...]], Iterable[tuple[str | None, ...]], list[int] | None, PabulibError | None]:
     """Return the columns, each row's extra cells, the rows' line numbers (None: one per line) and the
     problem that stopped reading early (a malformed row, a section after VOTES), if any."""
+    raw = rest.lines
     extras: Iterable[tuple[str | None, ...]] = repeat(())
-    if all(i >= lead for i in extra_idx) and not any(map(contains, raw, repeat('"'))):
+    if all(i >= lead for i in extra_idx) and not rest.quoted:
         # Fast path: every line a plain row of nv cells with the extra cells last. Splitting off the
         # extra cells as one tail string, parsed once per distinct tail, halves the strings created;
         # any irregular line sends the whole section through the general path.
+        width = min(nv, lead + 1)
         parts = list(map(str.split, raw, repeat(";"), repeat(lead)))
-        if not set(map(len, parts)) - {min(nv, lead + 1)}:
-            cols: list[tuple[str, ...]] = list(zip(*parts, strict=True)) if parts else [()] * (lead + 1)
+        try:
+            # A strict zip checks that every row has as many cells as the first.
+            cols: list[tuple[str, ...]] = list(zip(*parts, strict=True)) if parts else [()] * width
+        except ValueError:
+            cols = []
+        if len(cols) == width:
             if not extra_idx:
                 return cols, extras, None, None
             tails = _tail_extras(cols[lead], [i - lead for i in extra_idx], nv - lead)
             if tails is not None:
                 return cols, tails, None, None
-    table, numbers = _split_rows(raw, hline)
+    table, numbers = _split_rows(raw, hline, rest.quoted)
     stop = None
     if set(map(len, table)) - {nv}:
         table, numbers, stop = _regular(table, numbers, nv, hline)
@@ -141,9 +147,9 @@ def _columns(
     return cols, extras, numbers, stop
 
 
-def _split_rows(raw: list[str], hline: int) -> tuple[list[list[str]], list[int] | None]:
+def _split_rows(raw: list[str], hline: int, quoted: bool) -> tuple[list[list[str]], list[int] | None]:
     """Return the rows split into cells and their line numbers (None: one row per line)."""
-    if not any(map(contains, raw, repeat('"'))):
+    if not quoted:
         return list(map(str.split, raw, repeat(";"))), None
     # A quoted cell may span lines: go line by line.
     sub = Lines([line + "\n" for line in raw])
@@ -230,12 +236,17 @@ class _Ballots:
         self.repeats: set[str] = set()  # cells naming a project twice
         self.unknown: tuple[int, str] | None = None  # first row naming an unknown project, and the id
         self.weights = list(counted.values())
-        # One C call per distinct cell tells it is clean (known ids, none twice): the rest get a look.
-        clean = list(map(eq, map(len, map(known.intersection, splits)), map(len, splits)))
         self.votes = tuples
-        self.odd = not all(clean)
-        if self.odd:
-            self._look_closer(cells, list(compress(distinct, map(ne, clean, repeat(True)))), known)
+        # Known ids (one C call over every id), and none twice in a ballot (one set per distinct cell):
+        # the cells failing either get a closer look.
+        self.odd = not known.issuperset(chain.from_iterable(splits))
+        twice = list(map(ne, map(len, map(set, tuples)), map(len, tuples)))
+        if self.odd or any(twice):
+            if self.odd:
+                unknown = set(chain.from_iterable(splits)) - known
+                twice = list(map(or_, twice, map(not_, map(unknown.isdisjoint, splits))))
+            self.odd = True
+            self._look_closer(cells, list(compress(distinct, twice)), known)
 
     def _look_closer(self, cells: tuple[str, ...], odd: list[str], known: set[str]) -> None:
         """Parse the cells holding spaces, empty items, "None", unknown ids or an id twice."""
