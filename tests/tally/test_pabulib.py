@@ -211,7 +211,6 @@ def test_repeated_voter_ids_are_counted_and_warned_about() -> None:
 
 
 @pytest.mark.parametrize("space", [" ", "\t", "\xa0", "\x0c"])
-def test_voter_ids_and_votes_are_stripped_of_any_whitespace(space: str) -> None:
-    pb = pabulib.read_string(GOOD.replace("v1;1,2", f"{space}v1{space};1,{space}2"))
+def test_voter_ids_are_stripped_of_any_whitespace(space: str) -> None:
+    pb = pabulib.read_string(GOOD.replace("v1;1,2", f"{space}v1{space};1,2"))
     assert [v.voter_id for v in pb.voters] == ["v1", "v2"]
-    assert pb.voters[0].vote == ("1", "2")
