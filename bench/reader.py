@@ -5,7 +5,7 @@
 "csv" = `list(csv.reader(file, delimiter=";"))`: every row materialised by the C csv module, the floor of
 any Python reader (issue 9: reading + grouping within 1.5x of it). "civic" = `pabulib.read(file).election()`:
 read, check every cell (ids known, numbers, row shapes, repeated ids) and group the ballots — everything a
-count needs. Both run in this process, interleaved, best of `--runs`. Files: $CIVIC_PABULIB_DIR/test and
+count needs. Both run in this process, interleaved, best CPU time of `--runs`. Files: $CIVIC_PABULIB_DIR/test and
 perf (default ../shared/pabulib) plus the large shapes of tests/tally/shapes.py, written to a temporary
 folder. Prints the table and writes bench/results/reader.md.
 """
@@ -53,11 +53,15 @@ def civic(path: Path) -> None:
 
 
 def once(fn: Callable[[Path], None], path: Path) -> float:
-    """Return the wall time of one call, after a full collection (so no run pays for the previous)."""
+    """Return the CPU time of one call, after a full collection (so no run pays for the previous).
+
+    CPU time, not wall time: on a shared machine a run descheduled for a time slice would otherwise
+    count the other processes' work.
+    """
     gc.collect()
-    started = time.perf_counter()
+    started = time.process_time()
     fn(path)
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def files(shapes_dir: Path | None) -> list[Path]:
@@ -95,7 +99,8 @@ def main() -> None:
     lines = [
         "# pabulib reader against the csv module",
         "",
-        f"Best of {args.runs} interleaved runs; ratio = civic / csv (issue 9: within 1.5x). `python bench/reader.py`.",
+        f"Best CPU time of {args.runs} interleaved runs; ratio = civic / csv (issue 9: within 1.5x).",
+        "`python bench/reader.py`",
         "",
         "| file | voters | csv ms | civic ms | ratio |",
         "|---|---:|---:|---:|---:|",
