@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    # Imported when an app is built: `import civic.tally` (the engine, `civic tally`) stays free of Flask.
+    from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask application: config, extensions, blueprints, errors, CLI."""
+    from flask import Flask
+
     from civic.config import (
         Config,
         database_url_for,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -14,7 +13,6 @@ from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 from sqlalchemy import select
 
 from civic.tally.api import rule_names
-from civic.tally.model import Number
 from civic.tally.outcome import Outcome
 from civic.tally.rules import Progress
 
@@ -235,13 +233,14 @@ def tally(path: str | None, edition_ref: str | None, district: str | None, rule:
     """Count a pabulib FILE, or an edition's ballots (--edition), and print the selected project ids."""
     from civic.core.errors import DomainError
     from civic.tally import api
+    from civic.tally.cli import print_outcome, terminal_progress
     from civic.tally.errors import TallyError
 
     if (path is None) == (edition_ref is None):
         _fail("give either a pabulib FILE or --edition EDITION")
     if district is not None and edition_ref is None:
         _fail("--district goes with --edition")
-    progress = _terminal_progress()
+    progress = terminal_progress()
     try:
         if path is not None:
             # The file form reads the file only: no app, no database.
@@ -254,11 +253,8 @@ def tally(path: str | None, edition_ref: str | None, district: str | None, rule:
     finally:
         if progress is not None:
             click.echo("\r\x1b[K", err=True, nl=False)
-    if as_json:
-        click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        for project_id in outcome.selected:
-            click.echo(project_id)
+    # The printer of `civic tally FILE` (civic.tally.cli, which counts files without Flask): same output.
+    print_outcome(outcome, as_json=as_json)
 
 
 @civic_cli.command("purge-contacts")
@@ -302,23 +298,6 @@ def worker(workers: int, worker_type: str) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     click.echo(f"Civic worker: tasks from {shown_queue_url(current_app)}", err=True)
     run_worker(current_app._get_current_object(), workers=workers, worker_type=worker_type)  # type: ignore[attr-defined]
-
-
-def _terminal_progress() -> Progress | None:
-    """Return a reporter for long Equal Shares counts: a line on stderr each second, when it is a terminal."""
-    if not sys.stderr.isatty():
-        return None
-    last = time.monotonic()
-
-    def report(steps: int, per_voter: Number) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if now - last >= 1.0:
-            last = now
-            # Overwrites itself; cleared (\x1b[K) so the result starts on a clean line.
-            click.echo(f"\r\x1b[Kper-voter budget {per_voter} (step {steps})…", err=True, nl=False)
-
-    return report
 
 
 def _count_edition(

@@ -163,3 +163,54 @@ def test_round_trip_perf_files(tmp_path: Path) -> None:
     for path in perf_files():
         first = pabulib.read(path)
         assert pabulib.read_string(pabulib.write_string(first)) == first, path.name
+
+
+CUMULATIVE = HEAD.replace("approval", "cumulative") + "1;4;2\n2;6;1\nVOTES\nvoter_id;vote;points\n"
+
+
+def test_cumulative_counting_needs_no_rows_and_merges_cells_that_read_the_same() -> None:
+    pb = pabulib.read_string(CUMULATIVE + "v1;1,2;3,1\nv2;1,2;03,1\nv3;1, 2;3,1\nv4;2;4\nv5;1,2;3,1\n")
+    e = pb.election()
+    assert not pb.voters.built  # type: ignore[attr-defined]
+    assert [(g.projects, g.points, g.weight) for g in e.groups] == [
+        (("1", "2"), (3, 1), 4),
+        (("2",), (4,), 1),
+    ]
+    assert e == dataclasses.replace(pb, voters=list(pb.voters)).election()
+    assert [v.points for v in pb.voters] == [(3, 1), (3, 1), (3, 1), (4,), (3, 1)]
+
+
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        ("v9;1,2;3", "voter 'v9' has 2 projects but 1 points"),
+        ("v9;1,2;", "voter 'v9' has projects but no points"),
+        ("v9;1;x", "points of voter 'v9' are not numbers"),
+    ],
+)
+def test_points_problem_is_reported_at_its_first_row(row: str, words: str) -> None:
+    # The same bad (vote, points) pair on two rows, after good rows holding the same cells.
+    body = "v1;1,2;3,1\nv2;1;3\n" * 3 + row + "\nv10;2;1\n" + row.replace("v9", "v11") + "\n"
+    with pytest.raises(PabulibError) as info:
+        pabulib.read_string(CUMULATIVE + body)
+    assert info.value.line == 18 and words in str(info.value)
+
+
+def test_first_problem_of_a_line_is_the_vote_before_its_points() -> None:
+    with pytest.raises(PabulibError, match="unknown project '7'") as info:
+        pabulib.read_string(CUMULATIVE + "v1;1;1\nv2;7;x\n")
+    assert info.value.line == 13
+
+
+def test_repeated_voter_ids_are_counted_and_warned_about() -> None:
+    pb = pabulib.read_string(GOOD + "v1;2\n")
+    assert pb.election().num_voters == 3  # every row is a ballot, as pabutools counts them
+    assert any("line 14: voter_id 'v1' is used again" in w for w in pb.warnings)
+    many = pabulib.read_string(GOOD + "v1;2\n" * 30)
+    assert len(many.warnings) == 21 and "30 rows repeat a voter_id" in many.warnings[-1]
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\xa0", "\x0c"])
+def test_voter_ids_are_stripped_of_any_whitespace(space: str) -> None:
+    pb = pabulib.read_string(GOOD.replace("v1;1,2", f"{space}v1{space};1,2"))
+    assert [v.voter_id for v in pb.voters] == ["v1", "v2"]
