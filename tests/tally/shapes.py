@@ -250,7 +250,7 @@ def tie_heavy(rng: random.Random, size: str) -> Shaped:
             ballots.append(([ids[(i + j) % n] for j in range(length)], None))
     if rng.random() < 0.5:
         # A budget that is exactly a sum of costs: "just fits" ties.
-        chosen = rng.sample(costs, rng.randint(1, n))
+        chosen = rng.sample(costs, rng.randint(1, n - 1))
         budget = sum(chosen)
     else:
         budget = _budget(rng, costs)
