@@ -180,8 +180,9 @@ def cumulative(rng: random.Random, size: str) -> Shaped:
     """Points with a per-project cap (max_points) and a total per voter (max_sum_points)."""
     n = _size(size, (4, 10), 50, rng)
     voters = _size(size, (4, 25), 40_000, rng)
-    cap = rng.randint(1, 4)
-    total = rng.randint(cap, cap * 4)
+    # Large: Toulouse's limits (3 points a project, 7 in all).
+    cap = rng.randint(1, 4) if size == "small" else 3
+    total = rng.randint(cap, cap * 4) if size == "small" else 7
     ids = _ids(rng, n)
     costs = _costs(rng, n, size)
     w = _popularity(rng, n)
