@@ -1,7 +1,7 @@
 """Benchmark Civic's counting engine against pabutools 1.2.3: every shared file, generated shapes, every rule.
 
     python bench/tally.py [--quick] [--fresh] [--files Lodz,shape_] [--rules mes,phragmen]
-                          [--timeout 600] [--add1-timeout 300] [--civic-add1-timeout 60]
+                          [--timeout 600] [--add1-timeout 300] [--civic-add1-timeout 30] [--cached-only]
 
 Files: every shared pabulib file (../shared/pabulib/test and perf, or $CIVIC_PABULIB_DIR) plus the large
 elections of tests/tally/shapes.py (written once to bench/.cache/shapes/, git-ignored); `--quick` runs
@@ -373,9 +373,10 @@ def main() -> int:
     ap.add_argument("--rules", default="", help="comma-separated rules (default: all)")
     ap.add_argument("--timeout", type=float, default=600, help="cut a pabutools run after this (s)")
     ap.add_argument("--add1-timeout", type=float, default=300, help="cut a pabutools mes-add1 run (s)")
-    ap.add_argument("--civic-add1-timeout", type=float, default=60, help="cut a Civic mes-add1* run (s)")
+    ap.add_argument("--civic-add1-timeout", type=float, default=30, help="cut a Civic mes-add1* run (s)")
     ap.add_argument("--pabutools-only", action="store_true", help="only fill the pabutools cache")
     ap.add_argument("--cached-only", action="store_true", help="never run pabutools: cached timings or n/a")
+    ap.add_argument("--out", type=Path, default=RESULTS, help="where to write the report")
     ap.add_argument("--one", nargs=3, metavar=("SIDE", "FILE", "RULE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -425,8 +426,8 @@ def main() -> int:
             cells.append(cell)
             print(f"{path.stem} {rule}: civic {fmt_s(t_all)} s, ratio {fmt_ratio(cell)}", flush=True)
     text = report(cells, files, cli_start())
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
     print(text)
     return 0 if all(c.passed for c in cells) else 1
 
