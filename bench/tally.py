@@ -307,6 +307,9 @@ def report(
         f"timeout). Pass: ≤ {LIMIT:.0f} s and (ratio ≥ {MIN_RATIO:.0f} or, count trivial, read+count ≤ "
         f"{FLOOR_FACTOR} × csv floor); mes-add1* ≤ {ADD1_LIMIT:.0f} s. ✗ marks a failing cell.",
         "",
+        f"Load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (a busy machine slows"
+        " Civic's timings taken now and pabutools' cached ones alike, not necessarily equally).",
+        "",
         "## Per rule",
         "",
         f"min ratio (pabutools ≥ {HEAVY} s): the same over cells where pabutools reads and counts in at "
