@@ -292,7 +292,8 @@ def fmt_ratio(c: Cell) -> str:
         return "n/a"
     if c.civic == float("inf"):
         return "?"
-    return f"{'≥' if c.timed_out else ''}{c.ratio:.0f}×"
+    digits = 1 if c.ratio < 10 else 0
+    return f"{'≥' if c.timed_out else ''}{c.ratio:.{digits}f}×"
 
 
 def report(
