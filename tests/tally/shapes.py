@@ -180,8 +180,9 @@ def cumulative(rng: random.Random, size: str) -> Shaped:
     """Points with a per-project cap (max_points) and a total per voter (max_sum_points)."""
     n = _size(size, (4, 10), 50, rng)
     voters = _size(size, (4, 25), 40_000, rng)
-    cap = rng.randint(1, 4)
-    total = rng.randint(cap, cap * 4)
+    # Large: Toulouse's limits (3 points a project, 7 in all).
+    cap = rng.randint(1, 4) if size == "small" else 3
+    total = rng.randint(cap, cap * 4) if size == "small" else 7
     ids = _ids(rng, n)
     costs = _costs(rng, n, size)
     w = _popularity(rng, n)
@@ -250,7 +251,7 @@ def tie_heavy(rng: random.Random, size: str) -> Shaped:
             ballots.append(([ids[(i + j) % n] for j in range(length)], None))
     if rng.random() < 0.5:
         # A budget that is exactly a sum of costs: "just fits" ties.
-        chosen = rng.sample(costs, rng.randint(1, n))
+        chosen = rng.sample(costs, rng.randint(1, n - 1))
         budget = sum(chosen)
     else:
         budget = _budget(rng, costs)
