@@ -258,23 +258,10 @@ def civic_cell(path: Path, rule: str, add1_timeout: float) -> tuple[float, float
 
 def cli_start(repeat: int = 7) -> tuple[float, float]:
     """Return the best wall time of `civic tally tiny.pb --rule greedy` and of `python -c pass`."""
-    tiny = CACHE_DIR / "tiny.pb"
-    tiny.parent.mkdir(parents=True, exist_ok=True)
-    tiny.write_text(
-        "META\nkey;value\nnum_projects;2\nnum_votes;2\nbudget;10\nvote_type;approval\n"
-        "PROJECTS\nproject_id;cost\n1;5\n2;7\nVOTES\nvoter_id;vote\n1;1,2\n2;2\n"
-    )
-    civic = Path(sys.executable).with_name("civic")
-    cmds = ([str(civic), "tally", str(tiny), "--rule", "greedy"], [sys.executable, "-c", "pass"])
-    times = []
-    for cmd in cmds:
-        out = float("inf")
-        for _ in range(repeat):
-            t = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True)
-            out = min(out, time.perf_counter() - t)
-        times.append(out)
-    return times[0], times[1]
+    import cli_start as start  # bench/cli_start.py, next to this script
+
+    best = start.measure(repeat, include_flask=False)
+    return best["civic tally tiny.pb --rule greedy"][0], best["python -c pass"][0]
 
 
 def fmt_s(x: float) -> str:
