@@ -115,22 +115,27 @@ class _MES:
         self.ids = [p.id for p in election.projects]
         # Cost satisfaction gives zero-cost projects zero satisfaction: pabutools never selects them.
         self.eligible = [j for j in range(len(self.costs)) if self.costs[j] > 0 and self.count[j] > 0]
-        # Which group holds which budget class depends only on the rounds so far (winner, and which
-        # classes it emptied), not on the per-voter budget: the add1 loops, which rerun MES with budgets
-        # one apart, mostly replay the same rounds. With `replay`, states are numbered and, per state,
-        # each project's {class: voters} and the groups' classes are kept for the next run (bounded,
-        # see `_remember`). A single run gains nothing from it and skips it.
+        # With `replay`, a class whose money runs out is kept (at zero) instead of being dropped, so which
+        # group holds which class depends only on the winners so far, not on the per-voter budget: the
+        # add1 loops, which rerun MES with budgets one apart and mostly the same first winners, reuse
+        # each prefix's {class: voters} per project and its groups' classes (bounded, see `_remember`).
+        # Prefixes are numbered (0: no winner yet). A single run gains nothing from it and skips it.
         self.replay = replay
-        self._states: dict[tuple[int, int, tuple[int, ...]], int] = {}
+        self._states: dict[tuple[int, int], int] = {}
         self._counts: dict[tuple[int, int], Counter[int]] = {}
-        self._gcls: dict[int, list[int]] = {}
+        self._gcls: dict[int, list[int]] = {0: [0] * len(self.weights)}
+        self._entries = 0  # classes counted in self._counts
 
     def _remember(self) -> None:
-        # Tens of MB at most: a class per group is kept for each remembered state.
-        if len(self._counts) > 20_000 or len(self._gcls) * len(self.weights) > 5_000_000:
+        # About 100 MB at most. The groups' classes of a prefix only serve to count a project not yet
+        # counted there, and are rebuilt from the prefix's payments: the older half goes first.
+        if len(self._gcls) * len(self.weights) > 5_000_000:
+            keep = list(self._gcls.items())[len(self._gcls) // 2 :]
+            self._gcls = {0: self._gcls[0], **dict(keep)}
+        if self._entries > 1_000_000:
             self._states.clear()
             self._counts.clear()
-            self._gcls.clear()
+            self._entries = 0
 
     @cached_property
     def ballots(self) -> list[list[int]]:
@@ -159,14 +164,18 @@ class _MES:
         costs, fcosts = self.costs, self.fcosts
         budgets = _Budgets(per_voter, self.cost_den)
         fval = budgets.fval
-        # Class per group (-1: no money left). Per-project class counts are rebuilt only for the few
-        # projects evaluated in a round: cheaper than updating every project of every payer's ballot.
-        gcls = [0] * len(self.weights)
+        # Class per group (-1: no money left; replaying keeps such classes at zero). Per-project class
+        # counts are rebuilt only for the few projects evaluated in a round: cheaper than updating every
+        # project of every payer's ballot.
         replay = self.replay
-        state = 0  # the rounds so far (0: none), numbered when replaying, see __init__
+        state = 0  # the winners so far (0: none), numbered when replaying, see __init__
         counts = self._counts
         if replay:
             self._remember()
+            grid = _Grid(self)
+            gcls = self._gcls[0]
+        else:
+            gcls = [0] * len(self.weights)
         stale: dict[int, float] = {j: 1.0 / self.count[j] for j in self.eligible}
         selected: list[int] = []
         rounds: list[MESRound] = []
@@ -177,11 +186,13 @@ class _MES:
             for j in sorted(stale, key=stale.__getitem__):
                 if stale[j] > best * (1 + EPS):
                     break
-                items = counts.get((state, j)) if replay else None
-                if items is None:
+                if replay:
+                    items = counts.get((state, j))
+                    if items is None:
+                        items = counts[state, j] = self.classes(j, grid.at(state))
+                        self._entries += len(items)
+                else:
                     items = self.classes(j, gcls)
-                    if replay:
-                        counts[state, j] = items
                 cnt[j] = items
                 c = fcosts[j]
                 money = sum(map(mul, items.values(), map(fval.__getitem__, items)))
@@ -228,13 +239,22 @@ class _MES:
             first = len(budgets.num)
             kept: list[int] = []
             for k, w, left in zip(paid, paid.values(), budgets.values(paid), strict=True):
+                if not left:
+                    # Only when replaying: a class already at zero pays nothing and stays at zero.
+                    moved[k] = first + len(kept)
+                    kept.append(0)
+                    continue
                 left -= q_scaled
                 if left > 0:
                     moved[k] = first + len(kept)
                     kept.append(left)
                     full += w
                 else:
-                    moved[k] = -1
+                    if replay:
+                        moved[k] = first + len(kept)
+                        kept.append(0)
+                    else:
+                        moved[k] = -1
                     if left == 0:
                         full += w
                     else:
@@ -256,11 +276,13 @@ class _MES:
                     )
                 )
             if replay:
-                state, gcls = self._next_state(state, win, cnt[win], moved, gcls)
+                state = grid.pay(state, win, moved)
             else:
                 self._pay(win, moved, gcls)
         rejected: list[MESRejection] = []
         if explain:
+            if replay:
+                gcls = grid.at(state)
             rejected = self._rejections(selected, gcls, budgets)
         return _MESRun(selected, rounds, rejected)
 
@@ -270,19 +292,6 @@ class _MES:
         after = list(map(moved.__getitem__, map(gcls.__getitem__, payers)))
         for g, nk in zip(payers, after, strict=True):
             gcls[g] = nk
-
-    def _next_state(
-        self, state: int, win: int, paid: Counter[int], moved: dict[int, int], gcls: list[int]
-    ) -> tuple[int, list[int]]:
-        """Return the state after this payment and its groups' classes (remembered, never mutated)."""
-        transition = (state, win, tuple(map(moved.__getitem__, paid)))
-        nxt = self._states.setdefault(transition, len(self._states) + 1)
-        known = self._gcls.get(nxt)
-        if known is None:
-            known = gcls.copy()
-            self._pay(win, moved, known)
-            self._gcls[nxt] = known
-        return nxt, known
 
     def _rejections(self, selected: list[int], gcls: list[int], budgets: _Budgets) -> list[MESRejection]:
         """Explain why each project not selected was rejected, with its supporters' money left."""
@@ -321,6 +330,39 @@ class _MES:
         return MESExplanation(
             normalize(first), normalize(last), steps, tuple(run.rounds), tuple(run.rejected)
         )
+
+
+class _Grid:
+    """The groups' classes of one replaying run, built from the remembered prefixes only when needed."""
+
+    # Most rounds of a rerun find every project's {class: voters} remembered and need no groups'
+    # classes at all: the payments since the last prefix whose classes are known wait in `pending`.
+
+    def __init__(self, m: _MES) -> None:
+        self.m = m
+        self.state = 0
+        self.gcls = m._gcls[0]
+        self.pending: list[tuple[int, dict[int, int]]] = []
+
+    def pay(self, state: int, win: int, moved: dict[int, int]) -> int:
+        """Return the prefix after `win` is paid at `state` (moved: each paying class's new class)."""
+        states = self.m._states
+        nxt = states.setdefault((state, win), len(states) + 1)
+        self.pending.append((win, moved))
+        return nxt
+
+    def at(self, state: int) -> list[int]:
+        """Return the groups' classes at `state`, the prefix the run has reached (never mutate it)."""
+        if state != self.state:
+            known = self.m._gcls.get(state)
+            if known is None:
+                known = self.gcls.copy()
+                for win, moved in self.pending:
+                    self.m._pay(win, moved, known)
+                self.m._gcls[state] = known
+            self.state, self.gcls = state, known
+            self.pending.clear()
+        return self.gcls
 
 
 def _start_budget(election: Election) -> Fraction:
