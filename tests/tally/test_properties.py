@@ -158,8 +158,13 @@ def test_mes_replays_remembered_rounds_exactly(e: Election) -> None:
     budgets = [start + k for k in range(6)] + [start + Fraction(k, 3) for k in range(4)]
     random.Random(len(e.groups)).shuffle(budgets)
     shared = _MES(e, replay=True)
+    # Tiny bounds: what is remembered is forgotten (wholly, or the older half) between runs.
+    forgetful = _MES(e, replay=True)
+    forgetful.MAX_ENTRIES = random.Random(len(e.projects)).choice([0, 3, 10, 30])
+    forgetful.MAX_CELLS = 2 * len(e.groups)
     for b in budgets * 2:
         again = shared.run(b, shared.cost_then_approvals, True)
         fresh_mes = _MES(e)
         fresh = fresh_mes.run(b, fresh_mes.cost_then_approvals, True)
         assert again == fresh
+        assert forgetful.run(b, forgetful.cost_then_approvals, True) == fresh

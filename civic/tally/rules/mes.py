@@ -79,9 +79,12 @@ class _Budgets:
         """Return the supporters' total money (times den) for {class: voters}."""
         return sum(map(mul, items.values(), self.values(items)))
 
-    def price(self, items: Counter[int], cost: Number) -> Fraction:
-        """Return the exact price per supporter (q = rho * cost) of a project with these supporters."""
-        s = dict(zip(items, self.values(items), strict=True))
+    def price(self, items: Counter[int], cost: Number, values: list[int] | None = None) -> Fraction:
+        """Return the exact price per supporter (q = rho * cost) of a project with these supporters.
+
+        `values`: self.values(items), when the caller has them already.
+        """
+        s = dict(zip(items, self.values(items) if values is None else values, strict=True))
         total = self.scale(cost)
         contrib = 0
         nrich = sum(items.values())
@@ -126,16 +129,22 @@ class _MES:
         self._gcls: dict[int, list[int]] = {0: [0] * len(self.weights)}
         self._entries = 0  # classes counted in self._counts
 
+    # Bounds of the remembered prefixes (about 100 MB at most): classes counted, groups' classes kept.
+    MAX_ENTRIES = 1_000_000
+    MAX_CELLS = 10_000_000
+
     def _remember(self) -> None:
-        # About 100 MB at most. The groups' classes of a prefix only serve to count a project not yet
-        # counted there, and are rebuilt from the prefix's payments: the older half goes first.
-        if len(self._gcls) * len(self.weights) > 5_000_000:
-            keep = list(self._gcls.items())[len(self._gcls) // 2 :]
-            self._gcls = {0: self._gcls[0], **dict(keep)}
-        if self._entries > 1_000_000:
+        if self._entries > self.MAX_ENTRIES:
+            # Prefix numbers start again: every remembered thing numbered by them goes.
             self._states.clear()
             self._counts.clear()
             self._entries = 0
+            self._gcls = {0: self._gcls[0]}
+        elif len(self._gcls) * len(self.weights) > self.MAX_CELLS:
+            # The groups' classes of a prefix only serve to count a project not yet counted there, and
+            # are rebuilt from an earlier prefix's by its payments: the older half goes.
+            keep = list(self._gcls.items())[len(self._gcls) // 2 :]
+            self._gcls = {0: self._gcls[0], **dict(keep)}
 
     @cached_property
     def ballots(self) -> list[list[int]]:
@@ -204,7 +213,8 @@ class _MES:
                     continue
                 order = sorted(items, key=fval.__getitem__)
                 contrib = 0.0
-                nrich = sum(items.values())
+                # Replaying keeps every supporter in some class (at zero if it has nothing left).
+                nrich = self.count[j] if replay else sum(items.values())
                 q = 0.0
                 for k in order:
                     q = (c - contrib) / nrich
@@ -222,44 +232,53 @@ class _MES:
                 break
             limit = best * (1 + EPS)
             close = [j for r, j in cands if r <= limit]
+            vals = {j: budgets.values(cnt[j]) for j in close}
             if len(close) == 1:
                 win = close[0]
-                q_exact = budgets.price(cnt[win], costs[win])
+                q_exact = budgets.price(cnt[win], costs[win], vals[win])
             else:
-                exact = {j: budgets.price(cnt[j], costs[j]) for j in close}
+                exact = {j: budgets.price(cnt[j], costs[j], vals[j]) for j in close}
                 rho_min = min(exact[j] / costs[j] for j in close)
                 tied = [j for j in close if exact[j] / costs[j] == rho_min]
                 win = tie(tied)
                 q_exact = exact[win]
             # Pay: each supporter gives the price, or all it has left if that is less.
-            moved: dict[int, int] = {-1: -1}
             full = capped = 0
+            old_den = budgets.den
             q_scaled = budgets.include(q_exact)
             paid = cnt[win]
             first = len(budgets.num)
-            kept: list[int] = []
-            for k, w, left in zip(paid, paid.values(), budgets.values(paid), strict=True):
-                if not left:
-                    # Only when replaying: a class already at zero pays nothing and stays at zero.
-                    moved[k] = first + len(kept)
-                    kept.append(0)
-                    continue
-                left -= q_scaled
-                if left > 0:
-                    moved[k] = first + len(kept)
-                    kept.append(left)
-                    full += w
-                else:
-                    if replay:
+            left = vals[win]
+            if budgets.den != old_den:
+                grow = budgets.den // old_den
+                left = [x * grow for x in left]
+            if replay:
+                # Each paying class k (the i-th of paid) becomes class first + i, at zero if it runs out.
+                budgets.extend([x - q_scaled if x > q_scaled else 0 for x in left])
+                if explain:
+                    for x, w in zip(left, paid.values(), strict=True):
+                        if x >= q_scaled:
+                            full += w
+                        elif x:
+                            capped += w
+                state = grid.pay(state, win, paid, first)
+            else:
+                moved: dict[int, int] = {-1: -1}
+                kept: list[int] = []
+                for k, w, x in zip(paid, paid.values(), left, strict=True):
+                    x -= q_scaled
+                    if x > 0:
                         moved[k] = first + len(kept)
-                        kept.append(0)
-                    else:
-                        moved[k] = -1
-                    if left == 0:
+                        kept.append(x)
                         full += w
                     else:
-                        capped += w
-            budgets.extend(kept)
+                        moved[k] = -1
+                        if x == 0:
+                            full += w
+                        else:
+                            capped += w
+                budgets.extend(kept)
+                self._pay(win, moved, gcls)
             del stale[win]
             selected.append(win)
             if explain:
@@ -275,10 +294,6 @@ class _MES:
                         capped,
                     )
                 )
-            if replay:
-                state = grid.pay(state, win, moved)
-            else:
-                self._pay(win, moved, gcls)
         rejected: list[MESRejection] = []
         if explain:
             if replay:
@@ -342,13 +357,13 @@ class _Grid:
         self.m = m
         self.state = 0
         self.gcls = m._gcls[0]
-        self.pending: list[tuple[int, dict[int, int]]] = []
+        self.pending: list[tuple[int, Counter[int], int]] = []
 
-    def pay(self, state: int, win: int, moved: dict[int, int]) -> int:
-        """Return the prefix after `win` is paid at `state` (moved: each paying class's new class)."""
+    def pay(self, state: int, win: int, paid: Counter[int], first: int) -> int:
+        """Return the prefix after `win` is paid at `state` by `paid`, whose classes become first, ..."""
         states = self.m._states
         nxt = states.setdefault((state, win), len(states) + 1)
-        self.pending.append((win, moved))
+        self.pending.append((win, paid, first))
         return nxt
 
     def at(self, state: int) -> list[int]:
@@ -357,8 +372,8 @@ class _Grid:
             known = self.m._gcls.get(state)
             if known is None:
                 known = self.gcls.copy()
-                for win, moved in self.pending:
-                    self.m._pay(win, moved, known)
+                for win, paid, first in self.pending:
+                    self.m._pay(win, dict(zip(paid, range(first, first + len(paid)), strict=True)), known)
                 self.m._gcls[state] = known
             self.state, self.gcls = state, known
             self.pending.clear()
