@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from civic.tally import api
 from civic.tally.errors import RuleNotApplicable, UnknownRule
@@ -168,3 +169,25 @@ def test_mes_replays_remembered_rounds_exactly(e: Election) -> None:
         fresh = fresh_mes.run(b, fresh_mes.cost_then_approvals, True)
         assert again == fresh
         assert forgetful.run(b, forgetful.cost_then_approvals, True) == fresh
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(1, 5)), min_size=1, max_size=8),
+    st.integers(1, 150),
+    st.floats(0, 60, allow_nan=False),
+)
+def test_mes_exact_price_ignores_a_wrong_float_guess(
+    classes: list[tuple[int, int]], cost: int, guess: float
+) -> None:
+    # The float price only guesses which classes pay all they have; the exact price must not depend on it.
+    from collections import Counter
+
+    from civic.tally.rules.mes import _Budgets
+
+    budgets = _Budgets(Fraction(0), 1)
+    budgets.extend([v * budgets.den for v, _ in classes])
+    items = Counter({k + 1: w for k, (_, w) in enumerate(classes)})
+    if budgets.money(items) < budgets.scale(cost):
+        return
+    assert budgets.price(items, cost, None, guess) == budgets.price(items, cost)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
+from itertools import compress
 from operator import mul
 
 from civic.tally.model import Election, Number, gc_paused, normalize
@@ -79,13 +80,30 @@ class _Budgets:
         """Return the supporters' total money (times den) for {class: voters}."""
         return sum(map(mul, items.values(), self.values(items)))
 
-    def price(self, items: Counter[int], cost: Number, values: list[int] | None = None) -> Fraction:
+    def price(
+        self, items: Counter[int], cost: Number, values: list[int] | None = None, guess: float = 0.0
+    ) -> Fraction:
         """Return the exact price per supporter (q = rho * cost) of a project with these supporters.
 
-        `values`: self.values(items), when the caller has them already.
+        `values`: self.values(items), when the caller has them already; `guess`: the price in floats.
         """
-        s = dict(zip(items, self.values(items) if values is None else values, strict=True))
+        vals = self.values(items) if values is None else values
         total = self.scale(cost)
+        if guess:
+            # The classes worth less than the float price pay all they have; if then the price this
+            # gives lies between what they have and what the others have, it is the price (the only
+            # q with sum of min(budget, q) = cost). Otherwise rounding misled the guess: sort.
+            fval = self.fval
+            poor = [fval[k] < guess for k in items]
+            ws = list(items.values())
+            rich = sum(compress(ws, [not p for p in poor]))
+            if rich:
+                rest = total - sum(map(mul, compress(ws, poor), compress(vals, poor)))
+                below = max(compress(vals, poor), default=0)
+                above = min(compress(vals, [not p for p in poor]))
+                if below * rich <= rest <= above * rich:
+                    return Fraction(rest, rich * self.den)
+        s = dict(zip(items, vals, strict=True))
         contrib = 0
         nrich = sum(items.values())
         rest, rich = total, nrich
@@ -126,6 +144,7 @@ class _MES:
         self.replay = replay
         self._states: dict[tuple[int, int], int] = {}
         self._counts: dict[tuple[int, int], Counter[int]] = {}
+        self._orders: dict[tuple[int, int], list[int]] = {}  # the classes of _counts, last sorted
         self._gcls: dict[int, list[int]] = {0: [0] * len(self.weights)}
         self._entries = 0  # classes counted in self._counts
 
@@ -138,6 +157,7 @@ class _MES:
             # Prefix numbers start again: every remembered thing numbered by them goes.
             self._states.clear()
             self._counts.clear()
+            self._orders.clear()
             self._entries = 0
             self._gcls = {0: self._gcls[0]}
         elif len(self._gcls) * len(self.weights) > self.MAX_CELLS:
@@ -178,7 +198,7 @@ class _MES:
         # project of every payer's ballot.
         replay = self.replay
         state = 0  # the winners so far (0: none), numbered when replaying, see __init__
-        counts = self._counts
+        counts, orders = self._counts, self._orders
         if replay:
             self._remember()
             grid = _Grid(self)
@@ -211,7 +231,12 @@ class _MES:
                     # Supporters cannot afford it now, so never again (budgets only shrink).
                     del stale[j]
                     continue
-                order = sorted(items, key=fval.__getitem__)
+                if replay:
+                    # Runs at nearby budgets order the classes nearly alike: sorting the last order
+                    # is close to linear.
+                    order = orders[state, j] = sorted(orders.get((state, j), items), key=fval.__getitem__)
+                else:
+                    order = sorted(items, key=fval.__getitem__)
                 contrib = 0.0
                 # Replaying keeps every supporter in some class (at zero if it has nothing left).
                 nrich = self.count[j] if replay else sum(items.values())
@@ -232,12 +257,13 @@ class _MES:
                 break
             limit = best * (1 + EPS)
             close = [j for r, j in cands if r <= limit]
+            guess = {j: r * fcosts[j] for r, j in cands if r <= limit}
             vals = {j: budgets.values(cnt[j]) for j in close}
             if len(close) == 1:
                 win = close[0]
-                q_exact = budgets.price(cnt[win], costs[win], vals[win])
+                q_exact = budgets.price(cnt[win], costs[win], vals[win], guess[win])
             else:
-                exact = {j: budgets.price(cnt[j], costs[j], vals[j]) for j in close}
+                exact = {j: budgets.price(cnt[j], costs[j], vals[j], guess[j]) for j in close}
                 rho_min = min(exact[j] / costs[j] for j in close)
                 tied = [j for j in close if exact[j] / costs[j] == rho_min]
                 win = tie(tied)
