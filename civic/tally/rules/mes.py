@@ -224,13 +224,6 @@ class _MES:
                     items = self.classes(j, gcls)
                 cnt[j] = items
                 c = fcosts[j]
-                money = sum(map(mul, items.values(), map(fval.__getitem__, items)))
-                if money < c * (1 + EPS) and (
-                    money < c * (1 - EPS) or budgets.money(items) < budgets.scale(costs[j])
-                ):
-                    # Supporters cannot afford it now, so never again (budgets only shrink).
-                    del stale[j]
-                    continue
                 if replay:
                     # Runs at nearby budgets order the classes nearly alike: sorting the last order
                     # is close to linear.
@@ -244,10 +237,22 @@ class _MES:
                 for k in order:
                     q = (c - contrib) / nrich
                     if q <= fval[k]:
+                        # The supporters have at least contrib + nrich * fval[k]: clearly enough?
+                        sure = contrib + nrich * fval[k] >= c * (1 + EPS)
                         break
                     w = items[k]
                     contrib += w * fval[k]
                     nrich -= w
+                else:
+                    sure = False
+                if not sure:
+                    money = sum(map(mul, items.values(), map(fval.__getitem__, items)))
+                    if money < c * (1 + EPS) and (
+                        money < c * (1 - EPS) or budgets.money(items) < budgets.scale(costs[j])
+                    ):
+                        # Supporters cannot afford it now, so never again (budgets only shrink).
+                        del stale[j]
+                        continue
                 rho = q / c
                 stale[j] = rho
                 if rho < best:
