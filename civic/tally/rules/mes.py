@@ -150,7 +150,7 @@ class _MES:
 
     # Bounds of the remembered prefixes (about 100 MB at most): classes counted, groups' classes kept.
     MAX_ENTRIES = 1_000_000
-    MAX_CELLS = 10_000_000
+    MAX_CELLS = 5_000_000
 
     def _remember(self) -> None:
         if self._entries > self.MAX_ENTRIES:
