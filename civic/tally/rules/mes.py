@@ -171,12 +171,6 @@ class _MES:
         """Return each group's ballot as project indices."""
         return _ballot_indices(self.e)
 
-    @cached_property
-    def eballots(self) -> list[list[int]]:
-        """Return each group's ballot restricted to the projects MES could buy."""
-        eligible_set = set(self.eligible)
-        return [[j for j in b if j in eligible_set] for b in self.ballots]
-
     def classes(self, j: int, gcls: list[int]) -> Counter[int]:
         """Return {budget class: voters} for the supporters of j who have money left."""
         # Supporters are repeated by weight, so this weighted count runs at C speed.
