@@ -14,6 +14,7 @@ STATUS_LABELS = {
     ProposalStatus.NOT_PRESELECTED: _l("Not pre-selected"),
     ProposalStatus.FEASIBLE: _l("Analysed: feasible"),
     ProposalStatus.NOT_FEASIBLE: _l("Analysed: not feasible"),
+    ProposalStatus.MERGED: _l("Merged into another proposal"),
     ProposalStatus.ON_BALLOT: _l("On the ballot"),
     ProposalStatus.SELECTED: _l("Selected"),
     ProposalStatus.NOT_SELECTED: _l("Not selected"),

@@ -14,27 +14,8 @@ from civic.core.time import utcnow
 from civic.extensions import db
 from civic.processes.models import District, Edition, Theme
 
-
-class ProposalStatus(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    WITHDRAWN = "withdrawn"
-    PRESELECTED = "preselected"
-    NOT_PRESELECTED = "not_preselected"
-    FEASIBLE = "feasible"
-    NOT_FEASIBLE = "not_feasible"
-    ON_BALLOT = "on_ballot"
-    SELECTED = "selected"
-    NOT_SELECTED = "not_selected"
-    IN_PROGRESS = "in_progress"
-    DELIVERED = "delivered"
-
-
-# Statuses that end a proposal's journey with "not retained": each needs a public reason.
-NOT_RETAINED = frozenset(
-    {ProposalStatus.NOT_PRESELECTED, ProposalStatus.NOT_FEASIBLE, ProposalStatus.NOT_SELECTED}
-)
-PUBLIC_STATUSES = frozenset(ProposalStatus) - {ProposalStatus.DRAFT}
+# The statuses live in a pure module (their transitions are rules); re-exported here for the models' users.
+from civic.proposals.statuses import NOT_RETAINED, PUBLIC_STATUSES, ProposalStatus  # noqa: F401
 
 
 class Channel(enum.StrEnum):

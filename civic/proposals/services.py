@@ -24,8 +24,8 @@ from civic.processes.models import Edition
 from civic.processes.phases import Action, is_allowed
 from civic.processes.queries import format_euros
 from civic.proposals import images as image_store
+from civic.proposals.labels import status_label
 from civic.proposals.models import (
-    NOT_RETAINED,
     Channel,
     CoAuthor,
     Comment,
@@ -42,6 +42,7 @@ from civic.proposals.permissions import (
     can_see_private_contact,
     can_submit_in_person,
 )
+from civic.proposals.statuses import can_move, needs_public_reason
 
 MAX_IMAGES = 3
 MAX_COAUTHORS = 5
@@ -311,8 +312,16 @@ def discard_draft(*, actor: User, proposal: Proposal) -> None:
 def change_status(
     *, actor: User | None, proposal: Proposal, status: ProposalStatus, public_reason: str = ""
 ) -> None:
-    """Move a proposal along its timeline; "not retained" needs a public reason; holders are told."""
-    if status in NOT_RETAINED and not public_reason.strip():
+    """Move a proposal along an allowed transition; "not retained" needs a public reason; holders are told."""
+    if not can_move(proposal.status, status):
+        raise Conflict(
+            _l(
+                "A proposal cannot go from “%(current)s” to “%(target)s”.",
+                current=status_label(proposal.status),
+                target=status_label(status),
+            )
+        )
+    if needs_public_reason(status) and not public_reason.strip():
         raise ValidationFailed(_l("Give the public reason why this proposal is not retained."))
     before = proposal.status.value
     proposal.status = status

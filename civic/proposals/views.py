@@ -34,7 +34,7 @@ from civic.processes.models import Edition
 from civic.processes.phases import Action, allowed_actions
 from civic.processes.views import visible_edition_or_404
 from civic.proposals import front_desk as desk
-from civic.proposals import queries, services
+from civic.proposals import hooks, queries, services
 from civic.proposals.forms import (
     CoAuthorForm,
     CommentEditForm,
@@ -148,6 +148,8 @@ def proposal_list(edition_slug: str) -> Response:
         page=page,
         filters=filters,
         actions=allowed_actions(edition.calendar, utcnow(), city_list=edition.is_city_list),
+        facts=hooks.card_facts(page.items),
+        costs=hooks.cost_ranges(page.items),
     )
 
 
@@ -178,6 +180,9 @@ def _detail_context(proposal: Proposal, comment_form: CommentForm | None = None)
         "contact_purged_at": proposal.contact_purged_at if staff_view else None,
         "now": utcnow(),
         "can_edit_comment": can_edit_comment,
+        "timeline_entries": hooks.timeline(proposal),
+        "panels_actions": hooks.panels_for(proposal, "actions"),
+        "panels_facts": hooks.panels_for(proposal, "facts"),
         **_writer_context(),
     }
 

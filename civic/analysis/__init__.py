@@ -1,0 +1,1 @@
+"""Technical analysis: assignment, review, cost range, right of reply, batch publication, merges."""

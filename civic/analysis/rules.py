@@ -1,0 +1,1 @@
+"""The analysis review's states and their moves. Pure: no framework imports."""

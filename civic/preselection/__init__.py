@@ -1,0 +1,1 @@
+"""Pre-selection: support rules, supports (pre-vote), qualification and pre-selection days."""

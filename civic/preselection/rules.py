@@ -1,0 +1,1 @@
+"""Qualification at the end of pre-selection. Pure: no framework imports."""

@@ -1,0 +1,1 @@
+"""What a ballot of each format accepts. Pure: no framework imports."""
