@@ -8,6 +8,9 @@ its result. Each of those packages registers here, when its blueprint is registe
   comes from ``Proposal.status`` and its status changes, so lists and timelines never disagree);
 - a **panel**: a template included on the proposal page, with its context (None hides it);
 - **card facts**: short public lines for the proposal cards of a list (e.g. "12 supports");
+- **merge listeners**: called when a duplicate is merged into another proposal (``source``, ``target``), in
+  the merge's transaction, so each package carries its own records over (pre-selection de-duplicates supports
+  per person);
 - **cost ranges**: the published analysed cost of proposals (the ballot uses its estimate, cards and pages
   show the range): once an analysis is published, the proposer's own estimate is never used again.
 """
@@ -68,6 +71,7 @@ class ProposalHooks:
     panels: list[ProposalPanel] = field(default_factory=list)
     card_facts: list[Callable[[Sequence[Proposal]], dict[int, list[str]]]] = field(default_factory=list)
     cost_ranges: list[Callable[[Sequence[Proposal]], dict[int, CostRange]]] = field(default_factory=list)
+    merge_listeners: list[Callable[[Proposal, Proposal], None]] = field(default_factory=list)
 
 
 def proposal_hooks(app: Flask | None = None) -> ProposalHooks:
@@ -143,3 +147,9 @@ def cost_ranges(proposals: Sequence[Proposal]) -> dict[int, CostRange]:
     for source in proposal_hooks().cost_ranges:
         ranges.update(source(proposals))
     return ranges
+
+
+def proposals_merged(source: Proposal, target: Proposal) -> None:
+    """Tell every registered package that ``source`` was merged into ``target`` (same transaction)."""
+    for listener in proposal_hooks().merge_listeners:
+        listener(source, target)
