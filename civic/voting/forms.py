@@ -55,7 +55,7 @@ def _number(label: Any, low: int, high: int, description: Any = None) -> Integer
 class BallotSettingsForm(FlaskForm):
     ballot_format = RadioField(
         _l("Ballot format"),
-        choices=[(f.value, label) for f, label in FORMAT_LABELS.items()],
+        choices=[SelectChoice(f.value, label) for f, label in FORMAT_LABELS.items()],
         validators=[InputRequired()],
         default=BallotFormat.APPROVAL.value,
     )
@@ -72,19 +72,19 @@ class BallotSettingsForm(FlaskForm):
     ranking_length = _number(_l("Ranking: most projects ranked"), 1, MAX_CHOICES)
     counting_rule = RadioField(
         _l("Counting rule"),
-        choices=[(name, RULE_LABELS[name]) for name in COUNTING_RULES],
+        choices=[SelectChoice(name, RULE_LABELS[name]) for name in COUNTING_RULES],
         validators=[InputRequired()],
         default=COUNTING_RULES[0],
     )
     scope = RadioField(
         _l("Ballots"),
-        choices=[(s.value, label) for s, label in SCOPE_LABELS.items()],
+        choices=[SelectChoice(s.value, label) for s, label in SCOPE_LABELS.items()],
         validators=[InputRequired()],
         default=BallotScope.PER_DISTRICT.value,
     )
     districts_per_voter = RadioField(
         _l("With one ballot per district, a person votes"),
-        choices=[(d.value, label) for d, label in DISTRICTS_LABELS.items()],
+        choices=[SelectChoice(d.value, label) for d, label in DISTRICTS_LABELS.items()],
         validators=[InputRequired()],
         default=DistrictsPerVoter.OWN.value,
     )
