@@ -48,7 +48,7 @@ def built_edition(settings: Settings):
 @pytest.mark.parametrize("name", FORMATS)
 def test_built_ballot_exports_as_valid_pabulib(app: Flask, tmp_path: Path, name: str) -> None:
     settings = FORMATS[name]
-    edition, nord = built_edition(settings)
+    edition, _ = built_edition(settings)
     result = civic(app, "export-pb", edition.slug, "--district", "Nord")
     assert result.exit_code == 0, result.output
     out = tmp_path / f"{name}.pb"
