@@ -388,7 +388,7 @@ def test_public_ballot_lists_projects_costs_format_and_rule(client, setup, cost_
     )
     assert "Jardin partagé" in page and "Bancs publics" in page
     assert "analysed range" in page and "Share 7 points" in page and "at most 3 points" in page
-    assert "Most votes first" in page
+    assert "Projects are taken from the most voted to the least" in page
     district_page = client.get(
         f"/editions/{edition.slug}/ballot/districts/{nord.id}", headers={"Accept-Language": "fr"}
     )
