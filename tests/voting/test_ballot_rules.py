@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civic.tally.api import get_rule, rule_names
@@ -194,7 +194,7 @@ def any_ballot(draw: st.DrawFn) -> FilledBallot:
     return FilledBallot(projects, None if points is None else tuple(points))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_settings(), cost_maps, st.integers(0, 10**10), any_ballot())
 def test_every_violation_names_a_known_rule(s: Settings, costs, budget: int, ballot: FilledBallot) -> None:
     if settings_problems(s):
@@ -203,7 +203,7 @@ def test_every_violation_names_a_known_rule(s: Settings, costs, budget: int, bal
         assert violation.rule in VIOLATION_RULES
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_settings())
 def test_every_settings_problem_names_a_setting(s: Settings) -> None:
     fields = set(Settings.__dataclass_fields__)
@@ -211,7 +211,7 @@ def test_every_settings_problem_names_a_setting(s: Settings) -> None:
         assert problem.field in fields and problem.code
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from([F.APPROVAL, F.KNAPSACK]),
     cost_maps,
@@ -229,7 +229,7 @@ def test_valid_basket_stays_valid_without_one_project(fmt: BallotFormat, costs, 
     assert ballot_violations(s, costs, budget, smaller) == []
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 12), st.integers(1, 12), st.lists(st.sampled_from(["a", "b", "c", "d"]), unique=True))
 def test_k_approval_accepts_exactly_the_sizes_between_min_and_max(low: int, high: int, basket) -> None:
     s = Settings(ballot_format=F.K_APPROVAL, min_choices=low, max_choices=high)
@@ -240,7 +240,7 @@ def test_k_approval_accepts_exactly_the_sizes_between_min_and_max(low: int, high
     assert ok == (low <= len(basket) <= high)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(1, 20), st.integers(1, 20), st.lists(st.integers(1, 9), min_size=1, max_size=4))
 def test_cumulative_accepts_points_within_cap_and_total(total: int, cap: int, points) -> None:
     s = Settings(ballot_format=F.CUMULATIVE, total_points=total, max_points_per_project=cap)
