@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from civic.core.errors import InvalidInput, ValidationFailed
-from civic.extensions import db, limiter
+from civic.extensions import db, htmx, limiter
 from civic.processes.models import Edition
 from civic.processes.queries import format_euros
 from civic.processes.views import visible_edition_or_404
@@ -50,6 +50,15 @@ def _frozen(error: services.BallotFrozen) -> Response:
     services.record_refusal(error)
     db.session.commit()
     return error_response(409, str(error.message))
+
+
+def _redirect(url: str) -> Response:
+    """Redirect a plain form post (303), or tell htmx to load the page (HX-Redirect)."""
+    if htmx:
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)  # type: ignore[return-value]
 
 
 def _labels() -> dict[str, object]:
@@ -110,9 +119,10 @@ def edit_settings(edition_slug: str) -> Response:
             add_problems(form, error.problems)
         else:
             flash(_("The ballot settings have been saved."), "success")
-            return redirect(url_for("voting.overview", edition_slug=edition.slug), 303)  # type: ignore[return-value]
+            return _redirect(url_for("voting.overview", edition_slug=edition.slug))
     return render(
         "voting/settings.html",
+        fragment="voting/_settings_form.html",
         edition=edition,
         form=form,
         frozen=services.edition_has_ballots(edition),
@@ -219,9 +229,10 @@ def new_city_project(edition_slug: str) -> Response:
             problem = str(error.message)
         else:
             flash(_("The project %(ref)s is on the ballot.", ref=proposal.reference), "success")
-            return redirect(url_for("voting.overview", edition_slug=edition.slug), 303)  # type: ignore[return-value]
+            return _redirect(url_for("voting.overview", edition_slug=edition.slug))
     return render(
         "voting/city_project.html",
+        fragment="voting/_city_project_form.html",
         edition=edition,
         form=form,
         problem=problem,

@@ -425,3 +425,25 @@ def test_timeline_says_which_ballot_and_at_what_cost(client, setup) -> None:
     db.session.commit()
     page = client.get(f"/proposals/{a.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "On the ballot of Nord at" in page and "1,234" in page
+
+
+def test_htmx_settings_form_comes_back_as_its_fragment_or_redirects(client, login_as, setup) -> None:
+    edition, *_ = setup
+    login_as(Role.ADMIN, locale="en")
+    url = f"/staff/editions/{edition.slug}/ballot/settings"
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "ballot_format": "ranking",
+        "ranking_length": "abc",
+        "counting_rule": "greedy",
+        "scope": "edition",
+        "districts_per_voter": "all",
+    }
+    bad = client.post(url, data=data, headers={"HX-Request": "true"})
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "HX-Request" in bad.headers["Vary"]
+    assert body.lstrip().startswith('<div id="ballot-settings-form">') and 'value="abc"' in body
+    good = client.post(url, data={**data, "ranking_length": "5"}, headers={"HX-Request": "true"})
+    assert good.status_code == 204 and good.headers["HX-Redirect"].endswith(
+        f"/staff/editions/{edition.slug}/ballot"
+    )
