@@ -444,8 +444,11 @@ def add_city_project(*, actor: User, edition: Edition, data: CityProjectInput) -
 
 
 def public_pools(edition: Edition) -> list[VotePool]:
-    """Return the edition's ballot boxes that have projects, districts by name, the whole town first."""
-    pools = db.session.scalars(select(VotePool).where(VotePool.edition_id == edition.id)).all()
+    """Return the ballots built for the edition that have projects, districts by name, the whole town first.
+
+    Ballot boxes imported from pabulib files are past elections shown by the results pages, not ballots.
+    """
+    pools = _built_pools(edition)
     return sorted(
         (p for p in pools if p.projects),
         key=lambda p: (p.district is not None, p.district.name if p.district else ""),
