@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
 from civic.core import audit
@@ -350,10 +351,15 @@ def build_ballot(
     pool = _open_pool(slot, settings)
     before = [(vpp.proposal_id, vpp.cost_cents) for vpp in pool.projects]
     pool.projects.clear()
-    db.session.flush()  # the old rows go before new ones take their positions
-    for position, pid in enumerate(chosen):
-        candidate = offered[pid]
-        _place(pool, candidate.proposal, position, candidate.cost.cents or 0)
+    try:
+        db.session.flush()  # the old rows go before new ones take their positions
+        for position, pid in enumerate(chosen):
+            candidate = offered[pid]
+            _place(pool, candidate.proposal, position, candidate.cost.cents or 0)
+        db.session.flush()
+    except IntegrityError as exc:
+        # Two people building the same ballot at once: the database keeps one ballot box per district.
+        raise Conflict(_l("Someone else built this ballot at the same time: reload the page.")) from exc
     for pid, candidate in offered.items():
         proposal = candidate.proposal
         if pid in chosen and proposal.status is ProposalStatus.FEASIBLE:
