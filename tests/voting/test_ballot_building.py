@@ -447,3 +447,24 @@ def test_htmx_settings_form_comes_back_as_its_fragment_or_redirects(client, logi
     assert good.status_code == 204 and good.headers["HX-Redirect"].endswith(
         f"/staff/editions/{edition.slug}/ballot"
     )
+
+
+def test_official_count_of_a_built_ballot_uses_the_chosen_rule(app, setup) -> None:
+    from civic.voting.models import Ballot, BallotChannel, BallotChoice
+    from civic.voting.services import count_pool
+
+    edition, nord, _ = setup
+    save(edition, counting_rule="phragmen")
+    ids = [
+        feasible(edition, nord, title=f"Projet {c}", cost=cost).id
+        for c, cost in (("A", 30_000_00), ("B", 25_000_00), ("C", 20_000_00))
+    ]
+    (pool,) = services.build_all_ballots(actor=create_user(roles=(Role.ADMIN,)), edition=edition)
+    by_proposal = {v.proposal_id: v.id for v in pool.projects}
+    for chosen in ([ids[0]], [ids[0]], [ids[1], ids[2]], [ids[2]]):
+        ballot = Ballot(pool_id=pool.id, channel=BallotChannel.IMPORTED)
+        ballot.choices = [BallotChoice(vote_pool_project_id=by_proposal[i]) for i in chosen]
+        db.session.add(ballot)
+    db.session.commit()
+    assert dict(pool.meta)["rule"] == "unknown"  # pabulib names no Phragmén rule
+    assert count_pool(pool, "official").selected == count_pool(pool, "phragmen").selected
