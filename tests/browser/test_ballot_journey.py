@@ -63,6 +63,10 @@ def test_staff_build_a_district_ballot_and_the_public_sees_it(
     page.locator("#max_points_per_project[aria-invalid='true']").wait_for(state="visible")
     assert page.locator("#total_points").input_value() == "7"
     axe.check(page)
+    page.set_viewport_size({"width": 375, "height": 900})
+    assert page.evaluate(NO_SIDEWAYS_SCROLL), "sideways scroll on the settings form at 375px"
+    page.screenshot(path=str(shots / f"ballot-settings-{lang}-375.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.locator("#max_points_per_project").fill("3")
     page.locator("form[action$='/ballot/settings'] button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/ballot$"))
