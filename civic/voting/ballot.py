@@ -237,6 +237,19 @@ def candidates(slot: BallotSlot) -> list[Candidate]:
     return [Candidate(p, costs[p.id], p.id in on_ballot) for p in proposals]
 
 
+def unplaced_town_wide(edition: Edition, settings: Settings) -> list[Proposal]:
+    """Return the feasible whole-town proposals that no district ballot takes (one ballot per district)."""
+    if settings.scope is not BallotScope.PER_DISTRICT:
+        return []
+    query = select(Proposal).where(
+        Proposal.edition_id == edition.id,
+        Proposal.status == ProposalStatus.FEASIBLE,
+        Proposal.district_id.is_(None),
+        Proposal.hidden_at.is_(None),
+    )
+    return list(db.session.scalars(query.order_by(Proposal.reference)))
+
+
 # --- building ---------------------------------------------------------------------------------------
 
 

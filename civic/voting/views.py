@@ -95,6 +95,7 @@ def overview(edition_slug: str) -> Response:
         edition=edition,
         settings=settings,
         slots=services.ballot_slots(edition, settings) if settings else [],
+        unplaced=services.unplaced_town_wide(edition, settings) if settings else [],
         frozen=services.edition_has_ballots(edition),
         sentence=_format_sentence(settings, None) if settings else None,
         **_labels(),

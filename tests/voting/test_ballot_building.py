@@ -468,3 +468,16 @@ def test_official_count_of_a_built_ballot_uses_the_chosen_rule(app, setup) -> No
     db.session.commit()
     assert dict(pool.meta)["rule"] == "unknown"  # pabulib names no Phragmén rule
     assert count_pool(pool, "official").selected == count_pool(pool, "phragmen").selected
+
+
+def test_overview_warns_of_whole_town_projects_no_district_ballot_takes(client, login_as, setup) -> None:
+    edition, *_ = setup
+    save(edition)
+    town_wide = feasible(edition, None, title="Piscine pour toute la ville", cost=9_000_00)
+    login_as(Role.ADMIN, locale="en")
+    page = client.get(f"/staff/editions/{edition.slug}/ballot").get_data(as_text=True)
+    assert "no ballot takes it" in page and town_wide.reference in page
+    save(edition, scope=BallotScope.EDITION)
+    assert "no ballot takes" not in client.get(f"/staff/editions/{edition.slug}/ballot").get_data(
+        as_text=True
+    )
