@@ -27,6 +27,13 @@ from civic.core.time import utcnow
 from civic.extensions import db
 from civic.processes.models import District, Edition
 from civic.proposals.models import Proposal
+from civic.voting.ballot_rules import (
+    COUNTING_RULES,
+    BallotFormat,
+    BallotScope,
+    DistrictsPerVoter,
+    Settings,
+)
 
 
 class VoteType(enum.StrEnum):
@@ -43,6 +50,77 @@ class BallotChannel(enum.StrEnum):
     ONLINE = "online"
     IN_PERSON = "in_person"
     IMPORTED = "imported"
+
+
+def _rules_in() -> str:
+    return ", ".join(f"'{name}'" for name in COUNTING_RULES)
+
+
+class BallotSettings(db.Model):
+    """An edition's ballot: its format and limits, counting rule and districts; frozen at the first ballot."""
+
+    __tablename__ = "ballot_settings"
+    __table_args__ = (
+        CheckConstraint(f"counting_rule IN ({_rules_in()})", name="known_counting_rule"),
+        CheckConstraint("min_choices IS NULL OR min_choices >= 1", name="min_choices_positive"),
+        CheckConstraint(
+            "min_choices IS NULL OR max_choices IS NULL OR min_choices <= max_choices",
+            name="min_not_above_max",
+        ),
+        CheckConstraint(
+            "ballot_format != 'k_approval' OR (min_choices IS NOT NULL AND max_choices IS NOT NULL)",
+            name="k_approval_has_limits",
+        ),
+        CheckConstraint(
+            "min_spend_percent IS NULL OR (min_spend_percent >= 0 AND min_spend_percent <= 100)",
+            name="min_spend_percent_range",
+        ),
+        CheckConstraint("total_points IS NULL OR total_points >= 1", name="total_points_positive"),
+        CheckConstraint(
+            "max_points_per_project IS NULL OR (max_points_per_project >= 1 AND "
+            "(total_points IS NULL OR max_points_per_project <= total_points))",
+            name="points_cap_within_total",
+        ),
+        CheckConstraint(
+            "ballot_format != 'cumulative' OR (total_points IS NOT NULL AND max_points_per_project IS NOT NULL)",
+            name="cumulative_has_points",
+        ),
+        CheckConstraint("ranking_length IS NULL OR ranking_length >= 1", name="ranking_length_positive"),
+        CheckConstraint(
+            "ballot_format != 'ranking' OR ranking_length IS NOT NULL", name="ranking_has_length"
+        ),
+    )
+
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True)
+    ballot_format: Mapped[BallotFormat] = mapped_column(enum_column(BallotFormat, 20))
+    counting_rule: Mapped[str] = mapped_column(String(40))
+    scope: Mapped[BallotScope] = mapped_column(enum_column(BallotScope, 20))
+    districts_per_voter: Mapped[DistrictsPerVoter] = mapped_column(enum_column(DistrictsPerVoter, 20))
+    min_choices: Mapped[int | None]
+    max_choices: Mapped[int | None]
+    min_spend_percent: Mapped[int | None]
+    total_points: Mapped[int | None]
+    max_points_per_project: Mapped[int | None]
+    ranking_length: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    edition: Mapped[Edition] = relationship()
+
+    def rules(self) -> Settings:
+        """Return the settings as the pure rules read them."""
+        return Settings(
+            ballot_format=self.ballot_format,
+            counting_rule=self.counting_rule,
+            scope=self.scope,
+            districts_per_voter=self.districts_per_voter,
+            min_choices=self.min_choices,
+            max_choices=self.max_choices,
+            min_spend_percent=self.min_spend_percent,
+            total_points=self.total_points,
+            max_points_per_project=self.max_points_per_project,
+            ranking_length=self.ranking_length,
+        )
 
 
 class VotePool(db.Model):

@@ -18,7 +18,7 @@ from civic.tally.model import Ballot as TallyBallot
 from civic.tally.model import Election, Number, Project, normalize
 from civic.tally.official import official_options
 from civic.tally.outcome import Outcome
-from civic.voting.models import Ballot, BallotChoice, VotePool, VoteType
+from civic.voting.models import Ballot, BallotChoice, BallotSettings, VotePool, VoteType
 
 POINTS_KINDS = frozenset({VoteType.CUMULATIVE, VoteType.SCORING})
 
@@ -130,6 +130,12 @@ def count_pool(pool: VotePool, rule: str, *, election: Election | None = None, *
     if pool.vote_type.value not in spec.ballot_kinds:
         raise RuleNotApplicable(f"rule {rule!r} does not apply to {pool.vote_type.value} ballots")
     election = election or election_for_pool(pool)
+    if rule == "official" and pool.source is None:
+        # A ballot built in Civic: its official rule is the edition's chosen counting rule (pabulib has
+        # no name for some of them, so the pool's META rule may only say "unknown").
+        settings = db.session.get(BallotSettings, pool.edition_id)
+        if settings is not None:
+            return api.count(election, settings.counting_rule, **options)
     if rule == "official":
         columns = pool.project_columns
         cells = [(vpp.external_id, {c: vpp.extra.get(c) for c in columns}) for vpp in pool.projects]
