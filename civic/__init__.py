@@ -127,3 +127,6 @@ def _register_blueprints(app: Flask) -> None:
     import civic.moderation.personal_data
     import civic.proposals.personal_data  # noqa: F401
     app.register_blueprint(styleguide_bp)
+    from civic.preselection.views import register as register_preselection
+
+    register_preselection(app)
