@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +20,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from civic.preselection.days import SessionInput
@@ -56,6 +58,12 @@ MODE_LABELS = {
     SupportMode.ONLINE: _l("Supports collected online and at the town hall"),
     SupportMode.PRESELECTION_DAY: _l("A citizens' pre-selection day instead"),
 }
+
+
+def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
+    return [SelectChoice(key.value, label) for key, label in labels.items()]
+
+
 SHARE_KINDS = (ThresholdKind.POPULATION_SHARE, ThresholdKind.PARTICIPANT_SHARE)
 
 
@@ -85,11 +93,11 @@ class RuleForm(FlaskForm):
     eligible_only = BooleanField(_l("Only residents of a proposal's district may support it"), default=True)
     mode = RadioField(
         _l("How projects are pre-selected"),
-        choices=list(MODE_LABELS.items()),
+        choices=_choices(MODE_LABELS),
         default=SupportMode.ONLINE.value,
     )
     threshold_kind = RadioField(
-        _l("Threshold"), choices=list(THRESHOLD_LABELS.items()), default=ThresholdKind.NONE.value
+        _l("Threshold"), choices=_choices(THRESHOLD_LABELS), default=ThresholdKind.NONE.value
     )
     threshold = StringField(
         _l("Threshold value"),
@@ -105,10 +113,10 @@ class RuleForm(FlaskForm):
     )
     withdrawal = RadioField(
         _l("A support can be withdrawn"),
-        choices=list(WITHDRAWAL_LABELS.items()),
+        choices=_choices(WITHDRAWAL_LABELS),
         default=WithdrawalPolicy.ALWAYS.value,
     )
-    tie_rule = RadioField(_l("Ties"), choices=list(TIE_LABELS.items()), default=TieRule.ALL_TIED.value)
+    tie_rule = RadioField(_l("Ties"), choices=_choices(TIE_LABELS), default=TieRule.ALL_TIED.value)
     random_seed = StringField(
         _l("Public random seed"),
         description=_l("Published before supports open, e.g. the draw of a public lottery."),
@@ -191,7 +199,7 @@ class FrontDeskSupportForm(FlaskForm):
         ),
         validators=[Optional(), Length(max=120)],
     )
-    birth_date = DateField(_l("Birth date"), validators=[Optional(), DateRange()])
+    birth_date = DateField(_l("Birth date"), validators=[Optional()])
     district_id = SelectField(
         _l("District where the person lives (checked)"), choices=[], validate_choice=False
     )
@@ -201,6 +209,10 @@ class FrontDeskSupportForm(FlaskForm):
             (str(d.district_id), d.district.name)
             for d in sorted(edition.districts, key=lambda d: d.district.name)
         ]
+
+    def validate_birth_date(self, field: DateField) -> None:
+        if field.data is not None and not date(1900, 1, 1) <= field.data <= date.today():
+            raise ValidationError(_l("Give a birth date between 1900 and today."))
 
     def validate_name(self, field: StringField) -> None:
         if not (self.email.data or "").strip() and not ((field.data or "").strip() and self.birth_date.data):
@@ -254,7 +266,7 @@ class DecisionForm(FlaskForm):
     proposal_id = SelectField(_l("Proposal"), choices=[], validate_choice=True)
     retained = RadioField(
         _l("Decision"),
-        choices=[("yes", _l("Retained")), ("no", _l("Not retained"))],
+        choices=[SelectChoice("yes", _l("Retained")), SelectChoice("no", _l("Not retained"))],
         validators=[DataRequired(_l("Choose the decision."))],
     )
     public_reason = TextAreaField(_l("Public reason"), validators=[Optional(), Length(max=2000)])
