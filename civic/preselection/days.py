@@ -141,7 +141,9 @@ def add_attachment(
         _check_pdf(data)
         stored_name, content_type, payload = f"{secrets.token_hex(16)}.pdf", "application/pdf", data
     else:
-        if not data.startswith((b"\xff\xd8", b"\x89PNG")) and not (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        if not data.startswith((b"\xff\xd8", b"\x89PNG")) and not (
+            data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+        ):
             raise ValidationFailed(_l("This file is not a PDF nor a JPEG, PNG or WebP image."))
         picture, _format = images.check_image(BytesIO(data))
         picture.thumbnail((images.MAX_SIDE, images.MAX_SIDE))

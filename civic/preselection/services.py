@@ -129,7 +129,7 @@ def _check_rule(edition: Edition, district_id: int | None, data: RuleInput) -> N
     if data.threshold_kind in counted and data.threshold_value < 1:
         problems["threshold"] = [_l("Give a number of at least 1 for this kind of threshold.")]
     if data.threshold_kind in shares and not 1 <= data.threshold_value <= 10_000:
-        problems["threshold"] = [_l("Give a share between 0.01 % and 100 %.")]
+        problems["threshold"] = [_l("Give a percentage between 0.01 and 100.")]
     if data.threshold_kind is ThresholdKind.POPULATION_SHARE:
         share = next((d for d in edition.districts if d.district_id == district_id), None)
         population = share.district.population if share else edition.population

@@ -126,7 +126,7 @@ def test_card_facts_show_supports_on_the_list(client):
 
 
 def test_rules_form_refuses_bad_input_with_422_and_keeps_it(client, login_as):
-    edition, (north, _south) = preselection_edition()
+    edition, (_north, _south) = preselection_edition()
     login_as(Role.ADMIN, locale="en")
     token = csrf_token(client, f"/staff/editions/{edition.slug}/preselection/rules")
     data = {

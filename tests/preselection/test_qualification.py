@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from civic.accounts.roles import Role
 from civic.core.errors import Conflict, PermissionDenied
+from civic.core.mail import outbox as sent_mail
 from civic.core.time import utcnow
 from civic.extensions import db
 from civic.preselection.models import QualificationRun
@@ -44,19 +45,20 @@ def _edition_with_supports(threshold: int = 2):
     return edition, strong, weak, southern
 
 
-def test_qualification_moves_proposals_with_a_public_reason_and_keeps_a_snapshot(app, outbox):
-    edition, strong, weak, southern = _edition_with_supports(threshold=2)
+def test_qualification_moves_proposals_with_a_public_reason_and_keeps_a_snapshot(app):
+    edition, strong, weak, _southern = _edition_with_supports(threshold=2)
     admin = create_user(roles=(Role.ADMIN, Role.RESIDENT))
     run = run_qualification(actor=admin, edition=edition)
     db.session.commit()
     db.session.expire_all()
     assert strong.status is ProposalStatus.PRESELECTED
     assert weak.status is ProposalStatus.NOT_PRESELECTED
-    assert weak.status_changes[-1].public_reason == "1 soutien, rang 2 sur 2 ; le seuil était de 2."
+    assert weak.status_changes[-1].public_reason == "1 soutien, rang 2 sur 2\u00a0; le seuil était de 2."
     snapshot = db.session.get(QualificationRun, run.id).snapshot
     assert snapshot[str(strong.district_id)]["supports"] == {str(strong.id): 3, str(weak.id): 1}
     assert snapshot[str(strong.district_id)]["rule"]["threshold_value"] == 2
-    assert {m.to for m in outbox} >= {strong.author.email, weak.author.email}
+    # Run here, in the test's own app: its captured mail is that app's outbox.
+    assert {m.to for m in sent_mail()} >= {strong.author.email, weak.author.email}
 
 
 def test_qualification_waits_for_the_end_of_the_phase_and_runs_once(app):
@@ -74,7 +76,7 @@ def test_qualification_waits_for_the_end_of_the_phase_and_runs_once(app):
 
 
 def test_results_page_shows_supports_rank_outcome_and_the_override_reason(client, login_as):
-    edition, strong, weak, southern = _edition_with_supports(threshold=2)
+    edition, _strong, weak, _southern = _edition_with_supports(threshold=2)
     login_as(Role.ADMIN, locale="en")
     token = csrf_token(client, f"/staff/editions/{edition.slug}/preselection/qualify")
     assert (
@@ -103,7 +105,7 @@ def test_results_page_shows_supports_rank_outcome_and_the_override_reason(client
 
 
 def test_an_override_needs_an_admin_and_happens_once(app):
-    edition, strong, weak, southern = _edition_with_supports()
+    edition, _strong, _weak, southern = _edition_with_supports()
     admin = create_user(roles=(Role.ADMIN, Role.RESIDENT))
     run = run_qualification(actor=admin, edition=edition)
     db.session.commit()
@@ -118,7 +120,7 @@ def test_an_override_needs_an_admin_and_happens_once(app):
 
 
 def test_top_n_results_with_a_guaranteed_minimum_per_district(app):
-    edition, (north, south) = preselection_edition(
+    edition, (north, _south) = preselection_edition(
         per_person_cap=5,
         threshold_kind=ThresholdKind.TOP_N,
         threshold_value=1,
