@@ -102,7 +102,8 @@ class RuleForm(FlaskForm):
     threshold = StringField(
         _l("Threshold value"),
         description=_l(
-            "A number of supports, a percentage (for example 1,5), N, or k (for example 1,5 for one and a half times the envelope)."
+            "A number of supports, a percentage (for example 1,5), N, or k "
+            "(for example 1,5 for one and a half times the envelope)."
         ),
         validators=[Optional(), Length(max=20)],
     )

@@ -229,3 +229,23 @@ def test_support_state_says_what_is_left(app):
     assert (state.used, state.cap, state.left, state.may_support) == (2, 5, 3, True)
     assert services.support_state(items[0], person).supported
     assert ProposalStatus.SUBMITTED is items[0].status
+
+
+def test_the_demo_edition_takes_supports_now_and_seeding_twice_changes_nothing(app):
+    from civic.cli import seed_demo
+    from civic.preselection.demo import SLUG
+    from civic.processes.models import Edition
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(seed_demo).exit_code == 0
+    assert runner.invoke(seed_demo).exit_code == 0
+    db.session.expire_all()
+    edition = db.session.scalar(select(Edition).where(Edition.slug == SLUG))
+    assert services.supports_open(edition)
+    per_person = db.session.execute(
+        select(Support.supporter_key, func.count())
+        .where(Support.edition_id == edition.id)
+        .group_by(Support.supporter_key)
+    ).all()
+    assert per_person and all(n <= services.default_rule(edition).per_person_cap for _key, n in per_person)
+    assert db.session.scalar(select(func.count()).select_from(Edition).where(Edition.slug == SLUG)) == 1
