@@ -15,9 +15,10 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from civic.accounts.models import User
 from civic.accounts.roles import Role
@@ -81,11 +82,28 @@ class CapReached(Conflict):
 # --- rules ----------------------------------------------------------------------------------------
 
 
+_RULES_CACHE = "civic_preselection_rules"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rules(session: Session, *_args: object) -> None:
+    session.info.pop(_RULES_CACHE, None)
+
+
 def _stored_rule(edition_id: int, district_id: int | None) -> SupportRule | None:
+    # One lookup per transaction: a support request reads the edition's rule several times.
+    cache = db.session.info.setdefault(_RULES_CACHE, {})
+    key = (edition_id, district_id)
+    if key in cache:
+        return cache[key]  # type: ignore[no-any-return]
     where = (
         SupportRule.district_id.is_(None) if district_id is None else SupportRule.district_id == district_id
     )
-    return db.session.scalar(select(SupportRule).where(SupportRule.edition_id == edition_id, where))
+    rule = db.session.scalar(select(SupportRule).where(SupportRule.edition_id == edition_id, where))
+    # The object itself is kept: the session's identity map holds its objects weakly.
+    cache[key] = rule
+    return rule
 
 
 def default_rule(edition: Edition) -> SupportRule:
@@ -173,6 +191,7 @@ def save_rule(*, actor: User, edition: Edition, district_id: int | None, data: R
     if rule is None:
         rule = SupportRule(edition_id=edition.id, district_id=district_id)
         db.session.add(rule)
+        db.session.info.pop(_RULES_CACHE, None)
     for name in RULE_FIELDS:
         setattr(rule, name, getattr(data, name))
     rule.random_seed = data.random_seed.strip()

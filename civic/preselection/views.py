@@ -72,11 +72,16 @@ def _back(proposal: Proposal) -> str:
     )
 
 
-def _panel(proposal: Proposal, *, message: object | None = None, status: int = 200) -> Response:
-    context = panel_context(proposal) or {
-        "proposal": proposal,
-        "state": services.support_state(proposal, current_user),
-    }
+def _panel(
+    proposal: Proposal,
+    *,
+    message: object | None = None,
+    status: int = 200,
+    state: services.SupportState | None = None,
+) -> Response:
+    context: dict[str, object] | None = {"proposal": proposal, "state": state} if state is not None else None
+    context = context or panel_context(proposal)
+    context = context or {"proposal": proposal, "state": services.support_state(proposal, current_user)}
     context["message"] = message
     # The panel keeps its heading level when swapped (h2 on the proposal page, h4 in the edition's list).
     context["heading_level"] = 4 if request.form.get("heading_level") == "4" else 2
@@ -100,12 +105,14 @@ def _support_write(proposal_id: int, action: str) -> Response:
         if htmx:
             return _panel(proposal, message=refusal.message, status=refusal.status_code)
         raise
+    # Read before the commit, which would expire everything the panel shows (and reload it query by query).
+    state = services.support_state(proposal, current_user) if htmx else None
     db.session.commit()
     done = (
         _("Your support has been recorded.") if action == "support" else _("Your support has been withdrawn.")
     )
     if htmx:
-        return _panel(proposal, message=done)
+        return _panel(proposal, message=done, state=state)
     flash(done, "success")
     return redirect(_back(proposal), 303)  # type: ignore[return-value]
 
