@@ -142,7 +142,7 @@ def seed_preselection(districts: dict[str, District]) -> None:
         user = users.get(author)
         proposal = Proposal(
             edition_id=edition.id,
-            reference=f"pending-{SLUG}-{i}",
+            reference=f"pending-presel-{i}",
             author_id=user.id if user else None,
             channel=Channel.ONLINE if user else Channel.IN_PERSON,
             status=ProposalStatus.SUBMITTED,
