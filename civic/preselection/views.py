@@ -159,7 +159,30 @@ def edition_supports(edition_slug: str) -> Response:
         published=queries.qualification_run(edition.id) is not None,
         sessions=queries.sessions_of(edition.id),
         form=ConfirmForm(),
+        staff_links=_staff_links(edition),
     )
+
+
+def _staff_links(edition: Edition) -> list[tuple[str, str]]:
+    """Return the staff screens of this edition's pre-selection the person may open."""
+    roles = current_user.roles if current_user.is_authenticated else frozenset()
+    links = []
+    if can_record_in_person(roles):
+        links.append(
+            (
+                url_for("preselection.front_desk", edition_slug=edition.slug),
+                _("Record a support at the town hall"),
+            )
+        )
+    if can_manage_preselection(roles):
+        links.append((url_for("preselection.rules", edition_slug=edition.slug), _("Support rules")))
+        links.append(
+            (url_for("preselection.qualify", edition_slug=edition.slug), _("Compute the qualification"))
+        )
+        links.append(
+            (url_for("preselection.new_day", edition_slug=edition.slug), _("Record a pre-selection day"))
+        )
+    return links
 
 
 @bp.get("/editions/<edition_slug>/preselection/results")
@@ -480,6 +503,8 @@ def minutes(session_id: int) -> Response:
 
 def register(app: Flask) -> None:
     """Register the blueprint and fill the proposal hooks (called from civic.create_app)."""
+    # Its section of the personal-data export registers on import (civic.accounts.personal_data).
+    import civic.preselection.personal_data  # noqa: F401
     from civic.preselection.hooks import register as register_hooks
 
     app.register_blueprint(bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
 from civic.accounts.roles import Role
@@ -240,3 +242,46 @@ def test_other_people_keep_their_own_cap(client):
     support_all(resident(north), [proposal])
     support_all(create_user(), [proposal])
     assert _supports(proposal.id) == 2
+
+
+def test_staff_see_links_to_their_screens_on_the_preselection_page(client, login_as):
+    edition, _districts = preselection_edition()
+    login_as(Role.FRONT_DESK, locale="en")
+    page = client.get(f"/editions/{edition.slug}/preselection").get_data(as_text=True)
+    assert f"/front-desk/editions/{edition.slug}/supports" in page
+    assert f"/staff/editions/{edition.slug}/preselection/rules" not in page
+
+
+def test_a_persons_supports_are_in_their_data_export(client, login_as):
+    edition, (north, _south) = preselection_edition()
+    user = _login_resident(client, login_as, north)
+    (proposal,) = proposals(edition, 1, north)
+    support_all(user, [proposal])
+    data = json.loads(client.get("/account/export").get_data(as_text=True))
+    assert [s["proposal"] for s in data["supports"]] == [proposal.reference]
+
+
+def test_a_district_rule_overrides_the_threshold_and_keeps_the_editions_person_settings(client, login_as):
+    edition, (north, _south) = preselection_edition(per_person_cap=3)
+    login_as(Role.ADMIN, locale="en")
+    url = f"/staff/editions/{edition.slug}/preselection/rules/{north.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "the per-person settings are the edition" in page
+    token = csrf_token(client, url)
+    data = {
+        "csrf_token": token,
+        "per_person_cap": "3",
+        "mode": "online",
+        "eligible_only": "y",
+        "threshold_kind": "top_n",
+        "threshold": "4",
+        "guaranteed_minimum": "1",
+        "withdrawal": "never",
+        "tie_rule": "cheaper_first",
+    }
+    assert client.post(url, data=data).status_code == 303
+    db.session.expire_all()
+    rule = db.session.scalar(
+        select(SupportRule).where(SupportRule.edition_id == edition.id, SupportRule.district_id == north.id)
+    )
+    assert (rule.threshold_value, rule.guaranteed_minimum, rule.withdrawal.value) == (4, 1, "never")
