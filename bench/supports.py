@@ -32,7 +32,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-import requests
+try:
+    import requests  # present in the dev environment (a dependency of the browser-test tools), not pinned
+except ImportError as exc:  # pragma: no cover - a bench's own start-up check
+    raise SystemExit("bench/supports.py needs the requests package: .venv/bin/pip install requests") from exc
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
