@@ -33,7 +33,7 @@ import urllib.request
 from pathlib import Path
 
 try:
-    import requests  # present in the dev environment (a dependency of the browser-test tools), not pinned
+    import requests  # present in the dev environment (a dependency of locust), not pinned by Civic
 except ImportError as exc:  # pragma: no cover - a bench's own start-up check
     raise SystemExit("bench/supports.py needs the requests package: .venv/bin/pip install requests") from exc
 
