@@ -67,3 +67,47 @@ def test_resident_supports_a_project_then_withdraws_the_support(
     axe.check(page)
     page.screenshot(path=str(tmp_path / f"withdrawn-{lang}-{width}.png"), full_page=True)
     assert page.console_errors == []
+
+
+def test_preselection_pages_pass_axe(live_server, page, axe):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from civic.accounts.roles import Role
+    from civic.core.time import utcnow
+    from civic.preselection.qualification import run_qualification
+    from civic.processes.models import Phase
+    from civic.processes.phases import PhaseKind
+
+    district = create_district(name="Port-Neuf")
+    edition = create_edition(open_phase="preselection", districts=[district])
+    db.session.add(
+        SupportRule(edition_id=edition.id, district_id=None, per_person_cap=3, eligible_only=False)
+    )
+    db.session.commit()
+    for title in ("Abri vélos du port", "Fresque du quai"):
+        create_proposal(edition=edition, district=district, title=title)
+    admin = create_user(roles=(Role.ADMIN, Role.FRONT_DESK, Role.RESIDENT), locale="en")
+    log_in(page, live_server, admin)
+    for path in (
+        f"/editions/{edition.slug}/preselection",
+        f"/staff/editions/{edition.slug}/preselection/rules",
+        f"/staff/editions/{edition.slug}/preselection/rules/{district.id}",
+        f"/front-desk/editions/{edition.slug}/supports",
+        f"/staff/editions/{edition.slug}/preselection/qualify",
+    ):
+        page.goto(live_server + path)
+        axe.check(page)
+    phase = db.session.scalar(
+        select(Phase).where(Phase.edition_id == edition.id, Phase.kind == PhaseKind.PRESELECTION)
+    )
+    phase.ends_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    run_qualification(actor=admin, edition=edition)
+    db.session.commit()
+    page.goto(f"{live_server}/editions/{edition.slug}/preselection/results")
+    axe.check(page)
+    page.get_by_role("link", name=re.compile("Override this result")).first.click()
+    axe.check(page)
+    assert page.console_errors == []
