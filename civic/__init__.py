@@ -130,3 +130,6 @@ def _register_blueprints(app: Flask) -> None:
     from civic.voting.views import register as register_voting
 
     register_voting(app)
+    from civic.preselection.views import register as register_preselection
+
+    register_preselection(app)

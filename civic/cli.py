@@ -90,6 +90,9 @@ def seed_demo() -> None:
     from civic.demo import seed_editions, seed_real_elections
 
     seed_editions(districts)
+    from civic.preselection.demo import seed_preselection
+
+    seed_preselection(districts)
     _name_demo_town()
     db.session.commit()
     seed_real_elections(find_live_user_by_email(DEMO_STAFF[0][0]))

@@ -48,6 +48,7 @@ MODEL_MODULES = (
     "civic.accounts.models",
     "civic.proposals.models",
     "civic.proposals.search",
+    "civic.preselection.models",
     "civic.moderation.models",
     "civic.voting.models",
     "civic.results.models",

@@ -25,7 +25,7 @@ bp = Blueprint("processes", __name__)
 bp.add_app_template_filter(queries.format_euros, "euros")
 
 # Pages of other blueprints linked from the edition page, when that blueprint provides them.
-PROPOSAL_ENDPOINTS = ("proposals.new_proposal", "proposals.proposal_list")
+PROPOSAL_ENDPOINTS = ("proposals.new_proposal", "proposals.proposal_list", "preselection.results")
 
 # What a person can do now, and the page that does it. An action whose page Civic does not
 # (yet) provide is never offered: the box then says what is happening instead of promising it.
@@ -34,6 +34,7 @@ ACTION_LINKS = {
     Action.EDIT_PROPOSAL: ("proposals.my_invitations", _l("See my projects")),
     Action.WITHDRAW_PROPOSAL: ("proposals.my_invitations", _l("See my projects")),
     Action.COMMENT: ("proposals.proposal_list", _l("Read and comment on the projects")),
+    Action.SUPPORT: ("preselection.edition_supports", _l("Support projects")),
     Action.SEE_RESULTS: ("results.edition_results", _l("See the results")),
 }
 ACTION_INFO = {

@@ -51,6 +51,9 @@ def _samples() -> dict[str, Callable[[], object]]:
         "district_id": lambda: create_district().id,
         "theme_id": lambda: create_edition().themes[0].id,
         "kind": lambda: "charter",
+        "result_id": lambda: 999_999,
+        "session_id": lambda: 999_999,
+        "attachment_id": lambda: 999_999,
     }
 
 
