@@ -49,6 +49,7 @@ MODEL_MODULES = (
     "civic.proposals.models",
     "civic.proposals.search",
     "civic.moderation.models",
+    "civic.analysis.models",
     "civic.voting.models",
     "civic.results.models",
 )
