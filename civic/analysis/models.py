@@ -49,15 +49,11 @@ class Review(db.Model):
 
     __tablename__ = "analysis_review"
     __table_args__ = (
-        CheckConstraint(
-            "cost_low_cents IS NULL OR cost_low_cents >= 0", name="cost_low_not_negative"
-        ),
+        CheckConstraint("cost_low_cents IS NULL OR cost_low_cents >= 0", name="cost_low_not_negative"),
         CheckConstraint(
             "cost_estimate_cents IS NULL OR cost_estimate_cents >= 0", name="cost_estimate_not_negative"
         ),
-        CheckConstraint(
-            "cost_high_cents IS NULL OR cost_high_cents >= 0", name="cost_high_not_negative"
-        ),
+        CheckConstraint("cost_high_cents IS NULL OR cost_high_cents >= 0", name="cost_high_not_negative"),
         CheckConstraint(
             "cost_low_cents IS NULL OR cost_estimate_cents IS NULL OR cost_low_cents <= cost_estimate_cents",
             name="cost_low_le_estimate",
@@ -82,11 +78,13 @@ class Review(db.Model):
         ),
         # "Not feasible" always says why, with a code and in words.
         CheckConstraint(
-            "verdict IS NULL OR verdict != 'not_feasible' OR reason_code IS NOT NULL", name="not_feasible_has_reason"
+            "verdict IS NULL OR verdict != 'not_feasible' OR reason_code IS NOT NULL",
+            name="not_feasible_has_reason",
         ),
         # Once submitted, a review has a verdict; once published, a date.
         CheckConstraint(
-            "state NOT IN ('submitted', 'validated', 'published') OR (verdict IS NOT NULL AND submitted_at IS NOT NULL)",
+            "state NOT IN ('submitted', 'validated', 'published') "
+            "OR (verdict IS NOT NULL AND submitted_at IS NOT NULL)",
             name="submitted_has_verdict",
         ),
         CheckConstraint("state != 'published' OR published_at IS NOT NULL", name="published_has_date"),

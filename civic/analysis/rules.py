@@ -164,17 +164,21 @@ def cost_problems(low: int | None, estimate: int | None, high: int | None) -> li
         problems.append(CostProblem.NEGATIVE)
     if low is not None and estimate is not None and low > estimate:
         problems.append(CostProblem.LOW_ABOVE_ESTIMATE)
-    if estimate is not None and high is not None and estimate > high:
-        problems.append(CostProblem.ESTIMATE_ABOVE_HIGH)
-    elif low is not None and high is not None and low > high and estimate is None:
+    above_high = estimate if estimate is not None else low
+    if above_high is not None and high is not None and above_high > high:
         problems.append(CostProblem.ESTIMATE_ABOVE_HIGH)
     return problems
 
 
 def is_overdue(due_on_ordinal: int | None, today_ordinal: int, state: ReviewState) -> bool:
     """A review is overdue when its due date has passed and the analysts have not submitted it."""
-    return due_on_ordinal is not None and today_ordinal > due_on_ordinal and state in {
-        S.TO_ASSIGN,
-        S.ASSIGNED,
-        S.IN_PROGRESS,
-    }
+    return (
+        due_on_ordinal is not None
+        and today_ordinal > due_on_ordinal
+        and state
+        in {
+            S.TO_ASSIGN,
+            S.ASSIGNED,
+            S.IN_PROGRESS,
+        }
+    )
