@@ -59,6 +59,8 @@ bp.add_app_template_global(can_use_analysis, "can_use_analysis")
 
 def register(app: Flask) -> None:
     """Register the blueprint and fill the proposal hooks (timeline, panels, cost ranges)."""
+    import civic.analysis.personal_data  # noqa: F401  (its export section registers on import)
+
     app.register_blueprint(bp)
     public.register_hooks(app)
 
