@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -70,7 +70,7 @@ def published_lines(review: Review) -> list[str]:
     if review.running_cost_cents is not None:
         lines.append(_("Yearly running cost: %(amount)s", amount=format_euros(review.running_cost_cents)))
     if review.duration_months is not None:
-        lines.append(_("Duration: %(num)d months", num=review.duration_months))
+        lines.append(ngettext("Duration: %(num)d month", "Duration: %(num)d months", review.duration_months))
     if review.published_at:
         lines.append(_("Published on %(date)s", date=format_date(review.published_at, "long")))
     answer = review.current_reply()

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -210,7 +211,7 @@ def open_analysis(edition_slug: str) -> Response:
         abort(400)
     opened = services.open_analysis(actor=current_user, edition=edition)
     db.session.commit()
-    flash(_("%(num)d reviews opened.", num=opened), "success")
+    flash(ngettext("%(num)d review opened.", "%(num)d reviews opened.", opened), "success")
     return redirect(url_for("analysis.edition_overview", edition_slug=edition.slug), 303)  # type: ignore[return-value]
 
 
@@ -253,7 +254,14 @@ def publish(edition_slug: str) -> Response:
             )
         count = services.publish(actor=current_user, reviews=chosen)
         db.session.commit()
-        flash(_("%(num)d verdicts published; their holders are told by e-mail.", num=count), "success")
+        flash(
+            ngettext(
+                "%(num)d verdict published; its holders are told by e-mail.",
+                "%(num)d verdicts published; their holders are told by e-mail.",
+                count,
+            ),
+            "success",
+        )
         return redirect(url_for("analysis.edition_overview", edition_slug=edition.slug), 303)  # type: ignore[return-value]
     return render(
         "analysis/publish.html",
