@@ -36,7 +36,7 @@ from civic.processes.models import Edition
 from civic.proposals import hooks
 from civic.proposals.models import CoAuthor, Comment, Proposal, ProposalStatus
 from civic.proposals.services import change_status, ensure_can_write
-from civic.proposals.statuses import IN_THE_RUNNING
+from civic.proposals.statuses import IN_THE_RUNNING, can_move, needs_public_reason
 
 # Proposals a review is opened for: still in the running and not yet on a ballot.
 ANALYSABLE = IN_THE_RUNNING - {ProposalStatus.ON_BALLOT}
@@ -578,4 +578,6 @@ def move_status(*, actor: User, proposal: Proposal, status: str, public_reason: 
         raise InvalidInput({"status": [_l("Choose one of the statuses offered.")]}) from exc
     if target is ProposalStatus.MERGED:
         raise Conflict(_l("To merge a proposal, use the merge page: it needs the proposal it joins."))
+    if can_move(proposal.status, target) and needs_public_reason(target) and not public_reason.strip():
+        raise InvalidInput({"public_reason": [_l("Give the public reason why this proposal is not retained.")]})
     change_status(actor=actor, proposal=proposal, status=target, public_reason=public_reason)
