@@ -579,5 +579,7 @@ def move_status(*, actor: User, proposal: Proposal, status: str, public_reason: 
     if target is ProposalStatus.MERGED:
         raise Conflict(_l("To merge a proposal, use the merge page: it needs the proposal it joins."))
     if can_move(proposal.status, target) and needs_public_reason(target) and not public_reason.strip():
-        raise InvalidInput({"public_reason": [_l("Give the public reason why this proposal is not retained.")]})
+        raise InvalidInput(
+            {"public_reason": [_l("Give the public reason why this proposal is not retained.")]}
+        )
     change_status(actor=actor, proposal=proposal, status=target, public_reason=public_reason)

@@ -53,7 +53,9 @@ def test_the_demo_pages_render(demo_app):
     client = demo_app.test_client()
     with demo_app.app_context():
         edition = db.session.scalar(select(Edition).where(Edition.slug == SLUG))
-        ids = [r.proposal_id for r in db.session.scalars(select(Review).where(Review.edition_id == edition.id))]
+        ids = [
+            r.proposal_id for r in db.session.scalars(select(Review).where(Review.edition_id == edition.id))
+        ]
     assert client.get(f"/editions/{SLUG}/proposals").status_code == 200
     for proposal_id in ids:
         assert client.get(f"/proposals/{proposal_id}").status_code == 200

@@ -36,9 +36,12 @@ def _as(browser, lang: str):
     errors: list[str] = []
     page.on(
         "console",
-        lambda m: errors.append(m.text)
-        if m.type == "error" and not m.text.startswith("Failed to load resource: the server responded with a status of 4")
-        else None,
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error"
+            and not m.text.startswith("Failed to load resource: the server responded with a status of 4")
+            else None
+        ),
     )
     page.console_errors = errors
     return context, page
@@ -173,7 +176,9 @@ def test_the_manager_merges_a_duplicate_and_moves_a_status_with_confirmation(liv
     page.locator(".error-summary").wait_for()
     axe.check(page)
     _shoot(page, f"{lang}-status-error")
-    page.locator("#public_reason").fill("Moins de 10 soutiens." if lang == "fr" else "Fewer than 10 supports.")
+    page.locator("#public_reason").fill(
+        "Moins de 10 soutiens." if lang == "fr" else "Fewer than 10 supports."
+    )
     page.locator("form[action$='/status'] button[type=submit]").click()
     page.wait_for_url(re.compile(rf".*/proposals/{target.id}$"))
     assert not page.console_errors, page.console_errors
