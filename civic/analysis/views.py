@@ -44,6 +44,7 @@ from civic.core.errors import InvalidInput
 from civic.core.time import utcnow
 from civic.extensions import db, limiter
 from civic.processes.models import Edition
+from civic.processes.permissions import can_view_edition
 from civic.proposals.models import Proposal
 from civic.proposals.statuses import needs_public_reason, next_statuses
 from civic.web.decorators import permission_required
@@ -69,15 +70,30 @@ def register(app: Flask) -> None:
 # --- lookups --------------------------------------------------------------------------------------
 
 
+def _visible_or_404(edition: Edition) -> None:
+    """Editions in preparation are for administrators only (as everywhere else in the back office)."""
+    if not can_view_edition(current_user.roles, published=edition.published):
+        abort(404)
+
+
+def _proposal_or_404(proposal_id: int) -> Proposal:
+    proposal = db.get_or_404(Proposal, proposal_id)
+    _visible_or_404(proposal.edition)
+    return proposal
+
+
 def _review_or_404(review_id: int) -> Review:
     review = db.get_or_404(Review, review_id)
+    _visible_or_404(review.edition)
     if not can_work_on(current_user.roles, user_id=current_user.id, analyst_ids=review.analyst_ids()):
         abort(403)
     return review
 
 
 def _edition_or_404(edition_slug: str) -> Edition:
-    return db.one_or_404(select(Edition).where(Edition.slug == edition_slug))
+    edition = db.one_or_404(select(Edition).where(Edition.slug == edition_slug))
+    _visible_or_404(edition)
+    return edition
 
 
 def _manager_only() -> None:
@@ -406,7 +422,7 @@ def send_back(review_id: int) -> Response:
 @bp.post("/staff/analysis/proposals/<int:proposal_id>/open")
 @permission_required(is_manager)
 def open_review(proposal_id: int) -> Response:
-    proposal = db.get_or_404(Proposal, proposal_id)
+    proposal = _proposal_or_404(proposal_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     review = services.open_review(actor=current_user, proposal=proposal)
@@ -418,7 +434,7 @@ def open_review(proposal_id: int) -> Response:
 @bp.route("/staff/analysis/proposals/<int:proposal_id>/status", methods=["GET", "POST"])
 @permission_required(is_manager)
 def move_status(proposal_id: int) -> Response:
-    proposal = db.get_or_404(Proposal, proposal_id)
+    proposal = _proposal_or_404(proposal_id)
     form = StatusForm()
     if form.validate_on_submit() and _saved(
         form,
@@ -446,7 +462,7 @@ def move_status(proposal_id: int) -> Response:
 @bp.route("/staff/analysis/proposals/<int:proposal_id>/merge", methods=["GET", "POST"])
 @permission_required(is_manager)
 def merge(proposal_id: int) -> Response:
-    source = db.get_or_404(Proposal, proposal_id)
+    source = _proposal_or_404(proposal_id)
     form = MergeForm()
     targets = queries.merge_targets(source)
     form.target_id.choices = [("", _("Choose a proposal"))] + [
@@ -487,7 +503,7 @@ def _reply_limit() -> str:
 @login_required
 @limiter.limit(_reply_limit, key_func=account_key)
 def reply(proposal_id: int) -> Response:
-    proposal = db.get_or_404(Proposal, proposal_id)
+    proposal = _proposal_or_404(proposal_id)
     review = queries.review_for(proposal.id)
     if review is None or current_user.id not in proposal.holder_ids():
         abort(404)
