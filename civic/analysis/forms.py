@@ -27,6 +27,11 @@ from civic.analysis.services import ReviewInput
 from civic.web.forms import AmountField, DateRange
 
 
+def _optional_id(value: Any) -> int | None:
+    raw = str(value or "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
 def _verdict(value: Any) -> Verdict | None:
     return Verdict(value) if value else None
 
@@ -123,7 +128,8 @@ class ReviewForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    service_id = SelectField(_l("Municipal service"), coerce=lambda v: int(v) if v else None, choices=[])
+    # The view looks the chosen service up (an unknown id is "no service"): no choice check here.
+    service_id = SelectField(_l("Municipal service"), coerce=_optional_id, choices=[], validate_choice=False)
     analyst_ids = SelectMultipleField(_l("Analysts"), coerce=int, choices=[], validators=[DataRequired()])
     due_on = DateField(_l("Due date"), validators=[Optional(), DateRange()])
 
@@ -186,7 +192,7 @@ class StatusForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    target_id = SelectField(_l("Merge into"), coerce=lambda v: int(v) if v else None, choices=[])
+    target_id = SelectField(_l("Merge into"), coerce=_optional_id, choices=[], validate_choice=False)
     reason = TextAreaField(
         _l("Public reason"),
         validators=[DataRequired(), Length(max=2000)],

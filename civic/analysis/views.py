@@ -469,7 +469,7 @@ def merge(proposal_id: int) -> Response:
         (p.id, f"{p.reference} – {p.title}") for p in targets
     ]
     if form.validate_on_submit():
-        target = db.get_or_404(Proposal, form.target_id.data) if form.target_id.data else None
+        target = next((p for p in targets if p.id == form.target_id.data), None)
         if target is None:
             form.target_id.errors = [_("Choose the proposal it joins.")]
         elif form.confirmed.data != "yes":

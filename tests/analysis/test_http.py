@@ -324,3 +324,27 @@ def test_opening_the_analysis_and_assigning_through_the_pages(client):
     assert review.state is ReviewState.ASSIGNED and review.analyst_ids() == {analyst.id}
     page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
     assert "Analyse technique en cours" in page or "Technical analysis in progress" in page
+
+
+def test_a_review_can_be_assigned_without_a_service(client):
+    review = create_review(state="to_assign")
+    analyst = analyst_user()
+    log_in(client, manager_user())
+    url = f"/staff/analysis/reviews/{review.id}"
+    token = csrf_token(client, url)
+    data = {"csrf_token": token, "service_id": "", "analyst_ids": [str(analyst.id)], "due_on": ""}
+    assert client.post(f"{url}/assign", data=data).status_code == 303
+    nobody = client.post(f"{url}/assign", data=data | {"analyst_ids": []})
+    assert nobody.status_code == 422
+
+
+def test_merging_into_a_proposal_of_another_edition_by_hand_is_refused(client):
+    source = create_proposal(edition=create_edition(open_phase="analysis"))
+    other = create_proposal(edition=create_edition(open_phase="analysis"))
+    log_in(client, manager_user())
+    url = f"/staff/analysis/proposals/{source.id}/merge"
+    token = csrf_token(client, url)
+    data = {"csrf_token": token, "target_id": str(other.id), "reason": "Doublon", "confirmed": "yes"}
+    assert client.post(url, data=data).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(type(source), source.id).merged_into_id is None

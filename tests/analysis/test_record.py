@@ -29,7 +29,9 @@ def test_every_step_of_a_review_is_in_the_audit_log(app):
         "analysis.note",
     } <= actions
     status = db.session.scalar(
-        select(AuditEntry).where(AuditEntry.action == "proposal.status", AuditEntry.target_id == str(review.proposal_id))
+        select(AuditEntry).where(
+            AuditEntry.action == "proposal.status", AuditEntry.target_id == str(review.proposal_id)
+        )
     )
     assert status is not None and status.actor_id == review.published_by_id
 
