@@ -130,7 +130,13 @@ class ReviewForm(FlaskForm):
 class AssignForm(FlaskForm):
     # The view looks the chosen service up (an unknown id is "no service"): no choice check here.
     service_id = SelectField(_l("Municipal service"), coerce=_optional_id, choices=[], validate_choice=False)
-    analyst_ids = SelectMultipleField(_l("Analysts"), coerce=int, choices=[], validators=[DataRequired()])
+    analyst_ids = SelectMultipleField(
+        _l("Analysts"),
+        coerce=int,
+        choices=[],
+        validators=[DataRequired()],
+        description=_l("One or more: hold Ctrl (⌘ on a Mac) to choose several."),
+    )
     due_on = DateField(_l("Due date"), validators=[Optional(), DateRange()])
 
 
