@@ -126,6 +126,9 @@ def _register_blueprints(app: Flask) -> None:
     # Each domain adds its part of the personal-data export (civic.accounts.personal_data).
     import civic.moderation.personal_data
     import civic.proposals.personal_data  # noqa: F401
+    from civic.analysis.views import register as register_analysis
+
+    register_analysis(app)
     app.register_blueprint(styleguide_bp)
     from civic.voting.views import register as register_voting
 

@@ -27,6 +27,7 @@ DEMO_STAFF = [
     ("admin@demo.civic.example.org", "Aline Admin", ("admin", "resident")),
     ("accueil@demo.civic.example.org", "Fabrice Accueil", ("front_desk", "resident")),
     ("analyste@demo.civic.example.org", "Anouk Analyste", ("analyst", "resident")),
+    ("analyses@demo.civic.example.org", "Mathis Analyses", ("analysis_manager", "resident")),
     ("moderation@demo.civic.example.org", "Morgane Modération", ("moderator", "resident")),
     ("animation@demo.civic.example.org", "Félix Animation", ("facilitator", "resident")),
     ("communs@demo.civic.example.org", "Odile Communs", ("organiser", "resident")),
@@ -93,6 +94,9 @@ def seed_demo() -> None:
     from civic.preselection.demo import seed_preselection
 
     seed_preselection(districts)
+    from civic.analysis.demo import seed_analysis_demo
+
+    seed_analysis_demo(districts)
     _name_demo_town()
     db.session.commit()
     seed_real_elections(find_live_user_by_email(DEMO_STAFF[0][0]))

@@ -92,6 +92,8 @@ class Config:
     COMMENT_RATE_LIMIT = "5 per minute;60 per day"
     COMMENT_EDIT_RATE_LIMIT = "10 per minute"
     COAUTHOR_INVITE_RATE_LIMIT = "10 per hour"
+    SUPPORT_RATE_LIMIT = "30 per minute;300 per day"  # supporting and withdrawing (preselection/views.py)
+    ANALYSIS_REPLY_RATE_LIMIT = "10 per hour;30 per day"  # holders' answers to a draft verdict
 
     # Background tasks (civic.core.queue), run by `civic worker`: a SQLite file in instance/ unless
     # CIVIC_QUEUE_URL names another store (redis://… for workers on several machines).

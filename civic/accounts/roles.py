@@ -9,6 +9,7 @@ class Role(enum.StrEnum):
     RESIDENT = "resident"
     FRONT_DESK = "front_desk"
     ANALYST = "analyst"
+    ANALYSIS_MANAGER = "analysis_manager"
     MODERATOR = "moderator"
     FACILITATOR = "facilitator"
     ORGANISER = "organiser"
@@ -18,7 +19,15 @@ class Role(enum.StrEnum):
 
 # Roles that act on other people's data or on the process itself: no remember-me cookie for them.
 STAFF_ROLES = frozenset(
-    {Role.FRONT_DESK, Role.ANALYST, Role.MODERATOR, Role.FACILITATOR, Role.ORGANISER, Role.ADMIN}
+    {
+        Role.FRONT_DESK,
+        Role.ANALYST,
+        Role.ANALYSIS_MANAGER,
+        Role.MODERATOR,
+        Role.FACILITATOR,
+        Role.ORGANISER,
+        Role.ADMIN,
+    }
 )
 
 

@@ -67,6 +67,20 @@ ACTION_LABELS: dict[str, Any] = {
     "theme.update": _l("Theme renamed"),
     "theme.delete": _l("Theme deleted"),
     "audit.export": _l("Audit log exported"),
+    "analysis.open": _l("Technical review opened"),
+    "analysis.open_edition": _l("Technical analysis opened for an edition"),
+    "analysis.assign": _l("Technical review assigned"),
+    "analysis.save": _l("Technical review saved"),
+    "analysis.submit": _l("Draft verdict sent to the holders"),
+    "analysis.reply": _l("Holders answered a draft verdict"),
+    "analysis.note": _l("Private note added to a review"),
+    "analysis.validate": _l("Verdict validated"),
+    "analysis.send_back": _l("Review sent back to the analysts"),
+    "analysis.publish": _l("Verdict published"),
+    "analysis.merge": _l("Duplicate proposal merged"),
+    "analysis.settings": _l("Right-of-reply settings changed"),
+    "analysis.service_create": _l("Municipal service added"),
+    "analysis.service_rename": _l("Municipal service renamed"),
 }
 TARGET_LABELS: dict[str, Any] = {
     "user": _l("Person"),
@@ -79,6 +93,8 @@ TARGET_LABELS: dict[str, Any] = {
     "district": _l("District"),
     "theme": _l("Theme"),
     "audit": _l("Audit log"),
+    "analysis_review": _l("Technical review"),
+    "municipal_service": _l("Municipal service"),
 }
 
 
@@ -104,6 +120,7 @@ TARGET_LINKS: dict[str, Callable[[str], str | None]] = {
     "theme": _by_id("admin.edit_theme", "theme_id"),
     "town": lambda _target_id: url_for("admin.town_settings"),
     "town_page": _town_page,
+    "analysis_review": _by_id("analysis.review_detail", "review_id"),
 }
 PER_PAGE = 50
 MAX_PAGE = 100_000

@@ -16,6 +16,7 @@ ROLE_LABELS = {
     Role.RESIDENT: _l("Resident"),
     Role.FRONT_DESK: _l("Front desk"),
     Role.ANALYST: _l("Analyst"),
+    Role.ANALYSIS_MANAGER: _l("Analysis manager"),
     Role.MODERATOR: _l("Moderator"),
     Role.FACILITATOR: _l("Facilitator"),
     Role.ORGANISER: _l("Community organiser"),

@@ -50,6 +50,7 @@ MODEL_MODULES = (
     "civic.proposals.search",
     "civic.preselection.models",
     "civic.moderation.models",
+    "civic.analysis.models",
     "civic.voting.models",
     "civic.results.models",
 )

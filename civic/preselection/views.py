@@ -48,7 +48,7 @@ LABELS = {
 
 
 def _support_limit() -> str:
-    return str(current_app.config.get("SUPPORT_RATE_LIMIT", "30 per minute;300 per day"))
+    return str(current_app.config["SUPPORT_RATE_LIMIT"])
 
 
 def _proposal(proposal_id: int) -> Proposal:

@@ -68,6 +68,9 @@ class Proposal(db.Model):
     hidden_reason: Mapped[str | None] = mapped_column(String(40))
     # Set when the in-person resident's private contact was deleted (GDPR retention).
     contact_purged_at: Mapped[datetime | None]
+    # Set when this duplicate was merged into another proposal (its page redirects there). No ON DELETE
+    # action: SQLite adds the column in place only with an inline reference, which reflects without one.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), index=True)
 
     edition: Mapped[Edition] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

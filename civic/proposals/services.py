@@ -310,9 +310,17 @@ def discard_draft(*, actor: User, proposal: Proposal) -> None:
 
 
 def change_status(
-    *, actor: User | None, proposal: Proposal, status: ProposalStatus, public_reason: str = ""
+    *,
+    actor: User | None,
+    proposal: Proposal,
+    status: ProposalStatus,
+    public_reason: str = "",
+    notify: bool = True,
 ) -> None:
-    """Move a proposal along an allowed transition; "not retained" needs a public reason; holders are told."""
+    """Move a proposal along an allowed transition; "not retained" needs a public reason; holders are told.
+
+    ``notify=False`` leaves the e-mail to the caller (a published verdict sends its own, richer one).
+    """
     if not can_move(proposal.status, status):
         raise Conflict(
             _l(
@@ -339,7 +347,8 @@ def change_status(
         before={"status": before},
         after={"status": status.value},
     )
-    notify_holders(proposal, template="proposal_status", status=status, reason=public_reason.strip())
+    if notify:
+        notify_holders(proposal, template="proposal_status", status=status, reason=public_reason.strip())
 
 
 def record_count_status(

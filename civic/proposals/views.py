@@ -157,6 +157,11 @@ def proposal_list(edition_slug: str) -> Response:
 @cached_for_anonymous()
 def proposal_detail(proposal_id: int) -> Response:
     proposal = _proposal(proposal_id)
+    if proposal.status is ProposalStatus.MERGED and proposal.merged_into_id is not None:
+        reason = proposal.status_changes[-1].public_reason if proposal.status_changes else ""
+        flash(_("“%(title)s” was merged into this proposal. Reason: %(reason)s", title=proposal.title, reason=reason))
+        target = url_for("proposals.proposal_detail", proposal_id=proposal.merged_into_id)
+        return redirect(target, 303)  # type: ignore[return-value]
     return render("proposals/detail.html", **_detail_context(proposal))
 
 

@@ -1,7 +1,7 @@
 """ballot settings: an edition's ballot format and limits, counting rule and districts
 
 Revision ID: 6d3e9a1f4c52
-Revises: 3a8d5f2c7b19
+Revises: 5c2d8f0e3b41
 Create Date: 2026-12-02 05:00:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '6d3e9a1f4c52'
-down_revision = '3a8d5f2c7b19'
+down_revision = '5c2d8f0e3b41'
 branch_labels = None
 depends_on = None
 

@@ -39,6 +39,9 @@ def _seed() -> dict[str, Callable[[], object]]:
     report = create_report(target=comment)
     hide(proposal)
     hide(comment)
+    from tests.analysis.factories import create_review
+
+    review = create_review(proposal=proposal, state="submitted")
     return {
         "edition_slug": lambda: edition.slug,
         "edition_id": lambda: edition.id,
@@ -56,6 +59,7 @@ def _seed() -> dict[str, Callable[[], object]]:
         "district_id": lambda: create_district().id,
         "theme_id": lambda: edition.themes[0].id if edition.themes else 0,
         "kind": lambda: "charter",
+        "review_id": lambda: review.id,
     }
 
 

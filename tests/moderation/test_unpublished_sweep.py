@@ -26,7 +26,17 @@ from tests.factories import (
 from tests.moderation.seeding import add_image
 
 CONTENT_ARGS = frozenset(
-    {"edition_slug", "edition_id", "proposal_id", "comment_id", "image_id", "report_id", "pool_id", "run_id"}
+    {
+        "edition_slug",
+        "edition_id",
+        "proposal_id",
+        "comment_id",
+        "image_id",
+        "report_id",
+        "pool_id",
+        "run_id",
+        "review_id",
+    }
 )
 STAFF_ROLE = {"moderator": Role.MODERATOR, "front desk": Role.FRONT_DESK, "analyst": Role.ANALYST}
 MARKERS = ("Projet-Fantôme-Non-Publié", "Commentaire-fantôme", "Réponse-fantôme", "Aire de jeux")
@@ -48,6 +58,9 @@ def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object, object
     theme = Theme(edition=edition, name="Thème fantôme")
     db.session.add(theme)
     db.session.commit()
+    from tests.analysis.factories import create_review
+
+    review = create_review(proposal=proposal, state="submitted")
     samples: dict[str, Callable[[], object]] = {
         "edition_slug": lambda: edition.slug,
         "edition_id": lambda: edition.id,
@@ -65,6 +78,7 @@ def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object, object
         "district_id": lambda: district.id,
         "theme_id": lambda: theme.id,
         "kind": lambda: "charter",
+        "review_id": lambda: review.id,
     }
     return samples, proposal, author
 

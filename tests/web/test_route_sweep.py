@@ -15,6 +15,7 @@ from sqlalchemy import select
 from civic.accounts.roles import Role
 from civic.extensions import db
 from civic.web.security import SECURITY_HEADERS
+from tests.analysis.factories import create_review
 from tests.conftest import log_in
 from tests.factories import (
     create_coauthor_invitation,
@@ -54,7 +55,18 @@ def _samples() -> dict[str, Callable[[], object]]:
         "result_id": lambda: 999_999,
         "session_id": lambda: 999_999,
         "attachment_id": lambda: 999_999,
+        "review_id": lambda: create_review(state="submitted").id,
+        "service_id": lambda: _sample_service().id,
     }
+
+
+def _sample_service():
+    from civic.analysis.models import MunicipalService
+
+    service = MunicipalService(name=f"Service {create_district().id}")
+    db.session.add(service)
+    db.session.commit()
+    return service
 
 
 def _urls(app: Flask, methods: set[str]) -> list[tuple[str, str]]:

@@ -64,6 +64,7 @@ def _seed(app):
     )
     db.session.add(TownSettings(id=SETTINGS_ID, name="Ville " + QUOTED))
     db.session.commit()
+    review = _seed_review(proposal, author)
     with app.app_context():
         forget_town_identity()
     return {
@@ -83,7 +84,33 @@ def _seed(app):
         "district_id": lambda: district.id,
         "theme_id": lambda: edition.themes[0].id if edition.themes else 0,
         "kind": lambda: "charter",
+        "review_id": lambda: review.id,
     }
+
+
+def _seed_review(proposal, author):
+    """A submitted analysis whose every text (service, explanations, changes, note, reply) is markup."""
+    from civic.analysis import services
+    from civic.analysis.rules import Verdict
+    from tests.analysis.factories import analyst_user, manager_user
+
+    manager, analyst = manager_user(), analyst_user(display_name="Analyste " + QUOTED)
+    service = services.create_service(actor=manager, name="Service " + QUOTED)
+    review = services.open_review(actor=manager, proposal=proposal)
+    services.assign(actor=manager, review=review, service=service, analysts=[analyst], due_on=None)
+    data = services.ReviewInput(
+        verdict=Verdict.FEASIBLE_WITH_CHANGES,
+        public_explanation=MARKDOWN,
+        cost_estimate_cents=100_00,
+        cost_explanation=QUOTED,
+        proposed_changes=MARKDOWN,
+    )
+    services.save_review(actor=analyst, review=review, data=data)
+    services.submit_review(actor=analyst, review=review)
+    services.add_note(actor=analyst, review=review, body=MARKDOWN)
+    services.reply(actor=author, review=review, body=QUOTED, accepts_changes=False)
+    db.session.commit()
+    return review
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.FRONT_DESK])
