@@ -230,21 +230,30 @@ class _Ballots:
     def __init__(self, cells: tuple[str, ...], known: set[str]) -> None:
         counted = Counter(cells)
         distinct = list(counted)
-        splits = list(map(str.split, distinct, repeat(",")))
-        tuples = list(map(tuple, splits))
-        self.parsed: dict[str, tuple[str, ...]] = dict(zip(distinct, tuples, strict=True))
         self.repeats: set[str] = set()  # cells naming a project twice
         self.unknown: tuple[int, str] | None = None  # first row naming an unknown project, and the id
         self.weights = list(counted.values())
+        # Each id is looked up in a dict of the known ids and replaced by the project's own string, all
+        # in C: an unknown id raises KeyError (those cells get a closer look), and the split strings
+        # die with their cell instead of living on in the ballots (millions on long ballots), so
+        # everything downstream compares ids by identity in memory that stays in cache.
+        canon = {pid: pid for pid in known}
+        try:
+            tuples = list(
+                map(tuple, map(map, repeat(canon.__getitem__), map(str.split, distinct, repeat(","))))
+            )
+            self.odd = False
+        except KeyError:
+            tuples = list(map(tuple, map(str.split, distinct, repeat(","))))
+            self.odd = True
+        self.parsed: dict[str, tuple[str, ...]] = dict(zip(distinct, tuples, strict=True))
         self.votes = tuples
-        # Known ids (one C call over every id), and none twice in a ballot (one set per distinct cell):
-        # the cells failing either get a closer look.
-        self.odd = not known.issuperset(chain.from_iterable(splits))
+        # None twice in a ballot (one set per distinct cell): the cells failing get a closer look.
         twice = list(map(ne, map(len, map(set, tuples)), map(len, tuples)))
         if self.odd or any(twice):
             if self.odd:
-                unknown = set(chain.from_iterable(splits)) - known
-                twice = list(map(or_, twice, map(not_, map(unknown.isdisjoint, splits))))
+                unknown = set(chain.from_iterable(tuples)) - known
+                twice = list(map(or_, twice, map(not_, map(unknown.isdisjoint, tuples))))
             self.odd = True
             self._look_closer(cells, list(compress(distinct, twice)), known)
 
