@@ -162,16 +162,24 @@ def _split_rows(raw: list[str], hline: int, quoted: bool) -> tuple[list[list[str
     return table, numbers
 
 
-def _tail_extras(tails: tuple[str, ...], pick: list[int], n: int) -> Iterator[tuple[str | None, ...]] | None:
-    """Return each row's extra cells from the raw end of its line (None unless every tail has n cells)."""
+def _tail_extras(tails: tuple[str, ...], pick: list[int], n: int) -> Iterable[tuple[str | None, ...]] | None:
+    """Return each row's extra cells from the raw end of its line (None unless every tail has n cells).
+
+    Only the cell count is checked now (one C call per distinct tail); the cells themselves are cut
+    when the rows are built, which counting never asks for.
+    """
+    if set(map(str.count, set(tails), repeat(";"))) - {n - 1}:
+        return None
+    return _lazy_tails(tails, pick)
+
+
+def _lazy_tails(tails: tuple[str, ...], pick: list[int]) -> Iterator[tuple[str | None, ...]]:
     # One shared tuple per distinct tail: few distinct (age, sex, district) combinations.
     norm: dict[str, tuple[str | None, ...]] = {}
     for tail in set(tails):
         cells = tail.split(";")
-        if len(cells) != n:
-            return None
         norm[tail] = tuple([None if cells[i] in _NO_VALUE else cells[i] for i in pick])
-    return map(norm.__getitem__, tails)  # iterated once, when the rows are built
+    yield from map(norm.__getitem__, tails)
 
 
 def _column_extras(cols: list[tuple[str, ...]], extra_idx: list[int]) -> list[tuple[str | None, ...]]:
