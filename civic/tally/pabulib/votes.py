@@ -204,7 +204,7 @@ def _regular(
     for i, row in enumerate(table):
         line = numbers[i] if numbers is not None else hline + 1 + i
         if len(row) != n:
-            if not any(c.strip() for c in row):
+            if not any(map(str.strip, row)):
                 continue
             if row[0].strip().lower() in SECTIONS:
                 return kept, lines, PabulibError(f"unexpected {row[0].strip()} section after VOTES", line)
