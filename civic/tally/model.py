@@ -34,7 +34,23 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            _age_young_objects()
             gc.enable()
+
+
+def _age_young_objects() -> None:
+    """Move the objects allocated so far to the oldest generation, without traversing them.
+
+    Pausing the collector does not stop it counting allocations: the first allocation after the
+    pause would run a young-generation collection over every object built meanwhile (on a file of
+    10 000 long ballots, a fifth of the read). `freeze` + `unfreeze` moves the young objects into the
+    oldest generation in constant time; a full collection still visits them, as it would any
+    long-lived object. Skipped when something else (a forking server) has frozen objects, which
+    `unfreeze` would release.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def normalize(value: Number) -> Number:

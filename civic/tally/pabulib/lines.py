@@ -107,7 +107,7 @@ class Lines:
         """Return the next row that is not blank."""
         while True:
             row = self.row()
-            if row is None or any(c.strip() for c in row):
+            if row is None or any(map(str.strip, row)):
                 return row
 
 
@@ -115,11 +115,11 @@ def fit(row: list[str], n: int, line: int, section: str) -> list[str]:
     """Return the row padded or cut to n cells; PabulibError if the cells cut are not empty."""
     if len(row) < n:
         return row + [""] * (n - len(row))
-    if any(c.strip() for c in row[n:]):
+    if any(map(str.strip, row[n:])):
         raise PabulibError(f"{section} row has {len(row)} cells but the header has {n}", line)
     return row[:n]
 
 
 def header(row: list[str] | None) -> list[str]:
     """Return a section's header cells, stripped."""
-    return [c.strip() for c in (row or [])]
+    return list(map(str.strip, row or []))

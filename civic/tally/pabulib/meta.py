@@ -41,7 +41,7 @@ def read_meta(lines: Lines) -> Meta:
             header_seen = True
             if [c.strip().lower() for c in row[:2]] == ["key", "value"]:
                 continue
-        if len(row) > 2 and any(c.strip() for c in row[2:]):
+        if len(row) > 2 and any(map(str.strip, row[2:])):
             raise PabulibError(f"META row {first!r} has {len(row)} cells, expected key;value", lines.line)
         if not first:
             raise PabulibError("META row with an empty key", lines.line)

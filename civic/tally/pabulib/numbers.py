@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from civic.tally.errors import PabulibError
-from civic.tally.model import Number, parse_number
+from civic.tally.model import Number, normalize, parse_number
 
 # Limits on the numbers of a file, checked before any exact conversion: converting a cell such as
 # `1e99999999` or a million digits would take hours, and amounts must fit the database once counted
@@ -19,6 +20,9 @@ _EXPONENT = re.compile(r"[eE]([+-]?\d+)$")
 _DECIMAL_CELL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 # A points cell `int` reads exactly as `points_cell` would, item by item: ten digits at most per item
 # (so one conversion cannot be slow) and no leading zero (so two distinct cells never read the same).
+# An amount cell read directly by `amount`: at most 16 digits before the point (below MAX_AMOUNT) and
+# 18 after, no sign, exponent or space.
+_PLAIN_AMOUNT = re.compile(r"([0-9]{1,16})(?:\.([0-9]{0,18}))?")
 _PLAIN_POINTS = re.compile(r"(?:0|[1-9]\d{0,9})(?:,(?:0|[1-9]\d{0,9}))*")
 
 
@@ -51,6 +55,14 @@ def short(text: str) -> str:
 
 def amount(text: str, what: str, line: int) -> Number:
     """Return a budget or cost cell as an exact number; PabulibError if it is not a sane amount."""
+    plain = _PLAIN_AMOUNT.fullmatch(text)
+    if plain is not None:
+        # Most cells ("75000", "75000.0", "1234.50"): read at once, as `limited_number` would read
+        # them (parsing a decimal string into a Fraction costs ~10 us, a tenth of a small file).
+        whole, decimals = plain.groups()
+        if not decimals or not decimals.strip("0"):
+            return int(whole)
+        return normalize(Fraction(int(whole + decimals), 10 ** len(decimals)))
     if not _DECIMAL_CELL.match(text.strip()):
         raise PabulibError(f"{what} is not a number: {short(text)}", line)
     try:

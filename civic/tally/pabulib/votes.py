@@ -162,16 +162,24 @@ def _split_rows(raw: list[str], hline: int, quoted: bool) -> tuple[list[list[str
     return table, numbers
 
 
-def _tail_extras(tails: tuple[str, ...], pick: list[int], n: int) -> Iterator[tuple[str | None, ...]] | None:
-    """Return each row's extra cells from the raw end of its line (None unless every tail has n cells)."""
+def _tail_extras(tails: tuple[str, ...], pick: list[int], n: int) -> Iterable[tuple[str | None, ...]] | None:
+    """Return each row's extra cells from the raw end of its line (None unless every tail has n cells).
+
+    Only the cell count is checked now (one C call per distinct tail); the cells themselves are cut
+    when the rows are built, which counting never asks for.
+    """
+    if set(map(str.count, set(tails), repeat(";"))) - {n - 1}:
+        return None
+    return _lazy_tails(tails, pick)
+
+
+def _lazy_tails(tails: tuple[str, ...], pick: list[int]) -> Iterator[tuple[str | None, ...]]:
     # One shared tuple per distinct tail: few distinct (age, sex, district) combinations.
     norm: dict[str, tuple[str | None, ...]] = {}
     for tail in set(tails):
         cells = tail.split(";")
-        if len(cells) != n:
-            return None
         norm[tail] = tuple([None if cells[i] in _NO_VALUE else cells[i] for i in pick])
-    return map(norm.__getitem__, tails)  # iterated once, when the rows are built
+    yield from map(norm.__getitem__, tails)
 
 
 def _column_extras(cols: list[tuple[str, ...]], extra_idx: list[int]) -> list[tuple[str | None, ...]]:
@@ -196,7 +204,7 @@ def _regular(
     for i, row in enumerate(table):
         line = numbers[i] if numbers is not None else hline + 1 + i
         if len(row) != n:
-            if not any(c.strip() for c in row):
+            if not any(map(str.strip, row)):
                 continue
             if row[0].strip().lower() in SECTIONS:
                 return kept, lines, PabulibError(f"unexpected {row[0].strip()} section after VOTES", line)
@@ -230,21 +238,30 @@ class _Ballots:
     def __init__(self, cells: tuple[str, ...], known: set[str]) -> None:
         counted = Counter(cells)
         distinct = list(counted)
-        splits = list(map(str.split, distinct, repeat(",")))
-        tuples = list(map(tuple, splits))
-        self.parsed: dict[str, tuple[str, ...]] = dict(zip(distinct, tuples, strict=True))
         self.repeats: set[str] = set()  # cells naming a project twice
         self.unknown: tuple[int, str] | None = None  # first row naming an unknown project, and the id
         self.weights = list(counted.values())
+        # Each id is looked up in a dict of the known ids and replaced by the project's own string, all
+        # in C: an unknown id raises KeyError (those cells get a closer look), and the split strings
+        # die with their cell instead of living on in the ballots (millions on long ballots), so
+        # everything downstream compares ids by identity in memory that stays in cache.
+        canon = {pid: pid for pid in known}
+        try:
+            tuples = list(
+                map(tuple, map(map, repeat(canon.__getitem__), map(str.split, distinct, repeat(","))))
+            )
+            self.odd = False
+        except KeyError:
+            tuples = list(map(tuple, map(str.split, distinct, repeat(","))))
+            self.odd = True
+        self.parsed: dict[str, tuple[str, ...]] = dict(zip(distinct, tuples, strict=True))
         self.votes = tuples
-        # Known ids (one C call over every id), and none twice in a ballot (one set per distinct cell):
-        # the cells failing either get a closer look.
-        self.odd = not known.issuperset(chain.from_iterable(splits))
+        # None twice in a ballot (one set per distinct cell): the cells failing get a closer look.
         twice = list(map(ne, map(len, map(set, tuples)), map(len, tuples)))
         if self.odd or any(twice):
             if self.odd:
-                unknown = set(chain.from_iterable(splits)) - known
-                twice = list(map(or_, twice, map(not_, map(unknown.isdisjoint, splits))))
+                unknown = set(chain.from_iterable(tuples)) - known
+                twice = list(map(or_, twice, map(not_, map(unknown.isdisjoint, tuples))))
             self.odd = True
             self._look_closer(cells, list(compress(distinct, twice)), known)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from civic.tally.errors import RuleNotApplicable
@@ -22,32 +23,32 @@ def satisfaction_totals(election: Election, sat: Sat) -> list[Number]:
     return list(ballot_counts(election)) if sat == "cardinality" else ballot_scores(election)
 
 
-def _densities(election: Election, sat: Sat) -> list[tuple[int, Fraction]]:
-    """Return pabutools' greedy key per project as (infinite?, density)."""
-    totals = satisfaction_totals(election, sat)
-    out: list[tuple[int, Fraction]] = []
-    for p, s in zip(election.projects, totals, strict=False):
-        # pabutools: density = total_sat / cost if total_sat > 0 (inf when cost is 0), else 0.
-        # Under cost satisfaction total_sat = s * cost, so a zero-cost project has density 0.
-        total_sat = s * p.cost if sat == "cost" else s
-        if total_sat > 0:
-            if p.cost > 0:
-                out.append((0, _frac(total_sat) / p.cost))
-            else:
-                out.append((1, Fraction(0)))
-        else:
-            out.append((0, Fraction(0)))
-    return out
-
-
 def greedy_order(election: Election, sat: Sat) -> list[tuple[int, Fraction | None]]:
     """Return (project index, density or None for infinite) in pabutools' greedy order."""
-    dens = _densities(election, sat)
-    idx = sorted(
-        range(len(election.projects)),
-        key=lambda j: (-dens[j][0], -dens[j][1], election.projects[j].id),
-    )
-    return [(j, None if dens[j][0] else dens[j][1]) for j in idx]
+    projects = election.projects
+    totals = satisfaction_totals(election, sat)
+    # pabutools: density = total_sat / cost if total_sat > 0 (inf when cost is 0), else 0. Under cost
+    # satisfaction total_sat = s * cost: the density of a supported project is s itself, and a
+    # zero-cost project has density 0.
+    if sat == "cost":
+        dens: list[Number] = [
+            s if s > 0 and p.cost > 0 else 0 for p, s in zip(projects, totals, strict=False)
+        ]
+        infinite = [False] * len(projects)
+    else:
+        infinite = [s > 0 and p.cost == 0 for p, s in zip(projects, totals, strict=False)]
+        dens = [
+            Fraction(s, p.cost) if s > 0 and p.cost > 0 else 0 for p, s in zip(projects, totals, strict=False)
+        ]
+    # Sort by exact keys without Fraction comparisons where all are integers over a common denominator.
+    keys: list[Number] = dens
+    if not all(type(d) is int for d in dens):
+        fractions = [d for d in dens if type(d) is not int]
+        if all(type(d.numerator) is int for d in fractions):  # always: Fractions of ints
+            common = math.lcm(*(d.denominator for d in fractions))
+            keys = [d * common if type(d) is int else d.numerator * (common // d.denominator) for d in dens]
+    idx = sorted(range(len(projects)), key=lambda j: (-infinite[j], -keys[j], projects[j].id))
+    return [(j, None if infinite[j] else _frac(dens[j])) for j in idx]
 
 
 def _greedy_fill(
