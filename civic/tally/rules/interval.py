@@ -33,13 +33,11 @@ from fractions import Fraction
 from operator import add, mul
 
 from civic.tally.rules.common import _frac
-from civic.tally.rules.mes import _MES
+from civic.tally.rules.mes import _MES, _Grid
 
 # Bits of the grid below the costs' and budget's own denominators: outward rounding loses at most
 # 2**-40 currency units per operation, far below any margin that decides an outcome.
 _GRID_BITS = 40
-# Bounded memory for the per-prefix class structure (a class per group per remembered prefix).
-_MAX_CELLS = 5_000_000
 
 
 class Certifier:
@@ -53,63 +51,31 @@ class Certifier:
         self.fcost = [float(c) for c in self.cost]
         # rank[j] < rank[k]: the rule's tie-breaking prefers j to k.
         self.rank = rank
-        # The classes of a prefix of winners depend on the prefix only (not on the budgets): per prefix,
-        # the groups' classes and each project's {class: voters}, reused by every later proof.
-        self._prefix: dict[tuple[int, int, tuple[int, ...]], int] = {}
-        self._gcls: dict[int, list[int]] = {0: [0] * len(m.weights)}
-        self._counts: dict[tuple[int, int], Counter[int]] = {}
+        # Classes left with nothing are kept (at zero), so the classes of a prefix of winners depend on
+        # the prefix only, numbered as MES numbers them when replaying: proofs and plain runs share the
+        # engine's remembered prefixes (each project's {class: voters}, the groups' classes).
         # See `same`.
-        self.reach = math.inf
-        self.hint = 0
+        self.fail = 0.0
+        self.closing = False
 
-    def _items(self, state: int, j: int) -> Counter[int]:
-        items = self._counts.get((state, j))
+    def _items(self, state: int, j: int, grid: _Grid) -> Counter[int]:
+        m = self.m
+        items = m._counts.get((state, j))
         if items is None:
-            items = Counter(map(self._gcls[state].__getitem__, self.m.voters[j]))
-            items.pop(-1, None)
-            self._counts[state, j] = items
+            items = m._counts[state, j] = m.classes(j, grid.at(state))
+            m._entries += len(items)
         return items
-
-    def _after(self, state: int, win: int, items: Counter[int], first: int, zero: tuple[int, ...]) -> int:
-        """Return the prefix after `win` is paid by `items`: the classes at the positions `zero` of items
-        are left with nothing (-1), the others become first, first + 1, ... in order."""
-        key = (state, win, zero)
-        nxt = self._prefix.get(key)
-        if nxt is None:
-            if len(self._gcls) * len(self.m.weights) > _MAX_CELLS:
-                self._prefix.clear()
-                self._counts.clear()
-                self._gcls = {0: self._gcls[0], state: self._gcls[state]}
-            nxt = len(self._prefix) + 1
-            while nxt in self._gcls:
-                nxt += 1
-            self._prefix[key] = nxt
-            moved = {-1: -1}
-            dead = set(zero)
-            for i, cls in enumerate(items):
-                if i in dead:
-                    moved[cls] = -1
-                else:
-                    moved[cls] = first
-                    first += 1
-            gcls = self._gcls[state].copy()
-            for g in self.m.supporters[win]:
-                gcls[g] = moved[gcls[g]]
-            self._gcls[nxt] = gcls
-        return nxt
 
     def same(self, b: Fraction, k: int, seq: list[int]) -> bool:
         """Return True only if MES selects exactly `seq` at every per-voter budget in [b, b + k].
 
-        Also sets `reach`: how far from b the first margin met would cross zero if it went on as a
-        line through its values at both ends (inf: none shrinks). After a proof it suggests how far
-        the next one can go; after a failure, `hint` is the length to try instead.
+        After a failure, `fail` says where the margin that failed (worth g0 at b and gk at b + k) would
+        cross zero if it went on as a line, in increments from b (0: it fails at b already, the bounds
+        being too loose there), and `closing` whether that margin shrinks from b to b + k.
         """
-        self.reach = math.inf
-        ok = self._same(b, k, seq)
-        if not ok:
-            self.hint = min(k - 1, math.floor(self.reach)) if self.reach < k else k // 2
-        return ok
+        self.fail = 0.0
+        self.closing = False
+        return self._same(b, k, seq)
 
     def _same(self, b: Fraction, k: int, seq: list[int]) -> bool:
         m = self.m
@@ -120,20 +86,22 @@ class Certifier:
         lo0, lok, hi0, hik = [start], [end], [start], [end]
         fmid = [float(start + end)]
         state = 0
+        m._remember()
+        grid = _Grid(m)
+        items_of = self._items
         remaining = set(m.eligible)
         # Per project: a lower bound of its price at both ends, as (numerator at b, at b + k,
-        # denominator), and the same as rho in floats for `reach`.
+        # denominator), and the same as rho in floats.
         low: dict[int, tuple[int, int, int, float, float]] = {}
         for w in seq:
             if w not in remaining:
                 return False
-            items_w = self._items(state, w)
+            items_w = items_of(state, w, grid)
             c = cost[w]
             up0 = _price_up(items_w, lo0, c)
             upk = _price_up(items_w, lok, c)
             if up0 is None or upk is None:
-                self._cross(_money(items_w, lo0) - c, _money(items_w, lok) - c, k)
-                return False
+                return self._failed(_money(items_w, lo0) - c, _money(items_w, lok) - c, k)
             u0, n0 = up0
             uk, nk = upk
             # The winner's rho is at most u / (n * c) at each end; compare by cross-multiplying.
@@ -146,12 +114,11 @@ class Certifier:
                 for fresh in (False, True):
                     if bound is None:
                         fresh = True
-                        items = self._items(state, j)
+                        items = items_of(state, j, grid)
                         cj = cost[j]
                         m0, mk = _money(items, hi0) - cj, _money(items, hik) - cj
                         if m0 < 0 and mk < 0:
                             # Short of money over the whole interval, so for good (budgets only shrink).
-                            self._cross(-m0, -mk, k)
                             remaining.discard(j)
                             break
                         l0, lk, nr = _price_down(items, hi0, hik, fmid, cj, fcost[j])
@@ -163,12 +130,12 @@ class Certifier:
                     if (g0 > 1e-9 * fu0 and gk > 1e-9 * fuk) or _beaten(
                         l0, lk, d, u0, un0, uk, unk, rw < rank[j]
                     ):
-                        if gk < g0:
-                            self._cross(g0, gk, k, fu0)
                         break
                     if fresh:
-                        self._cross(g0, gk, k, fu0)
-                        return False
+                        if m0 < 0 <= mk:
+                            # Short of money at b: what changes the outcome is its becoming affordable.
+                            return self._failed(-m0, -mk, k)
+                        return self._failed(g0, gk, k)
                     # A bound from an earlier round may just be stale: bound it again.
                     bound = None
             l0, lk, nr = _price_down(items_w, hi0, hik, fmid, c, fcost[w])
@@ -181,14 +148,12 @@ class Certifier:
             ak = [x - uk for x in map(lok.__getitem__, items_w)]
             h0 = [x - l0 for x in map(hi0.__getitem__, items_w)]
             hk = [x - lk for x in map(hik.__getitem__, items_w)]
-            zero: tuple[int, ...] = ()
             if min(a0) < 0 or min(ak) < 0:
-                dead: list[int] = []
                 for i in range(len(a0)):
                     if a0[i] < 0 or ak[i] < 0:
                         if h0[i] <= 0 and hk[i] <= 0:
                             # Unable to pay in full over the whole interval: left with nothing.
-                            dead.append(i)
+                            a0[i] = ak[i] = h0[i] = hk[i] = 0
                             continue
                         # Unable to pay in full somewhere in the interval: what is left lies between 0
                         # (or lo - price, where that is the better bound) and the chord of
@@ -196,31 +161,24 @@ class Certifier:
                         if a0[i] + ak[i] < 0:
                             a0[i] = ak[i] = 0
                         h0[i], hk[i] = max(h0[i], 0), max(hk[i], 0)
-                if dead:
-                    zero = tuple(dead)
-                    gone = set(dead)
-                    alive = [i for i in range(len(a0)) if i not in gone]
-                    a0, ak = [a0[i] for i in alive], [ak[i] for i in alive]
-                    h0, hk = [h0[i] for i in alive], [hk[i] for i in alive]
             lo0 += a0
             lok += ak
             hi0 += h0
             hik += hk
             fmid += map(float, map(add, h0, hk))
-            state = self._after(state, w, items_w, first, zero)
+            state = grid.pay(state, w, items_w, first)
         for j in remaining:
-            items = self._items(state, j)
+            items = items_of(state, j, grid)
             m0, mk = cost[j] - _money(items, hi0), cost[j] - _money(items, hik)
-            self._cross(m0, mk, k)
             if m0 <= 0 or mk <= 0:
-                return False
+                return self._failed(m0, mk, k)
         return True
 
-    def _cross(self, g0: float, gk: float, k: int, scale: float = 0.0) -> None:
-        """Lower `reach` to where a margin worth g0 at b and gk at b + k crosses zero, if it shrinks."""
-        # Below `scale` * 1e-12 the two ends are one value rounded twice (floats), not a slope.
-        if gk < g0 - 1e-12 * scale:
-            self.reach = min(self.reach, k * g0 / (g0 - gk) if g0 > 0 else 0.0)
+    def _failed(self, g0: float, gk: float, k: int) -> bool:
+        """Note where the margin that failed, g0 at b and gk at b + k, crosses zero (0: at b already)."""
+        self.fail = k * g0 / (g0 - gk) if g0 > 0 >= gk else 0.0
+        self.closing = gk < g0
+        return False
 
 
 def _money(items: Counter[int], vals: list[int]) -> int:
