@@ -33,11 +33,13 @@ from fractions import Fraction
 from operator import add, mul
 
 from civic.tally.rules.common import _frac
-from civic.tally.rules.mes import _MES, _Grid
+from civic.tally.rules.mes import _MES
 
 # Bits of the grid below the costs' and budget's own denominators: outward rounding loses at most
 # 2**-40 currency units per operation, far below any margin that decides an outcome.
 _GRID_BITS = 40
+# Bounded memory for the per-prefix class structure (a class per group per remembered prefix).
+_MAX_CELLS = 5_000_000
 
 
 class Certifier:
@@ -51,20 +53,50 @@ class Certifier:
         self.fcost = [float(c) for c in self.cost]
         # rank[j] < rank[k]: the rule's tie-breaking prefers j to k.
         self.rank = rank
-        # Classes left with nothing are kept (at zero), so the classes of a prefix of winners depend on
-        # the prefix only, numbered as MES numbers them when replaying: proofs and plain runs share the
-        # engine's remembered prefixes (each project's {class: voters}, the groups' classes).
+        # The classes of a prefix of winners depend on the prefix only (not on the budgets): per prefix,
+        # the groups' classes and each project's {class: voters}, reused by every later proof.
+        self._prefix: dict[tuple[int, int, tuple[int, ...]], int] = {}
+        self._gcls: dict[int, list[int]] = {0: [0] * len(m.weights)}
+        self._counts: dict[tuple[int, int], Counter[int]] = {}
         # See `same`.
         self.fail = 0.0
         self.closing = False
 
-    def _items(self, state: int, j: int, grid: _Grid) -> Counter[int]:
-        m = self.m
-        items = m._counts.get((state, j))
+    def _items(self, state: int, j: int) -> Counter[int]:
+        items = self._counts.get((state, j))
         if items is None:
-            items = m._counts[state, j] = m.classes(j, grid.at(state))
-            m._entries += len(items)
+            items = Counter(map(self._gcls[state].__getitem__, self.m.voters[j]))
+            items.pop(-1, None)
+            self._counts[state, j] = items
         return items
+
+    def _after(self, state: int, win: int, items: Counter[int], first: int, zero: tuple[int, ...]) -> int:
+        """Return the prefix after `win` is paid by `items`: the classes at the positions `zero` of items
+        are left with nothing (-1), the others become first, first + 1, ... in order."""
+        key = (state, win, zero)
+        nxt = self._prefix.get(key)
+        if nxt is None:
+            if len(self._gcls) * len(self.m.weights) > _MAX_CELLS:
+                self._prefix.clear()
+                self._counts.clear()
+                self._gcls = {0: self._gcls[0], state: self._gcls[state]}
+            nxt = len(self._prefix) + 1
+            while nxt in self._gcls:
+                nxt += 1
+            self._prefix[key] = nxt
+            moved = {-1: -1}
+            dead = set(zero)
+            for i, cls in enumerate(items):
+                if i in dead:
+                    moved[cls] = -1
+                else:
+                    moved[cls] = first
+                    first += 1
+            gcls = self._gcls[state].copy()
+            for g in self.m.supporters[win]:
+                gcls[g] = moved[gcls[g]]
+            self._gcls[nxt] = gcls
+        return nxt
 
     def same(self, b: Fraction, k: int, seq: list[int]) -> bool:
         """Return True only if MES selects exactly `seq` at every per-voter budget in [b, b + k].
@@ -86,9 +118,6 @@ class Certifier:
         lo0, lok, hi0, hik = [start], [end], [start], [end]
         fmid = [float(start + end)]
         state = 0
-        m._remember()
-        grid = _Grid(m)
-        items_of = self._items
         remaining = set(m.eligible)
         # Per project: a lower bound of its price at both ends, as (numerator at b, at b + k,
         # denominator), and the same as rho in floats.
@@ -96,7 +125,7 @@ class Certifier:
         for w in seq:
             if w not in remaining:
                 return False
-            items_w = items_of(state, w, grid)
+            items_w = self._items(state, w)
             c = cost[w]
             up0 = _price_up(items_w, lo0, c)
             upk = _price_up(items_w, lok, c)
@@ -114,7 +143,7 @@ class Certifier:
                 for fresh in (False, True):
                     if bound is None:
                         fresh = True
-                        items = items_of(state, j, grid)
+                        items = self._items(state, j)
                         cj = cost[j]
                         m0, mk = _money(items, hi0) - cj, _money(items, hik) - cj
                         if m0 < 0 and mk < 0:
@@ -148,12 +177,14 @@ class Certifier:
             ak = [x - uk for x in map(lok.__getitem__, items_w)]
             h0 = [x - l0 for x in map(hi0.__getitem__, items_w)]
             hk = [x - lk for x in map(hik.__getitem__, items_w)]
+            zero: tuple[int, ...] = ()
             if min(a0) < 0 or min(ak) < 0:
+                dead: list[int] = []
                 for i in range(len(a0)):
                     if a0[i] < 0 or ak[i] < 0:
                         if h0[i] <= 0 and hk[i] <= 0:
                             # Unable to pay in full over the whole interval: left with nothing.
-                            a0[i] = ak[i] = h0[i] = hk[i] = 0
+                            dead.append(i)
                             continue
                         # Unable to pay in full somewhere in the interval: what is left lies between 0
                         # (or lo - price, where that is the better bound) and the chord of
@@ -161,14 +192,20 @@ class Certifier:
                         if a0[i] + ak[i] < 0:
                             a0[i] = ak[i] = 0
                         h0[i], hk[i] = max(h0[i], 0), max(hk[i], 0)
+                if dead:
+                    zero = tuple(dead)
+                    gone = set(dead)
+                    alive = [i for i in range(len(a0)) if i not in gone]
+                    a0, ak = [a0[i] for i in alive], [ak[i] for i in alive]
+                    h0, hk = [h0[i] for i in alive], [hk[i] for i in alive]
             lo0 += a0
             lok += ak
             hi0 += h0
             hik += hk
             fmid += map(float, map(add, h0, hk))
-            state = grid.pay(state, w, items_w, first)
+            state = self._after(state, w, items_w, first, zero)
         for j in remaining:
-            items = items_of(state, j, grid)
+            items = self._items(state, j)
             m0, mk = cost[j] - _money(items, hi0), cost[j] - _money(items, hik)
             if m0 <= 0 or mk <= 0:
                 return self._failed(m0, mk, k)
