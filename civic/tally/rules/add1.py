@@ -35,21 +35,23 @@ def _ranks(m: _MES, key: Callable[[int], object]) -> list[int]:
 class _Leaps:
     """Decide when to try proving that the next increments keep the outcome, and over how many.
 
-    A series of proofs aims each interval at the estimated zero of the nearest margin (`reach`), or
-    doubles it, and after a failure shrinks it to that zero (at most by half): a few proofs per
-    change of the outcome, whatever the number of increments between two changes. Where the outcome changes every
-    few increments, plain runs are cheaper: when a series saved less time than its proofs took, the
-    loop waits for more identical plain runs before the next series (and for fewer when it paid).
-    Timing only chooses between two exact paths: the outcome never depends on it.
+    After a proof of k increments the next tries 2k; after a failure, the margin that failed tells
+    whether the outcome is about to change (it shrinks to zero inside the interval: the next try stops
+    just before that zero) or the bounds are just too loose (it fails at the start: halve). Where the
+    outcome changes every few increments, plain runs are cheaper: when a series saved less time than
+    its proofs took, the loop waits for more identical plain runs before the next series (and for
+    fewer when it paid). Timing only chooses between two exact paths: the outcome never depends on it.
     """
 
     def __init__(self, cert: Certifier) -> None:
         self.cert = cert
-        self.k = 1
+        self.k = 1  # the next length to try (0: take a plain step first)
+        self.target: Fraction | None = None  # where a failed margin was heading to zero
         self.patience = 0
         self.same = 0
         self.last: list[int] | None = None
         self.gained = self.good = 0
+        self.scale = 1
         self.spent = 0.0
         self.run_time = 0.0
 
@@ -58,43 +60,52 @@ class _Leaps:
         if selected == self.last:
             self.same += 1
         else:
-            self.same, self.k = 0, 1
+            self.same = 0
+        self.k = max(1, self.scale // 4)
+        self.target = None
         self.last = selected
         self.run_time = seconds if not self.run_time else 0.8 * self.run_time + 0.2 * seconds
 
     def proven(self, b: Fraction, selected: list[int]) -> int:
         """Return how many increments from b are proven to give `selected` (0: take a plain step)."""
-        if self.same < self.patience:
+        if self.same < self.patience or not self.k:
             return 0
         k = self.k
+        failed = closing = False
         while k >= 1:
             t = time.perf_counter()
             ok = self.cert.same(b, k, selected)
             self.spent += time.perf_counter() - t
             if ok:
                 self.gained += k
-                self.good = k
-                self.k = _next_length(k, self.cert.reach)
+                self.good = max(self.good, k)
+                if self.target is not None:
+                    # Close to where a margin was heading to zero: go no further than that.
+                    self.k = math.floor(self.target - b - k)
+                elif closing:
+                    # Failed at the start with the margin shrinking: a change is near, approach it.
+                    self.k = max(1, k // 2)
+                else:
+                    self.k = k if failed else 2 * k
                 return k
-            k = self.cert.hint
+            failed = True
+            fail = self.cert.fail
+            if 0 < fail < 1:
+                break
+            if fail >= 1:
+                self.target = b + Fraction(fail)
+                k = min(k - 1, math.floor(fail))
+            else:
+                closing = self.cert.closing
+                k //= 2
         if self.gained * self.run_time < self.spent:
             self.patience = min(32, 2 * self.patience or 1)
         else:
             self.patience //= 2
-        # The next proof, after a plain run that keeps the outcome, starts at half the last good length.
-        self.k = max(1, self.good // 2)
+        self.scale = self.good or self.scale
         self.same = self.gained = self.good = 0
         self.spent = 0.0
         return 0
-
-
-def _next_length(k: int, reach: float) -> int:
-    """Return the length of the next proof after one of length k succeeded with this `reach`."""
-    if reach == math.inf:
-        return 2 * k
-    # Aim at the estimated zero of the nearest margin, or double when it is further still.
-    left = math.floor(reach) - k
-    return max(1, left) if left < k else max(2 * k, left)
 
 
 def _timed_run(m: _MES, b: Fraction, tie: Callable[[list[int]], int], leaps: _Leaps) -> _MESRun:

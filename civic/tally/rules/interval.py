@@ -59,8 +59,8 @@ class Certifier:
         self._gcls: dict[int, list[int]] = {0: [0] * len(m.weights)}
         self._counts: dict[tuple[int, int], Counter[int]] = {}
         # See `same`.
-        self.reach = math.inf
-        self.hint = 0
+        self.fail = 0.0
+        self.closing = False
 
     def _items(self, state: int, j: int) -> Counter[int]:
         items = self._counts.get((state, j))
@@ -101,15 +101,13 @@ class Certifier:
     def same(self, b: Fraction, k: int, seq: list[int]) -> bool:
         """Return True only if MES selects exactly `seq` at every per-voter budget in [b, b + k].
 
-        Also sets `reach`: how far from b the first margin met would cross zero if it went on as a
-        line through its values at both ends (inf: none shrinks). After a proof it suggests how far
-        the next one can go; after a failure, `hint` is the length to try instead.
+        After a failure, `fail` says where the margin that failed (worth g0 at b and gk at b + k) would
+        cross zero if it went on as a line, in increments from b (0: it fails at b already, the bounds
+        being too loose there), and `closing` whether that margin shrinks from b to b + k.
         """
-        self.reach = math.inf
-        ok = self._same(b, k, seq)
-        if not ok:
-            self.hint = min(k - 1, math.floor(self.reach)) if self.reach < k else k // 2
-        return ok
+        self.fail = 0.0
+        self.closing = False
+        return self._same(b, k, seq)
 
     def _same(self, b: Fraction, k: int, seq: list[int]) -> bool:
         m = self.m
@@ -122,7 +120,7 @@ class Certifier:
         state = 0
         remaining = set(m.eligible)
         # Per project: a lower bound of its price at both ends, as (numerator at b, at b + k,
-        # denominator), and the same as rho in floats for `reach`.
+        # denominator), and the same as rho in floats.
         low: dict[int, tuple[int, int, int, float, float]] = {}
         for w in seq:
             if w not in remaining:
@@ -132,8 +130,7 @@ class Certifier:
             up0 = _price_up(items_w, lo0, c)
             upk = _price_up(items_w, lok, c)
             if up0 is None or upk is None:
-                self._cross(_money(items_w, lo0) - c, _money(items_w, lok) - c, k)
-                return False
+                return self._failed(_money(items_w, lo0) - c, _money(items_w, lok) - c, k)
             u0, n0 = up0
             uk, nk = upk
             # The winner's rho is at most u / (n * c) at each end; compare by cross-multiplying.
@@ -151,7 +148,6 @@ class Certifier:
                         m0, mk = _money(items, hi0) - cj, _money(items, hik) - cj
                         if m0 < 0 and mk < 0:
                             # Short of money over the whole interval, so for good (budgets only shrink).
-                            self._cross(-m0, -mk, k)
                             remaining.discard(j)
                             break
                         l0, lk, nr = _price_down(items, hi0, hik, fmid, cj, fcost[j])
@@ -163,12 +159,12 @@ class Certifier:
                     if (g0 > 1e-9 * fu0 and gk > 1e-9 * fuk) or _beaten(
                         l0, lk, d, u0, un0, uk, unk, rw < rank[j]
                     ):
-                        if gk < g0:
-                            self._cross(g0, gk, k, fu0)
                         break
                     if fresh:
-                        self._cross(g0, gk, k, fu0)
-                        return False
+                        if m0 < 0 <= mk:
+                            # Short of money at b: what changes the outcome is its becoming affordable.
+                            return self._failed(-m0, -mk, k)
+                        return self._failed(g0, gk, k)
                     # A bound from an earlier round may just be stale: bound it again.
                     bound = None
             l0, lk, nr = _price_down(items_w, hi0, hik, fmid, c, fcost[w])
@@ -211,16 +207,15 @@ class Certifier:
         for j in remaining:
             items = self._items(state, j)
             m0, mk = cost[j] - _money(items, hi0), cost[j] - _money(items, hik)
-            self._cross(m0, mk, k)
             if m0 <= 0 or mk <= 0:
-                return False
+                return self._failed(m0, mk, k)
         return True
 
-    def _cross(self, g0: float, gk: float, k: int, scale: float = 0.0) -> None:
-        """Lower `reach` to where a margin worth g0 at b and gk at b + k crosses zero, if it shrinks."""
-        # Below `scale` * 1e-12 the two ends are one value rounded twice (floats), not a slope.
-        if gk < g0 - 1e-12 * scale:
-            self.reach = min(self.reach, k * g0 / (g0 - gk) if g0 > 0 else 0.0)
+    def _failed(self, g0: float, gk: float, k: int) -> bool:
+        """Note where the margin that failed, g0 at b and gk at b + k, crosses zero (0: at b already)."""
+        self.fail = k * g0 / (g0 - gk) if g0 > 0 >= gk else 0.0
+        self.closing = gk < g0
+        return False
 
 
 def _money(items: Counter[int], vals: list[int]) -> int:
