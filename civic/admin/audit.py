@@ -81,6 +81,17 @@ ACTION_LABELS: dict[str, Any] = {
     "analysis.settings": _l("Right-of-reply settings changed"),
     "analysis.service_create": _l("Municipal service added"),
     "analysis.service_rename": _l("Municipal service renamed"),
+    "preselection.rule_saved": _l("Support rule saved"),
+    "preselection.rule_change_refused": _l("Support rule change refused (rules frozen)"),
+    "preselection.support_in_person": _l("Support recorded at the front desk"),
+    "preselection.qualification_run": _l("Pre-selection qualification computed"),
+    "preselection.override": _l("Qualification result overridden"),
+    "preselection.session_created": _l("Pre-selection day created"),
+    "preselection.minutes": _l("Pre-selection day minutes saved"),
+    "preselection.attachment": _l("Attachment added to a pre-selection day"),
+    "voting.ballot_settings": _l("Ballot settings changed"),
+    "voting.build_ballot": _l("Ballot built"),
+    "voting.city_project": _l("City project put on the ballot"),
 }
 TARGET_LABELS: dict[str, Any] = {
     "user": _l("Person"),
@@ -95,6 +106,7 @@ TARGET_LABELS: dict[str, Any] = {
     "audit": _l("Audit log"),
     "analysis_review": _l("Technical review"),
     "municipal_service": _l("Municipal service"),
+    "preselection_session": _l("Pre-selection day"),
 }
 
 
