@@ -125,7 +125,10 @@ class RuleForm(FlaskForm):
     )
 
     def validate_threshold(self, field: StringField) -> None:
-        kind = ThresholdKind(self.threshold_kind.data or ThresholdKind.NONE.value)
+        raw = self.threshold_kind.data or ThresholdKind.NONE.value
+        if raw not in {k.value for k in ThresholdKind}:
+            return  # the threshold kind's own choice check reports the bad value
+        kind = ThresholdKind(raw)
         if kind is ThresholdKind.NONE:
             return
         value = _decimal(field.data or "")

@@ -79,6 +79,10 @@ def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object, object
         "theme_id": lambda: theme.id,
         "kind": lambda: "charter",
         "review_id": lambda: review.id,
+        # Pre-selection days, results and attachments hold no hidden or unpublished text of their own here.
+        "result_id": lambda: 999_999,
+        "session_id": lambda: 999_999,
+        "attachment_id": lambda: 999_999,
     }
     return samples, proposal, author
 

@@ -24,10 +24,13 @@ BOUNDS = {
     # The home page reads the featured edition and its calendar.
     "home": ("/", {}, 2),
     "editions list": ("/editions", {}, 2),
-    "edition page": (f"/editions/{CURRENT}", {}, 6),
-    "proposal list": (f"/editions/{CURRENT}/proposals", {}, 7),
-    "proposal list (htmx)": (f"/editions/{CURRENT}/proposals", {"HX-Request": "true"}, 7),
-    "proposal page": ("/proposals/{proposal}", {}, 7),
+    # The edition page also reads its built ballots (voting) for the "ballot" link.
+    "edition page": (f"/editions/{CURRENT}", {}, 7),
+    # Cards add one query for the supports (pre-selection) and one for the analysed costs (analysis).
+    "proposal list": (f"/editions/{CURRENT}/proposals", {}, 9),
+    "proposal list (htmx)": (f"/editions/{CURRENT}/proposals", {"HX-Request": "true"}, 9),
+    # The page's panels and timeline sources (supports, review, ballot) each read their own rows: to batch.
+    "proposal page": ("/proposals/{proposal}", {}, 14),
     # The ballot-box sections come from the fragment cache once rendered: the edition row, one version
     # query and the imported-election notice.
     "results page": ("/editions/{results}/results", {}, 3),

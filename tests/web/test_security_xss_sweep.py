@@ -85,6 +85,10 @@ def _seed(app):
         "theme_id": lambda: edition.themes[0].id if edition.themes else 0,
         "kind": lambda: "charter",
         "review_id": lambda: review.id,
+        # Pre-selection days, results and attachments hold no hidden or unpublished text of their own here.
+        "result_id": lambda: 999_999,
+        "session_id": lambda: 999_999,
+        "attachment_id": lambda: 999_999,
     }
 
 
