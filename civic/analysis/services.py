@@ -28,14 +28,12 @@ from civic.analysis.permissions import can_reply, can_work_on, is_manager
 from civic.analysis.rules import Move, ReasonCode, ReviewState, Verdict
 from civic.core import audit
 from civic.core.errors import Conflict, InvalidInput, PermissionDenied, ValidationFailed
-from civic.core.links import external_url
-from civic.core.mail import send_mail
 from civic.core.time import utcnow
 from civic.extensions import db
 from civic.processes.models import Edition
 from civic.proposals import hooks
 from civic.proposals.models import CoAuthor, Comment, Proposal, ProposalStatus
-from civic.proposals.services import change_status, ensure_can_write
+from civic.proposals.services import change_status, ensure_can_write, notify_holders
 from civic.proposals.statuses import IN_THE_RUNNING, can_move, needs_public_reason
 
 # Proposals a review is opened for: still in the running and not yet on a ballot.
@@ -331,7 +329,7 @@ def submit_review(*, actor: User, review: Review, now: datetime | None = None) -
     _audit(actor, "submit", review, round=review.round)
     days = settings_for(review.edition).reply_days
     window = rules.reply_window(now, days, now)
-    _mail_holders(
+    notify_holders(
         review.proposal, template="analysis_reply_requested", review=review, closes_at=window.closes_at
     )
 
@@ -488,24 +486,8 @@ def publish(*, actor: User, reviews: list[Review], now: datetime | None = None) 
         review.published_by_id = actor.id
         db.session.flush()
         _audit(actor, "publish", review, verdict=review.verdict.value)
-        _mail_holders(proposal, template="analysis_verdict", review=review)
+        notify_holders(proposal, template="analysis_verdict", review=review)
     return len(reviews)
-
-
-def _mail_holders(proposal: Proposal, *, template: str, **context: object) -> None:
-    for user_id in sorted(proposal.holder_ids()):
-        user = db.session.get(User, user_id)
-        if user is None or not user.email or user.deleted_at is not None:
-            continue
-        send_mail(
-            to=user.email,
-            template=template,
-            locale=user.locale,
-            name=user.display_name,
-            proposal=proposal,
-            url=external_url("proposals.proposal_detail", proposal_id=proposal.id),
-            **context,
-        )
 
 
 # --- merging duplicates ---------------------------------------------------------------------------
