@@ -232,7 +232,7 @@ def _add_proposals(
         author = users.get(item.author or "")
         proposal = Proposal(
             edition=edition,
-            reference=f"pending-{edition.slug}-{i}",
+            reference=f"pending-{edition.id}-{i}",
             author_id=author.id if author else None,
             channel=Channel.ONLINE if author else Channel.IN_PERSON,
             recorded_by_id=None if author else (staff.id if staff else None),

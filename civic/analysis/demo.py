@@ -179,7 +179,7 @@ def _proposal(edition, i, title, district, holder, cost, *, now) -> Proposal:  #
     submitted_at = now - timedelta(days=70 - i)
     proposal = Proposal(
         edition_id=edition.id,
-        reference=f"pending-{SLUG}-{i}",
+        reference=f"pending-analysis-{i}",
         author_id=holder.id if holder else None,
         channel=Channel.ONLINE,
         status=ProposalStatus.SUBMITTED,
