@@ -461,6 +461,12 @@ def send_back(*, actor: User, review: Review, reason: str = "") -> None:
     _audit(actor, "send_back", review, reason=reason.strip()[:500])
 
 
+def chosen_reviews(candidates: list[Review], raw_ids: list[str]) -> list[Review]:
+    """The publishable reviews whose ids the manager ticked; anything else in the form is ignored."""
+    wanted = {int(v) for v in raw_ids if v.isdigit() and len(v) < 10}
+    return [r for r in candidates if r.id in wanted]
+
+
 def publish(*, actor: User, reviews: list[Review], now: datetime | None = None) -> int:
     """Publish validated verdicts together: each proposal's status changes, each holder gets one e-mail."""
     _ensure_manager(actor)

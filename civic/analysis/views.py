@@ -245,47 +245,39 @@ def edition_settings(edition_slug: str) -> Response:
     return _overview(edition, settings_form=form, status=422)
 
 
+def _publish_page(edition: Edition, reviews: list[Review], form: PublishForm, *, status: int) -> Response:
+    return render(
+        "analysis/publish.html", edition=edition, reviews=reviews, form=form, status=status, **_labels()
+    )
+
+
 @bp.route("/staff/analysis/editions/<edition_slug>/publish", methods=["GET", "POST"])
 @permission_required(is_manager)
 def publish(edition_slug: str) -> Response:
+    """Choose validated reviews, confirm, then publish them as one batch (one e-mail per verdict)."""
     edition = _edition_or_404(edition_slug)
-    candidates = queries.publishable(edition)
-    form = PublishForm()
-    chosen_ids = {int(v) for v in request.form.getlist("review_ids") if v.isdigit() and len(v) < 10}
-    chosen = [r for r in candidates if r.id in chosen_ids]
-    if form.validate_on_submit():
-        if not chosen:
-            flash(_("Choose at least one validated review to publish."), "error")
-            return render(
-                "analysis/publish.html",
-                edition=edition,
-                reviews=candidates,
-                form=form,
-                status=422,
-                **_labels(),
-            )
-        if form.confirmed.data != "yes":
-            return render(
-                "analysis/publish_confirm.html", edition=edition, reviews=chosen, form=form, **_labels()
-            )
-        count = services.publish(actor=current_user, reviews=chosen)
-        db.session.commit()
-        flash(
-            ngettext(
-                "%(num)d verdict published; its holders are told by e-mail.",
-                "%(num)d verdicts published; their holders are told by e-mail.",
-                count,
-            ),
-            "success",
+    candidates, form = queries.publishable(edition), PublishForm()
+    if not form.validate_on_submit():
+        return _publish_page(edition, candidates, form, status=422 if form.is_submitted() else 200)
+    chosen = services.chosen_reviews(candidates, request.form.getlist("review_ids"))
+    if not chosen:
+        flash(_("Choose at least one validated review to publish."), "error")
+        return _publish_page(edition, candidates, form, status=422)
+    if form.confirmed.data != "yes":
+        return render(
+            "analysis/publish_confirm.html", edition=edition, reviews=chosen, form=form, **_labels()
         )
-        return redirect(url_for("analysis.edition_overview", edition_slug=edition.slug), 303)  # type: ignore[return-value]
-    return render(
-        "analysis/publish.html",
-        edition=edition,
-        reviews=candidates,
-        form=form,
-        status=422 if form.is_submitted() else 200,
-        **_labels(),
+    count = services.publish(actor=current_user, reviews=chosen)
+    db.session.commit()
+    flash(_published_message(count), "success")
+    return redirect(url_for("analysis.edition_overview", edition_slug=edition.slug), 303)  # type: ignore[return-value]
+
+
+def _published_message(count: int) -> str:
+    return ngettext(
+        "%(num)d verdict published; its holders are told by e-mail.",
+        "%(num)d verdicts published; their holders are told by e-mail.",
+        count,
     )
 
 
@@ -391,16 +383,24 @@ def add_note(review_id: int) -> Response:
     return _review_page(review, status=422, note_form=form)
 
 
+def _decided(review: Review, decide: Callable[[], object], message: str) -> Response:
+    decide()
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("analysis.review_detail", review_id=review.id), 303)  # type: ignore[return-value]
+
+
 @bp.post("/staff/analysis/reviews/<int:review_id>/validate")
 @permission_required(is_manager)
 def validate(review_id: int) -> Response:
     review = _review_or_404(review_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.validate(actor=current_user, review=review)
-    db.session.commit()
-    flash(_("The verdict is validated: publish it with the next batch."), "success")
-    return redirect(url_for("analysis.review_detail", review_id=review.id), 303)  # type: ignore[return-value]
+    return _decided(
+        review,
+        lambda: services.validate(actor=current_user, review=review),
+        _("The verdict is validated: publish it with the next batch."),
+    )
 
 
 @bp.post("/staff/analysis/reviews/<int:review_id>/send-back")
@@ -410,10 +410,11 @@ def send_back(review_id: int) -> Response:
     form = SendBackForm()
     if not form.validate_on_submit():
         abort(400)
-    services.send_back(actor=current_user, review=review, reason=form.reason.data or "")
-    db.session.commit()
-    flash(_("The review is back in progress."), "success")
-    return redirect(url_for("analysis.review_detail", review_id=review.id), 303)  # type: ignore[return-value]
+    return _decided(
+        review,
+        lambda: services.send_back(actor=current_user, review=review, reason=form.reason.data or ""),
+        _("The review is back in progress."),
+    )
 
 
 # --- proposals: open a review, move a status, merge -----------------------------------------------
