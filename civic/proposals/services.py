@@ -206,6 +206,19 @@ def submit_in_person(
     return proposal
 
 
+def record_city_proposal(*, actor: User, edition: Edition, data: ProposalInput) -> Proposal:
+    """Enter a project the city itself brings (no author; recorded by ``actor``), submitted at once.
+
+    The caller (the ballot builder) checks who may do it and when; here only the fields are checked.
+    """
+    _validate(edition, data)
+    proposal = _new_proposal(edition, data, author_id=None, channel=Channel.IN_PERSON)
+    proposal.recorded_by_id = actor.id
+    _mark_submitted(proposal, actor_id=actor.id)
+    db.session.flush()
+    return proposal
+
+
 def _ensure_holder(actor: User, proposal: Proposal) -> None:
     ensure_can_write(actor)
     if not can_edit_proposal(user_id=actor.id, holder_ids=proposal.holder_ids()):

@@ -24,8 +24,8 @@ from civic.extensions import db
 from civic.processes.models import District, Edition
 from civic.processes.phases import PhaseKind
 from civic.proposals import hooks
-from civic.proposals.models import Channel, Proposal, ProposalStatus
-from civic.proposals.services import ProposalInput, _mark_submitted, _new_proposal, _validate, change_status
+from civic.proposals.models import Proposal, ProposalStatus
+from civic.proposals.services import ProposalInput, change_status, record_city_proposal
 from civic.voting.ballot_rules import (
     PABULIB_VOTE_TYPE,
     BallotScope,
@@ -434,16 +434,14 @@ def add_city_project(*, actor: User, edition: Edition, data: CityProjectInput) -
         edition, settings, data.district_id if settings.scope is BallotScope.PER_DISTRICT else None
     )
     fields = ProposalInput(
-        title=data.title, summary=data.summary, description=data.summary, district_id=data.district_id
+        title=data.title,
+        summary=data.summary,
+        description=data.summary,
+        district_id=data.district_id,
+        estimated_cost_cents=data.cost_cents,
     )
-    _validate(edition, fields)
+    proposal = record_city_proposal(actor=actor, edition=edition, data=fields)
     pool = _open_pool(slot, settings)
-    proposal = _new_proposal(edition, fields, author_id=None, channel=Channel.IN_PERSON)
-    proposal.estimated_cost_cents = data.cost_cents
-    proposal.versions[0].estimated_cost_cents = data.cost_cents
-    proposal.recorded_by_id = actor.id
-    _mark_submitted(proposal, actor_id=actor.id)
-    db.session.flush()
     change_status(actor=actor, proposal=proposal, status=ProposalStatus.ON_BALLOT)
     position = max((vpp.position for vpp in pool.projects), default=-1) + 1
     _place(pool, proposal, position, data.cost_cents)
