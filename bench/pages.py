@@ -19,7 +19,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from _server import free_port, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -55,12 +56,6 @@ class Result:
     p95: float
     p99: float
     bad: int
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare_database(env: dict[str, str]) -> None:
@@ -102,20 +97,6 @@ def pages(db_path: Path) -> list[tuple[str, str, dict[str, str]]]:
     ]
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"gunicorn did not answer {url} within {timeout:.0f} s")
-
-
 def check_page(base: str, path: str, headers: dict[str, str]) -> None:
     request = urllib.request.Request(base + path, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -123,7 +104,9 @@ def check_page(base: str, path: str, headers: dict[str, str]) -> None:
             raise SystemExit(f"{path} answered {response.status}")
 
 
-def run_wrk(wrk: str, lua: Path, url: str, headers: dict[str, str], args: argparse.Namespace) -> dict[str, int]:
+def run_wrk(
+    wrk: str, lua: Path, url: str, headers: dict[str, str], args: argparse.Namespace
+) -> dict[str, int]:
     cmd = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "-s", str(lua)]
     for key, value in headers.items():
         cmd += ["-H", f"{key}: {value}"]
@@ -138,7 +121,13 @@ def measure(name: str, path: str, headers: dict[str, str], base: str, wrk: str, 
     raw = run_wrk(wrk, lua, base + path, headers, args)
     rps = raw["requests"] / (raw["duration_us"] / 1e6)
     result = Result(
-        name, path, rps, raw["p50"] / 1000, raw["p95"] / 1000, raw["p99"] / 1000, raw["non2xx"] + raw["errors"]
+        name,
+        path,
+        rps,
+        raw["p50"] / 1000,
+        raw["p95"] / 1000,
+        raw["p99"] / 1000,
+        raw["non2xx"] + raw["errors"],
     )
     print(f"  {name:<32} {rps:8.0f} req/s  p95 {result.p95:6.1f} ms", file=sys.stderr, flush=True)
     return result
@@ -163,7 +152,9 @@ def table(results: list[Result], hello: float) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per page (default 10)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
@@ -193,15 +184,9 @@ def main() -> None:
         prepare_database(env)
         lua = Path(tmp) / "report.lua"
         lua.write_text(LUA)
-        gunicorn = [
-            str(BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-            "--chdir", str(ROOT / "bench"), "--pythonpath", str(ROOT), "--log-level", "warning",
-            "pages_app:app",
-        ]  # fmt: skip
         load_before = os.getloadavg()[0]
-        proc = subprocess.Popen(gunicorn, env=env, cwd=ROOT)
+        proc = start_gunicorn(port, args.workers, env)
         try:
-            wait_until_up(base + "/bench-hello", proc)
             targets = pages(db_path)
             for _name, path, headers in targets:
                 check_page(base, path, headers)
@@ -222,7 +207,7 @@ def main() -> None:
             f"# Public pages under load\n\n`bench/pages.py`: gunicorn {args.workers} workers, wrk {args.connections} "
             f"connections, {args.threads} threads, {args.duration} s per page, SQLite demo database, "
             f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores "
-            f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). \"vs hello\" is the page's requests per "
+            f'({time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}). "vs hello" is the page\'s requests per '
             f"second over the faster of the two hello-world runs. Targets: ≥ {TARGET_RATIO:.0%} of hello, "
             f"p95 ≤ {TARGET_P95_MS:.0f} ms. Load average of the machine (other work on the same cores makes "
             f"heavier pages lose more than hello-world): {load_before:.1f} before, {load_after:.1f} after.\n\n"

@@ -21,7 +21,6 @@ import os
 import platform
 import random
 import re
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -29,8 +28,9 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
+
+from _server import free_port, start_gunicorn
 
 try:
     import requests  # present in the dev environment (a dependency of locust), not pinned by Civic
@@ -51,12 +51,6 @@ SUPPORT_RATE_LIMIT = "100000 per minute"
 ARGON2_TIME_COST = 1
 ARGON2_MEMORY_COST = 1024
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed(env: dict[str, str], residents: int, n_proposals: int) -> tuple[list[str], list[int]]:
@@ -131,20 +125,6 @@ def seed(env: dict[str, str], residents: int, n_proposals: int) -> tuple[list[st
         proposal_ids = [p.id for p in proposals]
         db.engine.dispose()
     return emails, proposal_ids
-
-
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"gunicorn did not answer {url} within {timeout:.0f} s")
 
 
 class Run:
@@ -254,16 +234,10 @@ def main() -> None:
         }
         print("Preparing the database…", file=sys.stderr, flush=True)
         emails, proposals = seed({**os.environ, **env}, args.residents, args.proposals)
-        gunicorn = [
-            str(BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-            "--chdir", str(ROOT / "bench"), "--pythonpath", str(ROOT), "--log-level", "warning",
-            "pages_app:app",
-        ]  # fmt: skip
         load_before = os.getloadavg()
-        proc = subprocess.Popen(gunicorn, env={**os.environ, **env}, cwd=ROOT)
+        proc = start_gunicorn(port, args.workers, {**os.environ, **env})
         run = Run()
         try:
-            wait_until_up(base + "/bench-hello", proc)
             barrier = threading.Barrier(args.clients)
             share = [emails[i :: args.clients] for i in range(args.clients)]
             threads = [
