@@ -28,10 +28,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from _server import free_port, start_gunicorn
+from _server import BIN, ROOT, free_port, start_gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results" / "pages.md"
 TARGET_RATIO = 0.10
 TARGET_P95_MS = 100.0

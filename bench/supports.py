@@ -30,15 +30,13 @@ import threading
 import time
 from pathlib import Path
 
-from _server import free_port, start_gunicorn
+from _server import BIN, ROOT, free_port, start_gunicorn
 
 try:
     import requests  # present in the dev environment (a dependency of locust), not pinned by Civic
 except ImportError as exc:  # pragma: no cover - a bench's own start-up check
     raise SystemExit("bench/supports.py needs the requests package: .venv/bin/pip install requests") from exc
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results" / "supports.md"
 CAP = 5
 PASSWORD = "bench-password-not-secret"

@@ -190,11 +190,8 @@ def submit_in_person(
         raise PermissionDenied(_l("Only front-desk staff can record in-person proposals."))
     if not is_allowed(edition.calendar, now or utcnow(), Action.SUBMIT_PROPOSAL):
         raise PhaseClosed(_l("Submissions are closed for this edition: see its calendar for the dates."))
-    _validate(edition, data)
-    proposal = _new_proposal(edition, data, author_id=None, channel=Channel.IN_PERSON)
-    proposal.recorded_by_id = actor.id
+    proposal = record_city_proposal(actor=actor, edition=edition, data=data)
     proposal.private_contact = InPersonContact(name=contact.name.strip(), contact=contact.contact.strip())
-    _mark_submitted(proposal, actor_id=actor.id)
     db.session.flush()
     audit.record(
         actor_id=actor.id,
@@ -207,9 +204,10 @@ def submit_in_person(
 
 
 def record_city_proposal(*, actor: User, edition: Edition, data: ProposalInput) -> Proposal:
-    """Enter a project the city itself brings (no author; recorded by ``actor``), submitted at once.
+    """Enter a proposal without an author account, recorded by ``actor`` and submitted at once.
 
-    The caller (the ballot builder) checks who may do it and when; here only the fields are checked.
+    The city's own projects (the ballot builder) and the front desk's walk-ins go through here; the callers
+    check who may do it and when, this checks the fields.
     """
     _validate(edition, data)
     proposal = _new_proposal(edition, data, author_id=None, channel=Channel.IN_PERSON)

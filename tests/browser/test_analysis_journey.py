@@ -125,7 +125,7 @@ def test_a_verdict_goes_from_the_analyst_to_the_holder_to_the_public(live_server
     page.locator("input[name=confirmed][value=yes]").wait_for(state="attached")
     axe.check(page)
     _shoot(page, f"{lang}-publish-confirm")
-    page.locator("form[action$='/publish'] button.danger").click()
+    page.locator("form:has(input[name=confirmed][value=yes]) button[type=submit]").click()
     page.wait_for_url(re.compile(rf".*/staff/analysis/editions/{edition.slug}$"))
     axe.check(page)
     context.close()
