@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from civic.accounts.models import User, UserSession
 from civic.accounts.permissions import is_staff
@@ -103,16 +103,21 @@ def idle_limit(user: User) -> timedelta:
 
 def load_session_user(token: str) -> User | None:
     """Return the live person of a still-open session token, refreshing its last-seen time."""
-    # One query for the session and its person, one for the roles (needed for the idle limit anyway).
-    found = db.session.execute(
-        select(User, UserSession.id, UserSession.last_seen_at)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == hash_token(token), User.deleted_at.is_(None))
-        .options(selectinload(User.role_grants))
-    ).first()
-    if found is None:
+    # One query for the session, its person and their roles (needed for the idle limit anyway): a row per
+    # role, made one by unique() (all rows are read: first() would cut the roles collection short).
+    found = (
+        db.session.execute(
+            select(User, UserSession.id, UserSession.last_seen_at)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == hash_token(token), User.deleted_at.is_(None))
+            .options(joinedload(User.role_grants))
+        )
+        .unique()
+        .all()
+    )
+    if not found:
         return None
-    user, session_id, last_seen_at = found
+    user, session_id, last_seen_at = found[0]
     now = utcnow()
     if now - last_seen_at > idle_limit(user):
         _write_outside_request(delete(UserSession).where(UserSession.id == session_id))

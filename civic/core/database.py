@@ -62,3 +62,20 @@ def import_models() -> None:
 
     for name in MODEL_MODULES:
         importlib.import_module(name)
+
+
+def commit_keeping_loaded() -> None:
+    """Commit the request's transaction without expiring what it loaded.
+
+    For a response drawn right after the commit from objects the request already holds (a support panel):
+    by default the commit expires them all, and drawing the answer then reloads the person, their roles
+    and the proposal one query at a time. Their values are the ones just written, so nothing is stale.
+    """
+    from civic.extensions import db
+
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

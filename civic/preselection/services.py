@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import case, delete, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -92,18 +92,13 @@ def _forget_rules(session: Session, *_args: object) -> None:
 
 
 def _stored_rule(edition_id: int, district_id: int | None) -> SupportRule | None:
-    # One lookup per transaction: a support request reads the edition's rule several times.
+    # One query per transaction loads all the edition's rules: a support reads them several times.
     cache = db.session.info.setdefault(_RULES_CACHE, {})
-    key = (edition_id, district_id)
-    if key in cache:
-        return cache[key]  # type: ignore[no-any-return]
-    where = (
-        SupportRule.district_id.is_(None) if district_id is None else SupportRule.district_id == district_id
-    )
-    rule = db.session.scalar(select(SupportRule).where(SupportRule.edition_id == edition_id, where))
-    # The object itself is kept: the session's identity map holds its objects weakly.
-    cache[key] = rule
-    return rule
+    if edition_id not in cache:
+        rules = db.session.scalars(select(SupportRule).where(SupportRule.edition_id == edition_id))
+        # The objects themselves are kept: the session's identity map holds its objects weakly.
+        cache[edition_id] = {rule.district_id: rule for rule in rules}
+    return cache[edition_id].get(district_id)  # type: ignore[no-any-return]
 
 
 def default_rule(edition: Edition) -> SupportRule:
@@ -341,22 +336,29 @@ def _lock_person(edition_id: int, key: str) -> None:
     """Take the person's lock row for this edition (created on first use) before counting anything."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = SupporterLock.__table__
     db.session.execute(
-        insert(SupporterLock.__table__)
-        .values(edition_id=edition_id, supporter_key=key, changes=0)
-        .on_conflict_do_nothing(index_elements=["edition_id", "supporter_key"])
+        insert(table)
+        .values(edition_id=edition_id, supporter_key=key, changes=1)
+        .on_conflict_do_update(
+            index_elements=["edition_id", "supporter_key"], set_={"changes": table.c.changes + 1}
+        )
     )
-    db.session.execute(
-        update(SupporterLock)
-        .where(SupporterLock.edition_id == edition_id, SupporterLock.supporter_key == key)
-        .values(changes=SupporterLock.changes + 1)
-        .execution_options(synchronize_session=False)
-    )
+
+
+def _standing(edition_id: int, key: str, proposal_id: int) -> tuple[int, bool]:
+    """Return, in one query, how many supports the person gave in the edition and whether one is for this proposal."""
+    used, here = db.session.execute(
+        select(func.count(), func.coalesce(func.max(case((Support.proposal_id == proposal_id, 1), else_=0)), 0))
+        .where(Support.edition_id == edition_id, Support.supporter_key == key)
+    ).one()
+    return int(used), bool(here)
 
 
 def _add_support(
     *, proposal: Proposal, person: Person, channel: Channel, recorded_by: User | None, now: datetime | None
-) -> Support:
+) -> tuple[Support, int]:
+    """Add the support, under the person's lock; return it and how many supports the person now gives."""
     edition = proposal.edition
     moment = now or utcnow()
     refusal = _refusal(edition, proposal, person, now=moment)
@@ -367,12 +369,10 @@ def _add_support(
     rule = default_rule(edition)
     # Written first, so that the person's supports are counted under the lock (see SupporterLock).
     _lock_person(edition.id, person.key)
-    already = db.session.scalar(
-        select(Support.id).where(Support.proposal_id == proposal.id, Support.supporter_key == person.key)
-    )
-    if already is not None:
+    used, already = _standing(edition.id, person.key, proposal.id)
+    if already:
         raise Conflict(_l("This person already supports this proposal."))
-    if used_supports(edition.id, person.key) >= rule.per_person_cap:
+    if used >= rule.per_person_cap:
         raise CapReached(
             _l(
                 "All %(cap)d supports have been used: withdraw one to support another proposal.",
@@ -408,15 +408,20 @@ def _add_support(
         db.session.flush()
     except IntegrityError as exc:  # the constraint settles what the lock did not see
         raise Conflict(_l("This person already supports this proposal.")) from exc
-    return support
+    return support, used + 1
 
 
-def support(*, actor: User, proposal: Proposal, now: datetime | None = None) -> Support:
-    """Support a proposal online, within the person's cap, while the pre-selection phase is open."""
+def support(*, actor: User, proposal: Proposal, now: datetime | None = None) -> SupportState:
+    """Support a proposal online, within the person's cap, while the pre-selection phase is open.
+
+    Returns what the person now sees of the proposal's supports (the panel's state), from what the checks
+    already read: only the proposal's new count is queried.
+    """
     ensure_can_write(actor)
-    return _add_support(
+    _created, used = _add_support(
         proposal=proposal, person=person_for(actor), channel=Channel.ONLINE, recorded_by=None, now=now
     )
+    return _state_after(proposal, supported=True, used=used, count=support_count(proposal.id))
 
 
 @dataclass(frozen=True)
@@ -457,7 +462,7 @@ def record_in_person(
     if not can_record_in_person(actor.roles):
         raise PermissionDenied(_l("Only front-desk staff can record supports in person."))
     person = walk_in_person(walk_in)
-    created = _add_support(
+    created, _used = _add_support(
         proposal=proposal, person=person, channel=Channel.IN_PERSON, recorded_by=actor, now=now
     )
     audit.record(
@@ -504,24 +509,52 @@ def _figures(proposal: Proposal) -> DistrictFigures:
     return district_figures(proposal.edition, proposal.district_id)
 
 
-def withdraw_support(*, actor: User, proposal: Proposal, now: datetime | None = None) -> None:
-    """Withdraw one's support, where the rule allows it, while the phase is open."""
+def withdraw_support(*, actor: User, proposal: Proposal, now: datetime | None = None) -> SupportState:
+    """Withdraw one's support, where the rule allows it, while the phase is open.
+
+    Returns what the person now sees of the proposal's supports (the panel's state).
+    """
     ensure_can_write(actor)
     edition = proposal.edition
-    if not is_allowed(edition.calendar, now or utcnow(), Action.SUPPORT, city_list=edition.is_city_list):
+    moment = now or utcnow()
+    if not is_allowed(edition.calendar, moment, Action.SUPPORT, city_list=edition.is_city_list):
         raise PhaseClosed(_l("Supports are only collected during the pre-selection phase."))
-    key = account_key(actor.id)
-    _lock_person(edition.id, key)
-    existing = db.session.scalar(
-        select(Support).where(Support.proposal_id == proposal.id, Support.supporter_key == key)
-    )
-    if existing is None:
+    person = person_for(actor)
+    _lock_person(edition.id, person.key)
+    used, supported = _standing(edition.id, person.key, proposal.id)
+    if not supported:
         raise Conflict(_l("You do not support this proposal."))
-    refusal = _withdrawal_refusal(proposal, count=support_count(proposal.id))
+    count = support_count(proposal.id)
+    refusal = _withdrawal_refusal(proposal, count=count)
     if refusal is not None:
         raise Conflict(refusal)
-    db.session.delete(existing)
-    db.session.flush()
+    db.session.execute(
+        delete(Support).where(Support.proposal_id == proposal.id, Support.supporter_key == person.key)
+    )
+    return _state_after(
+        proposal,
+        supported=False,
+        used=used - 1,
+        count=count - 1,
+        refusal=_refusal(edition, proposal, person, now=moment),
+    )
+
+
+def _state_after(
+    proposal: Proposal, *, supported: bool, used: int, count: int, refusal: object | None = None
+) -> SupportState:
+    """Return the panel's state right after a support or a withdrawal (so the phase is open)."""
+    cap = default_rule(proposal.edition).per_person_cap
+    return SupportState(
+        count=count,
+        open=True,
+        supported=supported,
+        used=used,
+        cap=cap,
+        may_support=not supported and refusal is None and used < cap,
+        may_withdraw=supported and _withdrawal_refusal(proposal, count=count) is None,
+        refusal=refusal,
+    )
 
 
 def support_state(proposal: Proposal, user: User | None, *, now: datetime | None = None) -> SupportState:

@@ -7,7 +7,9 @@ from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from civic.core.database import commit_keeping_loaded
 from civic.core.errors import DomainError, InvalidInput
 from civic.core.time import utcnow
 from civic.extensions import db, htmx, limiter
@@ -52,7 +54,10 @@ def _support_limit() -> str:
 
 
 def _proposal(proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
+    # The edition and its calendar come in the same query: every support check reads them.
+    proposal = db.session.get(
+        Proposal, proposal_id, options=[joinedload(Proposal.edition).joinedload(Edition.phases)]
+    )
     admin = current_user.is_authenticated and can_manage_preselection(current_user.roles)
     if (
         proposal is None
@@ -96,18 +101,15 @@ def _support_write(proposal_id: int, action: str) -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        if action == "support":
-            services.support(actor=current_user, proposal=proposal)
-        else:
-            services.withdraw_support(actor=current_user, proposal=proposal)
+        change = services.support if action == "support" else services.withdraw_support
+        state = change(actor=current_user, proposal=proposal)
     except DomainError as refusal:
         db.session.rollback()
         if htmx:
             return _panel(proposal, message=refusal.message, status=refusal.status_code)
         raise
-    # Read before the commit, which would expire everything the panel shows (and reload it query by query).
-    state = services.support_state(proposal, current_user) if htmx else None
-    db.session.commit()
+    # The panel is drawn from what was loaded: committing must not expire it (and reload it query by query).
+    commit_keeping_loaded()
     done = (
         _("Your support has been recorded.") if action == "support" else _("Your support has been withdrawn.")
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from civic.accounts.roles import Role
 from civic.extensions import db
@@ -40,6 +40,29 @@ def test_htmx_support_returns_the_panel_with_the_new_count_and_what_is_left(clie
     assert "1 support" in page and "You have 4 of 5 supports left." in page
     assert "HX-Request" in response.headers.get("Vary", "")
     assert _supports(proposal.id) == 1
+
+
+def test_a_support_post_reads_and_writes_a_bounded_number_of_statements(client, login_as, app):
+    """The hot path of the pre-selection (bench/supports.py): the session and roles, the proposal with its
+    edition and calendar, the edition's rules, the person's lock, their supports, the insert, the new
+    count and the content version. Re-reading after the commit what was just computed breaks the bound."""
+    edition, (north, _south) = preselection_edition(per_person_cap=5)
+    _login_resident(client, login_as, north, locale="en")
+    first, second = proposals(edition, 2, north)
+    token = csrf_token(client, f"/proposals/{first.id}")
+    client.post(f"/proposals/{first.id}/support", data={"csrf_token": token}, headers=HX)  # warm
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.post(f"/proposals/{second.id}/support", data={"csrf_token": token}, headers=HX)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200 and "You have 3 of 5 supports left." in response.get_data(as_text=True)
+    assert len(statements) <= 8, "\n".join(statements)
 
 
 def test_plain_form_support_redirects_back_and_withdrawal_is_confirmed_on_a_page(client, login_as):

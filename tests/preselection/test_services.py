@@ -231,6 +231,40 @@ def test_support_state_says_what_is_left(app):
     assert ProposalStatus.SUBMITTED is items[0].status
 
 
+@pytest.mark.parametrize(
+    ("policy", "threshold", "eligible_only"),
+    [
+        (WithdrawalPolicy.ALWAYS, 0, False),
+        (WithdrawalPolicy.NEVER, 0, False),
+        (WithdrawalPolicy.UNTIL_THRESHOLD, 1, False),
+        (WithdrawalPolicy.UNTIL_THRESHOLD, 3, True),
+    ],
+)
+def test_the_state_a_change_returns_is_what_a_fresh_read_shows(app, policy, threshold, eligible_only):
+    """support() and withdraw_support() build the panel's state from what they checked: it must be the
+    state support_state() reads afresh, whatever the rule, up to the cap and back."""
+    kind = ThresholdKind.ABSOLUTE if threshold else ThresholdKind.NONE
+    edition, (north, _south) = preselection_edition(
+        per_person_cap=2, withdrawal=policy, threshold_kind=kind, threshold_value=threshold,
+        eligible_only=eligible_only,
+    )  # fmt: skip
+    person, other = resident(north), resident(north)
+    first, second, third = proposals(edition, 3, north)
+    support_all(other, [first])
+    for proposal in (first, second):
+        returned = services.support(actor=person, proposal=proposal)
+        db.session.commit()
+        db.session.expire_all()
+        assert returned == services.support_state(proposal, person)
+    assert services.support_state(third, person).may_support is False  # the cap is reached
+    if policy is not WithdrawalPolicy.NEVER and services.support_state(first, person).may_withdraw:
+        returned = services.withdraw_support(actor=person, proposal=first)
+        db.session.commit()
+        db.session.expire_all()
+        assert returned == services.support_state(first, person)
+        assert (returned.count, returned.used, returned.may_support) == (1, 1, True)
+
+
 def test_the_demo_edition_takes_supports_now_and_seeding_twice_changes_nothing(app):
     from civic.cli import seed_demo
     from civic.preselection.demo import SLUG
