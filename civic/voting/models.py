@@ -7,6 +7,7 @@ voted is recorded here, and nothing links the two.
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     UniqueConstraint,
     text,
@@ -190,15 +192,26 @@ class VotePoolProject(db.Model):
     proposal: Mapped[Proposal] = relationship()
 
 
+def new_ballot_id() -> bytes:
+    """Return a ballot's id: 16 random bytes (never autoincrement, UUIDv7 or ULID, which embed order or time)."""
+    return secrets.token_bytes(16)
+
+
 class Ballot(db.Model):
-    """One counted ballot; deliberately without any voter or user id."""
+    """One ballot in a box: a random id and what was voted, and nothing that points to a person or a moment.
+
+    Who voted is recorded on the identity side (roll and participation), what was voted here, and no
+    column joins the two: no voter or user id, no officer, no address, no time (design: voting.md, "Two
+    sides that never join"). Imported ballots follow the same rule. On SQLite the table is WITHOUT ROWID,
+    so its physical order follows the random key, not the order ballots were written.
+    """
 
     __tablename__ = "ballot"
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True, default=new_ballot_id)
     pool_id: Mapped[int] = mapped_column(ForeignKey("vote_pool.id", ondelete="CASCADE"), index=True)
     channel: Mapped[BallotChannel] = mapped_column(enum_column(BallotChannel, 20))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Other pabulib VOTES cells (age, sex, voting_method...), never a voter id; None when there are none.
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The ballot as cast ({"vote": [...], "points": [...] | None}), kept only when it named a project
@@ -206,24 +219,32 @@ class Ballot(db.Model):
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     choices: Mapped[list[BallotChoice]] = relationship(
-        back_populates="ballot", cascade="all, delete-orphan", order_by="BallotChoice.id"
+        back_populates="ballot", cascade="all, delete-orphan", order_by="BallotChoice.position"
     )
 
 
 class BallotChoice(db.Model):
-    """A project named on a ballot (once), with its points (cumulative) or rank (ordinal, 1 = best)."""
+    """A project named on a ballot (once): where it was named, its points (cumulative) or rank (ordinal, 1 = best).
+
+    Keyed by (ballot, project) and WITHOUT ROWID on SQLite, like the ballot: no row number records the
+    order in which choices were written.
+    """
 
     __tablename__ = "ballot_choice"
     __table_args__ = (
-        UniqueConstraint("ballot_id", "vote_pool_project_id", name="uq_ballot_choice_pair"),
         CheckConstraint("rank IS NULL OR rank >= 1", name="rank_positive"),
+        CheckConstraint("position >= 0", name="position_not_negative"),
+        {"sqlite_with_rowid": False},
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id", ondelete="CASCADE"))
-    vote_pool_project_id: Mapped[int] = mapped_column(
-        ForeignKey("vote_pool_project.id", ondelete="CASCADE"), index=True
+    ballot_id: Mapped[bytes] = mapped_column(
+        LargeBinary(16), ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True
     )
+    vote_pool_project_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_pool_project.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # Where the project stands on the ballot as cast (0 = first named): ballot order, not write order.
+    position: Mapped[int]
     points: Mapped[int | None]
     rank: Mapped[int | None]
 

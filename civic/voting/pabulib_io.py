@@ -35,6 +35,7 @@ from civic.voting.models import (
     VotePool,
     VotePoolProject,
     VoteType,
+    new_ballot_id,
 )
 from civic.voting.services import find_edition, from_cents, pool_ballot_rows
 
@@ -307,15 +308,15 @@ def _chunks(items: Sequence[PabulibVoter], size: int) -> Iterator[Sequence[Pabul
 
 def _insert_ballots(pool_id: int, pb: PabulibFile, project_ids: dict[str, int]) -> None:
     connection = db.session.connection()
-    ballot_insert = insert(Ballot.__table__).returning(Ballot.__table__.c.id, sort_by_parameter_order=True)
+    ballot_insert = insert(Ballot.__table__)
     choice_insert = insert(BallotChoice.__table__)
     extra_columns = pb.vote_extra_columns
     ordinal = pb.vote_type == "ordinal"
-    now = utcnow()
     extras: dict[tuple[str | None, ...], dict[str, str] | None] = {}
     for chunk in _chunks(pb.voters, CHUNK):
         rows = []
-        for voter in chunk:
+        ballot_ids = [new_ballot_id() for _ in chunk]
+        for ballot_id, voter in zip(ballot_ids, chunk, strict=True):
             extra = extras.get(voter.extra)
             if extra is None and voter.extra not in extras:
                 extra = {
@@ -330,14 +331,14 @@ def _insert_ballots(pool_id: int, pb: PabulibFile, project_ids: dict[str, int]) 
                 }
             rows.append(
                 {
+                    "id": ballot_id,
                     "pool_id": pool_id,
                     "channel": BallotChannel.IMPORTED,
-                    "created_at": now,
                     "extra": extra,
                     "raw": raw,
                 }
             )
-        ballot_ids = connection.execute(ballot_insert, rows).scalars().all()
+        connection.execute(ballot_insert, rows)
         choices: list[dict[str, Any]] = []
         for ballot_id, voter in zip(ballot_ids, chunk, strict=True):
             # A project named twice counts once, as the counting engine does: first position, last points.
@@ -345,13 +346,14 @@ def _insert_ballots(pool_id: int, pb: PabulibFile, project_ids: dict[str, int]) 
             points = voter.points or (None,) * len(voter.vote)
             for pid, pt in zip(voter.vote, points, strict=True):
                 merged[pid] = pt
-            for rank, (pid, pt) in enumerate(merged.items(), start=1):
+            for position, (pid, pt) in enumerate(merged.items()):
                 choices.append(
                     {
                         "ballot_id": ballot_id,
                         "vote_pool_project_id": project_ids[pid],
+                        "position": position,
                         "points": pt,
-                        "rank": rank if ordinal else None,
+                        "rank": position + 1 if ordinal else None,
                     }
                 )
         for start in range(0, len(choices), CHUNK):

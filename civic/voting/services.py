@@ -62,11 +62,11 @@ def find_pool(*, edition_ref: str, district: str | None = None) -> VotePool:
     return pool
 
 
-def ballot_choices(pool: VotePool) -> Iterator[tuple[int, tuple[str, ...], tuple[int | None, ...]]]:
+def ballot_choices(pool: VotePool) -> Iterator[tuple[bytes, tuple[str, ...], tuple[int | None, ...]]]:
     """Yield (ballot id, project ids, points) for every ballot of the pool, empty ones included.
 
-    Ballots come in the order they were stored, projects best-first for ordinal ballots and in the
-    order they were named otherwise.
+    Ballots come in the order of their random ids (never the order they were cast), projects in ballot
+    order: best-first for ordinal ballots, in the order they were named otherwise.
     """
     external = {vpp.id: vpp.external_id for vpp in pool.projects}
     stmt = (
@@ -74,9 +74,9 @@ def ballot_choices(pool: VotePool) -> Iterator[tuple[int, tuple[str, ...], tuple
         .select_from(Ballot)
         .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
         .where(Ballot.pool_id == pool.id)
-        .order_by(Ballot.id, BallotChoice.rank, BallotChoice.id)
+        .order_by(Ballot.id, BallotChoice.position)
     )
-    current: int | None = None
+    current: bytes | None = None
     ids: list[str] = []
     points: list[int | None] = []
     for ballot_id, vpp_id, pts in db.session.execute(stmt):

@@ -463,7 +463,9 @@ def test_official_count_of_a_built_ballot_uses_the_chosen_rule(app, setup) -> No
     by_proposal = {v.proposal_id: v.id for v in pool.projects}
     for chosen in ([ids[0]], [ids[0]], [ids[1], ids[2]], [ids[2]]):
         ballot = Ballot(pool_id=pool.id, channel=BallotChannel.IMPORTED)
-        ballot.choices = [BallotChoice(vote_pool_project_id=by_proposal[i]) for i in chosen]
+        ballot.choices = [
+            BallotChoice(vote_pool_project_id=by_proposal[i], position=n) for n, i in enumerate(chosen)
+        ]
         db.session.add(ballot)
     db.session.commit()
     assert dict(pool.meta)["rule"] == "unknown"  # pabulib names no Phragmén rule
