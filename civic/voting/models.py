@@ -217,6 +217,10 @@ class Ballot(db.Model):
     # The ballot as cast ({"vote": [...], "points": [...] | None}), kept only when it named a project
     # more than once: the choices count it once, export writes it back as it was.
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A ballot cast in Civic: its tracker (civic.voting.board.tracker) and the board batch that sealed it.
+    # Imported ballots have neither. The batch number is public: it tells nothing finer than the batch.
+    tracker: Mapped[str | None] = mapped_column(String(16), unique=True)
+    batch: Mapped[int | None]
 
     choices: Mapped[list[BallotChoice]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan", order_by="BallotChoice.position"
@@ -250,3 +254,54 @@ class BallotChoice(db.Model):
 
     ballot: Mapped[Ballot] = relationship(back_populates="choices")
     project: Mapped[VotePoolProject] = relationship()
+
+
+class PooledBallot(db.Model):
+    """An online ballot waiting for the mixer: written in the same transaction as its participation.
+
+    Holds what the ballot will hold (its future random id, the choices in ballot order, its tracker) and
+    nothing more; the mixer moves pooled ballots into the box in random order, in batches (design:
+    voting.md, "Why a mixer"). WITHOUT ROWID on SQLite, like the box.
+    """
+
+    __tablename__ = "ballot_pool"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True, default=new_ballot_id)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("vote_pool.id", ondelete="CASCADE"), index=True)
+    # [[vote_pool_project_id, points or null], ...] in ballot order (best first for rankings).
+    choices: Mapped[list[list[int | None]]] = mapped_column(JSON)
+    tracker: Mapped[str] = mapped_column(String(16), unique=True)
+
+
+class VoteKey(db.Model):
+    """The public half of an edition's board signing key (Ed25519), published when the vote opens.
+
+    The private half is a file in the instance folder (``civic.voting.mixer.signing_key``), never in the
+    database or its backups.
+    """
+
+    __tablename__ = "vote_key"
+
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BoardBatch(db.Model):
+    """One sealed batch of the public board: its ballots' trackers, chained and signed (civic.voting.board).
+
+    Numbered from 1 per edition; the primary key (edition, number) also stops two mixers from sealing the
+    same batch twice.
+    """
+
+    __tablename__ = "board_batch"
+    __table_args__ = (CheckConstraint("number >= 1", name="number_positive"),)
+
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)
+    trackers: Mapped[list[str]] = mapped_column(JSON)
+    previous: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    sealed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,4 @@
-"""ballots without time or write order: random 16-byte ids, no created_at, WITHOUT ROWID on SQLite
+"""ballot box without time or write order; the mixer's pool and the public board
 
 The ballot box must not remember when or in which order ballots arrived (design: voting.md). The ballot
 table loses created_at and its autoincrement id (a random 16-byte key instead); ballot_choice is keyed by
@@ -7,6 +7,10 @@ tables are rebuilt (WITHOUT ROWID on SQLite); existing ballots, imported ones, g
 
 The downgrade rebuilds the old shape with new autoincrement ids (in random-id order) and the migration's
 time as created_at: the original ids and times are gone for good, as intended.
+
+Online ballots carry their tracker and board batch; three new tables: ballot_pool (online ballots
+waiting for the mixer, WITHOUT ROWID), vote_key (the public half of each edition's board key) and
+board_batch (the sealed batches of the public board).
 
 Revision ID: 7e4f2b0a5d63
 Revises: 6d3e9a1f4c52
@@ -40,8 +44,11 @@ def _new_tables(ballot, choice):
         sa.Column('channel', _channel(), nullable=False),
         sa.Column('extra', sa.JSON(), nullable=True),
         sa.Column('raw', sa.JSON(), nullable=True),
+        sa.Column('tracker', sa.String(length=16), nullable=True),
+        sa.Column('batch', sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(['pool_id'], ['vote_pool.id'], name=f'fk_{ballot}_pool_id_vote_pool', ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=f'pk_{ballot}'),
+        sa.UniqueConstraint('tracker', name='uq_ballot_tracker'),
         sqlite_with_rowid=False,
     )
     op.create_table(
@@ -117,9 +124,50 @@ def upgrade():
         op.execute(statement)
     op.create_index('ix_ballot_pool_id', 'ballot', ['pool_id'], unique=False)
     op.create_index('ix_ballot_choice_vote_pool_project_id', 'ballot_choice', ['vote_pool_project_id'], unique=False)
+    _board_tables()
+
+
+def _board_tables():
+    # Online ballots waiting for the mixer, the public half of each edition's board key, sealed batches.
+    op.create_table(
+        'ballot_pool',
+        sa.Column('id', sa.LargeBinary(length=16), nullable=False),
+        sa.Column('pool_id', sa.Integer(), nullable=False),
+        sa.Column('choices', sa.JSON(), nullable=False),
+        sa.Column('tracker', sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(['pool_id'], ['vote_pool.id'], name=op.f('fk_ballot_pool_pool_id_vote_pool'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot_pool')),
+        sa.UniqueConstraint('tracker', name=op.f('uq_ballot_pool_tracker')),
+        sqlite_with_rowid=False,
+    )
+    op.create_index(op.f('ix_ballot_pool_pool_id'), 'ballot_pool', ['pool_id'], unique=False)
+    op.create_table(
+        'vote_key',
+        sa.Column('edition_id', sa.Integer(), nullable=False),
+        sa.Column('public_key', sa.String(length=64), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_vote_key_edition_id_edition'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('edition_id', name=op.f('pk_vote_key')),
+    )
+    op.create_table(
+        'board_batch',
+        sa.Column('edition_id', sa.Integer(), nullable=False),
+        sa.Column('number', sa.Integer(), nullable=False),
+        sa.Column('trackers', sa.JSON(), nullable=False),
+        sa.Column('previous', sa.String(length=64), nullable=False),
+        sa.Column('hash', sa.String(length=64), nullable=False),
+        sa.Column('signature', sa.String(length=128), nullable=False),
+        sa.Column('sealed_at', sa.DateTime(), nullable=False),
+        sa.CheckConstraint('number >= 1', name=op.f('ck_board_batch_number_positive')),
+        sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_board_batch_edition_id_edition'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('edition_id', 'number', name=op.f('pk_board_batch')),
+    )
 
 
 def downgrade():
+    op.drop_table('board_batch')
+    op.drop_table('vote_key')
+    op.drop_table('ballot_pool')
     op.drop_index('ix_ballot_choice_vote_pool_project_id', table_name='ballot_choice')
     op.drop_index('ix_ballot_pool_id', table_name='ballot')
     op.rename_table('ballot_choice', 'ballot_choice_random')

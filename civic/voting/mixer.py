@@ -1,0 +1,194 @@
+"""The mixer: online ballots wait in the pool, then move into the box in random order, sealed on the board.
+
+Why (design: voting.md, "Why a mixer"): a participation row and a ballot written in one transaction stay
+linkable (PostgreSQL's ``xmin``, consecutive transaction ids, SQLite's insertion order). So the casting
+transaction writes the ballot into ``ballot_pool`` only; the mixer, in a transaction of its own, moves
+pooled ballots into ``ballot`` in a random order once at least ``k`` are waiting (or at the close), and
+seals them as one batch of the public board: after it, a ballot's timing is known only to its batch.
+
+The board's signing key is an Ed25519 key per edition, kept as a file in the instance folder
+(``vote-keys/edition-<id>.key``, owner-only), never in the database: whoever holds the database alone
+cannot re-sign a forged board. Its public half is stored (``VoteKey``) and published.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, select
+
+from civic.extensions import db
+from civic.processes.models import Edition
+from civic.voting import board
+from civic.voting.models import (
+    Ballot,
+    BallotChannel,
+    BallotChoice,
+    BoardBatch,
+    PooledBallot,
+    VoteKey,
+    VotePool,
+    VotePoolProject,
+    VoteType,
+)
+
+
+def _key_path(edition_id: int) -> Path:
+    folder = Path(current_app.config.get("VOTE_KEYS_DIR") or Path(current_app.instance_path) / "vote-keys")
+    return folder / f"edition-{edition_id}.key"
+
+
+def signing_key(edition: Edition) -> bytes:
+    """Return the edition's board signing key, creating it (and publishing its public half) on first use."""
+    path = _key_path(edition.id)
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private = board.new_signing_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return bytes.fromhex(path.read_text().strip())
+    with os.fdopen(fd, "w") as fh:
+        fh.write(private.hex())
+    if db.session.get(VoteKey, edition.id) is None:
+        db.session.add(VoteKey(edition_id=edition.id, public_key=board.public_key(private)))
+        db.session.flush()
+    return private
+
+
+def pool_content(pool: VotePool, choices: Sequence[tuple[VotePoolProject, int | None]]) -> bytes:
+    """Return the canonical content of a ballot of ``pool`` (choices in ballot order, with points)."""
+    kind = pool.vote_type.value if isinstance(pool.vote_type, VoteType) else str(pool.vote_type)
+    return board.canonical_content(kind, [(project.external_id, points) for project, points in choices])
+
+
+def put_in_pool(*, pool: VotePool, choices: Sequence[tuple[VotePoolProject, int | None]]) -> PooledBallot:
+    """Write a cast ballot into the pool (the caller's transaction also writes the participation).
+
+    Returns the pooled ballot; its tracker is what the voter is shown. Flushed, not committed.
+    """
+    if any(project.pool_id != pool.id for project, _points in choices):
+        raise ValueError("a choice is not on this ballot")
+    ballot_id = secrets.token_bytes(16)
+    pooled = PooledBallot(
+        id=ballot_id,
+        pool_id=pool.id,
+        choices=[[project.id, points] for project, points in choices],
+        tracker=board.tracker(ballot_id, pool_content(pool, choices)),
+    )
+    db.session.add(pooled)
+    db.session.flush()
+    return pooled
+
+
+def waiting(edition: Edition) -> int:
+    """Return how many ballots of the edition wait in the pool."""
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(PooledBallot)
+            .join(VotePool, VotePool.id == PooledBallot.pool_id)
+            .where(VotePool.edition_id == edition.id)
+        )
+        or 0
+    )
+
+
+def last_batch(edition: Edition) -> BoardBatch | None:
+    return db.session.scalar(
+        select(BoardBatch)
+        .where(BoardBatch.edition_id == edition.id)
+        .order_by(BoardBatch.number.desc())
+        .limit(1)
+    )
+
+
+def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) -> BoardBatch | None:
+    """Move the edition's pooled ballots into the box, in random order, as one sealed batch.
+
+    Nothing happens while fewer than ``minimum`` (MIXER_BATCH_SIZE, default 20) wait, unless ``final`` (the
+    close), which moves whatever waits. Returns the sealed batch, or None. Flushed, not committed; two mixers
+    racing both try batch number n + 1 and the primary key lets only one commit.
+    """
+    k = minimum if minimum is not None else int(current_app.config.get("MIXER_BATCH_SIZE", 20))
+    pooled = list(
+        db.session.scalars(
+            select(PooledBallot)
+            .join(VotePool, VotePool.id == PooledBallot.pool_id)
+            .where(VotePool.edition_id == edition.id)
+        )
+    )
+    if not pooled or (len(pooled) < k and not final):
+        return None
+    secrets.SystemRandom().shuffle(pooled)
+    previous = last_batch(edition)
+    number = previous.number + 1 if previous else 1
+    ranked = {
+        pool_id
+        for (pool_id,) in db.session.execute(
+            select(VotePool.id).where(
+                VotePool.edition_id == edition.id, VotePool.vote_type == VoteType.ORDINAL
+            )
+        )
+    }
+    ballots, choices = [], []
+    for entry in pooled:
+        ballots.append(
+            {
+                "id": entry.id,
+                "pool_id": entry.pool_id,
+                "channel": BallotChannel.ONLINE,
+                "extra": None,
+                "raw": None,
+                "tracker": entry.tracker,
+                "batch": number,
+            }
+        )
+        for position, (project_id, points) in enumerate(entry.choices):
+            choices.append(
+                {
+                    "ballot_id": entry.id,
+                    "vote_pool_project_id": project_id,
+                    "position": position,
+                    "points": points,
+                    "rank": position + 1 if entry.pool_id in ranked else None,
+                }
+            )
+    connection = db.session.connection()
+    connection.execute(insert(Ballot.__table__), ballots)
+    if choices:
+        connection.execute(insert(BallotChoice.__table__), choices)
+    db.session.execute(delete(PooledBallot).where(PooledBallot.id.in_([entry.id for entry in pooled])))
+    trackers = sorted(entry.tracker for entry in pooled)
+    previous_hash = previous.hash if previous else board.GENESIS
+    digest = board.batch_hash(previous_hash, trackers)
+    sealed = BoardBatch(
+        edition_id=edition.id,
+        number=number,
+        trackers=trackers,
+        previous=previous_hash,
+        hash=digest,
+        signature=board.sign(signing_key(edition), digest),
+    )
+    db.session.add(sealed)
+    db.session.flush()
+    return sealed
+
+
+def published_key(edition: Edition) -> str | None:
+    """Return the edition's public board key (hex), once it exists."""
+    key = db.session.get(VoteKey, edition.id)
+    return key.public_key if key else None
+
+
+def sealed_batches(edition: Edition) -> list[board.SealedBatch]:
+    """Return the edition's board as the pure checker reads it."""
+    rows = db.session.scalars(
+        select(BoardBatch).where(BoardBatch.edition_id == edition.id).order_by(BoardBatch.number)
+    )
+    return [board.SealedBatch(b.number, tuple(b.trackers), b.previous, b.hash, b.signature) for b in rows]

@@ -1,0 +1,144 @@
+"""The mixer: pooled online ballots move into the box in random order, as signed batches of the board."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from civic.extensions import db
+from civic.voting import board, mixer
+from civic.voting.models import Ballot, BallotChannel, BoardBatch, PooledBallot, VoteKey
+from civic.voting.services import count_pool, election_for_pool
+from tests.factories import create_vote_pool
+
+TINY_ORDINAL = """META
+key;value
+description;Classement
+country;France
+unit;Testville
+instance;2026
+num_projects;3
+num_votes;1
+budget;100
+vote_type;ordinal
+rule;unknown
+PROJECTS
+project_id;cost;name
+a;60;Aire de jeux
+b;50;Bancs
+c;40;Composteur
+VOTES
+voter_id;vote
+1;c,a
+"""
+
+
+def _count(model) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(model)))
+
+
+def _cast(pool, *external_ids):
+    by_id = {p.external_id: p for p in pool.projects}
+    return mixer.put_in_pool(pool=pool, choices=[(by_id[e], None) for e in external_ids])
+
+
+def test_ballots_wait_until_k_then_move_in_one_signed_batch_and_count(app):
+    pool = create_vote_pool()
+    imported = _count(Ballot)
+    cast = [_cast(pool, *choice) for choice in [("a",), ("b", "c"), ("c",)] * 7]  # 21 ballots
+    db.session.commit()
+    assert mixer.mix(edition=pool.edition, minimum=25) is None  # not enough waiting yet
+    assert mixer.waiting(pool.edition) == 21
+    sealed = mixer.mix(edition=pool.edition, minimum=20)
+    db.session.commit()
+    assert sealed.number == 1 and sealed.previous == board.GENESIS
+    assert sealed.trackers == sorted(c.tracker for c in cast)
+    assert _count(PooledBallot) == 0 and _count(Ballot) == imported + 21
+    online = db.session.scalars(select(Ballot).where(Ballot.channel == BallotChannel.ONLINE)).all()
+    assert {b.tracker for b in online} == {c.tracker for c in cast} and {b.batch for b in online} == {1}
+    # Each ballot keeps its content: the tracker recomputed from the box matches.
+    for ballot in online:
+        content = mixer.pool_content(pool, [(c.project, c.points) for c in ballot.choices])
+        assert board.tracker(ballot.id, content) == ballot.tracker
+    # The 3 imported ballots plus 7 × (a), (b, c), (c): greedy counts them.
+    assert count_pool(pool, "greedy", election=election_for_pool(pool)).selected
+    assert board.chain_problems(mixer.published_key(pool.edition), mixer.sealed_batches(pool.edition)) == []
+
+
+def test_the_close_moves_what_waits_and_batches_chain(app):
+    pool = create_vote_pool()
+    [_cast(pool, "a") for _ in range(3)]
+    first = mixer.mix(edition=pool.edition, minimum=2)
+    _cast(pool, "b")
+    assert mixer.mix(edition=pool.edition, minimum=2) is None
+    last = mixer.mix(edition=pool.edition, final=True)
+    db.session.commit()
+    assert (first.number, last.number, last.previous) == (1, 2, first.hash)
+    assert len(last.trackers) == 1 and mixer.waiting(pool.edition) == 0
+    assert mixer.mix(edition=pool.edition, final=True) is None  # nothing left: no empty batch
+    problems = board.chain_problems(mixer.published_key(pool.edition), mixer.sealed_batches(pool.edition))
+    assert problems == []
+
+
+def test_a_ranking_keeps_its_order_in_the_box(app):
+    pool = create_vote_pool(text=TINY_ORDINAL)
+    _cast(pool, "b", "c", "a")
+    mixer.mix(edition=pool.edition, final=True)
+    db.session.commit()
+    ballot = db.session.scalar(select(Ballot).where(Ballot.channel == BallotChannel.ONLINE))
+    assert [(c.project.external_id, c.rank) for c in ballot.choices] == [("b", 1), ("c", 2), ("a", 3)]
+
+
+def test_the_signing_key_stays_out_of_the_database(app):
+    pool = create_vote_pool()
+    _cast(pool, "a")
+    mixer.mix(edition=pool.edition, final=True)
+    db.session.commit()
+    path = mixer._key_path(pool.edition.id)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    private = bytes.fromhex(path.read_text())
+    assert db.session.get(VoteKey, pool.edition.id).public_key == board.public_key(private)
+    if db.engine.dialect.name == "sqlite":
+        dump = "\n".join(db.session.connection().connection.driver_connection.iterdump())
+        assert private.hex() not in dump
+
+
+def test_the_box_does_not_keep_the_order_ballots_were_mixed_in(app):
+    """On SQLite (WITHOUT ROWID) physical order follows the random ids: reading the box back gives no hint
+    of the mixing order. PostgreSQL's heap keeps write order until the close rewrites the table (the seal)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps heap order until the seal rewrites the table")
+    pool = create_vote_pool()
+    ballots = [_cast(pool, "a") for _ in range(40)]
+    mixer.mix(edition=pool.edition, final=True)
+    db.session.commit()
+    stored = [row[0] for row in db.session.execute(text("SELECT id FROM ballot WHERE channel = 'online'"))]
+    assert stored == sorted(stored)  # key order, whatever the order of writing
+    assert set(stored) == {b.id for b in ballots}
+
+
+def test_a_choice_from_another_ballot_is_refused(app):
+    one, other = create_vote_pool(), create_vote_pool()
+    with pytest.raises(ValueError):
+        mixer.put_in_pool(pool=one, choices=[(other.projects[0], None)])
+    with pytest.raises(board.ContentError):
+        mixer.put_in_pool(pool=one, choices=[(one.projects[0], None), (one.projects[0], None)])
+
+
+def test_two_mixers_cannot_seal_the_same_batch(app):
+    pool = create_vote_pool()
+    _cast(pool, "a")
+    mixer.mix(edition=pool.edition, final=True)
+    db.session.commit()
+    db.session.add(
+        BoardBatch(
+            edition_id=pool.edition.id, number=1, trackers=[], previous="0" * 64, hash="x", signature="y"
+        )
+    )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
