@@ -94,6 +94,8 @@ class Config:
     COAUTHOR_INVITE_RATE_LIMIT = "10 per hour"
     SUPPORT_RATE_LIMIT = "30 per minute;300 per day"  # supporting and withdrawing (preselection/views.py)
     ANALYSIS_REPLY_RATE_LIMIT = "10 per hour;30 per day"  # holders' answers to a draft verdict
+    TRACKER_CHECK_RATE_LIMIT = "30 per minute;300 per day"  # "check my ballot" (voting/views.py), per address
+    MIXER_BATCH_SIZE = 20  # the mixer seals ballots in batches of at least this many (civic/voting/mixer.py)
 
     # Background tasks (civic.core.queue), run by `civic worker`: a SQLite file in instance/ unless
     # CIVIC_QUEUE_URL names another store (redis://… for workers on several machines).

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -192,3 +193,90 @@ def sealed_batches(edition: Edition) -> list[board.SealedBatch]:
         select(BoardBatch).where(BoardBatch.edition_id == edition.id).order_by(BoardBatch.number)
     )
     return [board.SealedBatch(b.number, tuple(b.trackers), b.previous, b.hash, b.signature) for b in rows]
+
+
+# --- what the public board and "check my ballot" show ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """The public board of an edition: its key, its sealed batches, how many ballots wait, whether it checks."""
+
+    public_key: str | None
+    batches: list[BoardBatch]
+    waiting: int
+    problems: list[str]
+
+    @property
+    def ballots(self) -> int:
+        return sum(len(b.trackers) for b in self.batches)
+
+
+def board_view(edition: Edition) -> BoardView:
+    """Read the edition's board and check its chain and signatures as anyone could."""
+    batches = list(
+        db.session.scalars(
+            select(BoardBatch).where(BoardBatch.edition_id == edition.id).order_by(BoardBatch.number)
+        )
+    )
+    key = published_key(edition)
+    sealed = [
+        board.SealedBatch(b.number, tuple(b.trackers), b.previous, b.hash, b.signature) for b in batches
+    ]
+    problems = board.chain_problems(key, sealed) if key and sealed else []
+    return BoardView(public_key=key, batches=batches, waiting=waiting(edition), problems=problems)
+
+
+def board_document(edition: Edition, view: BoardView) -> dict[str, object]:
+    """Return the board as JSON-ready data (the same facts as the page, for anyone's own checker)."""
+    return {
+        "edition": edition.slug,
+        "public_key": view.public_key,
+        "algorithm": "Ed25519 over the batch hash (hex, ASCII); see civic/voting/board.py for every definition",
+        "genesis": board.GENESIS,
+        "waiting": view.waiting,
+        "batches": [
+            {
+                "number": b.number,
+                "ballots": len(b.trackers),
+                "trackers": list(b.trackers),
+                "previous": b.previous,
+                "hash": b.hash,
+                "signature": b.signature,
+                "sealed_on": b.sealed_at.date().isoformat(),
+            }
+            for b in view.batches
+        ],
+        "checks": not view.problems,
+    }
+
+
+@dataclass(frozen=True)
+class TrackerLookup:
+    """What "check my ballot" found for a tracker: sealed (with batch and content), waiting, or nothing."""
+
+    tracker: str
+    state: str  # "sealed", "waiting" or "unknown"
+    batch: int | None = None
+    choices: tuple[tuple[VotePoolProject, int | None, int | None], ...] = ()
+
+
+def find_tracker(edition: Edition, typed: str) -> TrackerLookup:
+    """Find a ballot of this edition by its tracker (as typed: dashes, spaces and case do not matter)."""
+    wanted = board.normalised_tracker(typed)[: board.TRACKER_LENGTH * 2]
+    ballot = db.session.scalar(
+        select(Ballot)
+        .join(VotePool, VotePool.id == Ballot.pool_id)
+        .where(Ballot.tracker == wanted, VotePool.edition_id == edition.id)
+    )
+    if ballot is not None:
+        choices = tuple((c.project, c.points, c.rank) for c in ballot.choices)
+        return TrackerLookup(wanted, "sealed", ballot.batch, choices)
+    pooled = db.session.scalar(
+        select(PooledBallot)
+        .join(VotePool, VotePool.id == PooledBallot.pool_id)
+        .where(PooledBallot.tracker == wanted, VotePool.edition_id == edition.id)
+    )
+    if pooled is not None:
+        return TrackerLookup(wanted, "waiting")
+    return TrackerLookup(wanted, "unknown")

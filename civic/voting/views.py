@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
-from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
+from flask import Blueprint, Flask, abort, flash, jsonify, redirect, request, url_for
 from flask.wrappers import Response
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +20,9 @@ from civic.proposals import hooks
 from civic.proposals.models import ProposalStatus
 from civic.proposals.views import _visitor_seed
 from civic.voting import ballot as services
+from civic.voting import mixer
 from civic.voting.ballot_rules import Settings, min_spend_cents
+from civic.voting.board import shown_tracker
 from civic.voting.forms import BallotSettingsForm, BuildForm, CityProjectForm
 from civic.voting.labels import (
     DISTRICTS_LABELS,
@@ -39,6 +43,14 @@ from civic.web.rendering import render
 
 bp = Blueprint("voting", __name__)
 bp.add_app_template_global(can_manage_ballot, "can_manage_ballot")
+bp.add_app_template_filter(shown_tracker, "tracker")
+
+
+@bp.app_template_filter("format_day")
+def _format_day(value: datetime) -> str:
+    # A batch shows its day only: nothing finer than the batch is published about when ballots came.
+    return format_date(value, "long")
+
 
 WRITE_LIMIT = configured("PROPOSAL_WRITE_RATE_LIMIT")
 
@@ -302,6 +314,30 @@ def public_district_ballot(edition_slug: str, district_id: int) -> Response:
     )
 
 
+@bp.get("/editions/<edition_slug>/board")
+def public_board(edition_slug: str) -> Response:
+    """The public board: sealed batches of trackers, chained and signed; JSON for ``Accept: application/json``."""
+    edition = visible_edition_or_404(edition_slug, with_everything=False)
+    view = mixer.board_view(edition)
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        response = jsonify(mixer.board_document(edition, view))
+    else:
+        response = render("voting/board.html", edition=edition, board=view)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/editions/<edition_slug>/board/check")
+@limiter.limit(configured("TRACKER_CHECK_RATE_LIMIT"))
+def check_ballot(edition_slug: str) -> Response:
+    """Check my ballot: find a tracker on the board and show its batch and content."""
+    edition = visible_edition_or_404(edition_slug, with_everything=False)
+    typed = request.args.get("tracker", "").strip()[:64]
+    found = mixer.find_tracker(edition, typed) if typed else None
+    status = 404 if found is not None and found.state == "unknown" else 200
+    return render("voting/check.html", edition=edition, typed=typed, found=found, status=status)
+
+
 def edition_ballots(edition: Edition) -> list[VotePool]:
     """Return the edition's ballots that have projects (for the edition page's link)."""
     return services.public_pools(edition)
@@ -325,6 +361,8 @@ def ballot_timeline(proposal: object) -> hooks.TimelineAddition:
 
 
 def register(app: Flask) -> None:
-    """Register the blueprint and the ballot's line on every proposal's timeline."""
+    """Register the blueprint, the ballot's line on every proposal's timeline and the mixer's job."""
+    from civic.voting import tasks  # noqa: F401 (declares the mixer's periodic job to the worker)
+
     app.register_blueprint(bp)
     hooks.proposal_hooks(app).timeline_sources.append(ballot_timeline)

@@ -142,3 +142,18 @@ def test_two_mixers_cannot_seal_the_same_batch(app):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_worker_job_mixes_every_edition_with_enough_waiting(app, monkeypatch):
+    from flask import current_app
+
+    from civic.voting.tasks import mix_waiting_ballots
+
+    full, short = create_vote_pool(), create_vote_pool()
+    for _ in range(3):
+        _cast(full, "a")
+    _cast(short, "b")
+    db.session.commit()
+    monkeypatch.setitem(current_app.config, "MIXER_BATCH_SIZE", 2)
+    assert mix_waiting_ballots() == 1
+    assert mixer.waiting(full.edition) == 0 and mixer.waiting(short.edition) == 1

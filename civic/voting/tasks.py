@@ -1,0 +1,55 @@
+"""Background jobs of the vote: the mixer, run by the worker (``civic worker``), never in a web request.
+
+Every minute the worker moves the ballots waiting in each edition's pool into the box once at least
+MIXER_BATCH_SIZE of them wait (civic.voting.mixer.mix). A mixer that loses a race to seal the same batch
+rolls back and leaves the ballots in the pool for the next run: nothing is lost, nothing sealed twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from civic.core import queue
+from civic.extensions import db
+from civic.processes.models import Edition
+from civic.voting import mixer
+from civic.voting.models import PooledBallot, VotePool
+
+log = logging.getLogger(__name__)
+
+
+def mix_waiting_ballots() -> int:
+    """Mix every edition that has ballots waiting; return how many batches were sealed."""
+    edition_ids = db.session.scalars(
+        select(VotePool.edition_id).join(PooledBallot, PooledBallot.pool_id == VotePool.id).distinct()
+    ).all()
+    sealed = 0
+    for edition_id in edition_ids:
+        edition = db.session.get(Edition, edition_id)
+        if edition is None:
+            continue
+        try:
+            batch = mixer.mix(edition=edition)
+            db.session.commit()
+        except IntegrityError:  # another mixer sealed this batch number first
+            db.session.rollback()
+            log.info("mixer for edition %s lost a race; the next run takes the ballots", edition_id)
+            continue
+        sealed += batch is not None
+    return sealed
+
+
+@queue.task()
+def mix_edition(edition_id: int) -> None:
+    """Mix one edition now (its ballots wait until at least MIXER_BATCH_SIZE of them do)."""
+    edition = db.session.get(Edition, edition_id)
+    if edition is not None:
+        mixer.mix(edition=edition)
+        db.session.commit()
+
+
+queue.huey.periodic_task(crontab(minute="*"))(queue.in_app_context(mix_waiting_ballots))
