@@ -5,22 +5,24 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from flask import Blueprint, Flask, abort, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, Flask, abort, flash, jsonify, redirect, request, session, url_for
 from flask.wrappers import Response
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from civic.core.errors import InvalidInput, ValidationFailed
+from civic.core.time import utcnow
 from civic.extensions import db, htmx, limiter
 from civic.processes.models import Edition
+from civic.processes.phases import Action, is_allowed
 from civic.processes.queries import format_euros
 from civic.processes.views import visible_edition_or_404
 from civic.proposals import hooks
 from civic.proposals.models import ProposalStatus
 from civic.proposals.views import _visitor_seed
 from civic.voting import ballot as services
-from civic.voting import mixer
+from civic.voting import filling, mixer
 from civic.voting.ballot_rules import Settings, min_spend_cents
 from civic.voting.board import shown_tracker
 from civic.voting.forms import BallotSettingsForm, BuildForm, CityProjectForm
@@ -336,6 +338,89 @@ def check_ballot(edition_slug: str) -> Response:
     found = mixer.find_tracker(edition, typed) if typed else None
     status = 404 if found is not None and found.state == "unknown" else 200
     return render("voting/check.html", edition=edition, typed=typed, found=found, status=status)
+
+
+# --- filling in a ballot -----------------------------------------------------------------------------
+
+
+def _vote_open(edition: Edition) -> bool:
+    return is_allowed(edition.calendar, utcnow(), Action.VOTE, city_list=edition.is_city_list)
+
+
+def _ballot_box(edition_slug: str, pool_id: int) -> tuple[Edition, VotePool, Settings]:
+    edition = visible_edition_or_404(edition_slug)
+    pool = next((p for p in services.public_pools(edition) if p.id == pool_id), None)
+    settings = _settings(edition)
+    if pool is None or settings is None:
+        abort(404)
+    return edition, pool, settings
+
+
+def _drafts() -> dict[str, dict[str, list[int]]]:
+    return session.setdefault(filling.DRAFTS, {})  # type: ignore[no-any-return]
+
+
+def _ballot_page(
+    edition: Edition, pool: VotePool, settings: Settings, reading: filling.Reading, status: int = 200
+) -> Response:
+    projects = list(pool.projects)
+    # The same order for one visitor on every visit, a different one for the next: no project favoured.
+    random.Random(_visitor_seed() * 1_000_003 + pool.id).shuffle(projects)  # noqa: S311 (display order)
+    context = {
+        "edition": edition,
+        "pool": pool,
+        "projects": projects,
+        "settings": settings,
+        "basket": filling.basket(settings, pool, reading),
+        "open_now": _vote_open(edition),
+        "sentence": _format_sentence(settings, pool.budget_cents),
+    }
+    return render("voting/vote.html", fragment="voting/_basket.html", status=status, **context, **_labels())
+
+
+@bp.get("/editions/<edition_slug>/vote")
+@login_required
+def vote_home(edition_slug: str) -> Response:
+    """Choose the ballot box to fill in (one per district, or the whole town's)."""
+    edition = visible_edition_or_404(edition_slug)
+    pools = services.public_pools(edition)
+    return render("voting/vote_home.html", edition=edition, pools=pools, open_now=_vote_open(edition))
+
+
+@bp.route("/editions/<edition_slug>/vote/<int:pool_id>", methods=["GET", "POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, methods=["POST"], key_func=account_key)
+def fill_ballot(edition_slug: str, pool_id: int) -> Response:
+    """The ballot: tick, give points or rank; htmx keeps the basket live; the draft survives leaving."""
+    edition, pool, settings = _ballot_box(edition_slug, pool_id)
+    if request.method == "GET":
+        return _ballot_page(edition, pool, settings, filling.read_draft(pool, _drafts().get(str(pool.id))))
+    reading = filling.read_form(settings, pool, request.form)
+    _drafts()[str(pool.id)] = reading.as_draft()
+    session.modified = True
+    if htmx or not filling.can_review(settings, pool, reading):
+        return _ballot_page(edition, pool, settings, reading, status=200 if htmx else 422)
+    return redirect(url_for("voting.review_ballot", edition_slug=edition.slug, pool_id=pool.id), 303)  # type: ignore[return-value]
+
+
+@bp.get("/editions/<edition_slug>/vote/<int:pool_id>/review")
+@login_required
+def review_ballot(edition_slug: str, pool_id: int) -> Response:
+    """The review step: the ballot as it will be cast, to change or to cast in one click."""
+    edition, pool, settings = _ballot_box(edition_slug, pool_id)
+    reading = filling.read_draft(pool, _drafts().get(str(pool.id)))
+    if not filling.can_review(settings, pool, reading):
+        return redirect(url_for("voting.fill_ballot", edition_slug=edition.slug, pool_id=pool.id), 303)  # type: ignore[return-value]
+    basket = filling.basket(settings, pool, reading)
+    return render(
+        "voting/review.html",
+        edition=edition,
+        pool=pool,
+        settings=settings,
+        basket=basket,
+        open_now=_vote_open(edition),
+        **_labels(),
+    )
 
 
 def edition_ballots(edition: Edition) -> list[VotePool]:
