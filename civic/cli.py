@@ -97,6 +97,9 @@ def seed_demo() -> None:
     from civic.analysis.demo import seed_analysis_demo
 
     seed_analysis_demo(districts)
+    from civic.voting.demo import seed_vote_demo
+
+    seed_vote_demo(districts)
     _name_demo_town()
     db.session.commit()
     seed_real_elections(find_live_user_by_email(DEMO_STAFF[0][0]))

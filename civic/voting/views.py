@@ -321,7 +321,8 @@ def public_board(edition_slug: str) -> Response:
     """The public board: sealed batches of trackers, chained and signed; JSON for ``Accept: application/json``."""
     edition = visible_edition_or_404(edition_slug, with_everything=False)
     view = mixer.board_view(edition)
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+    asked = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if request.args.get("format") == "json" or asked == "application/json":
         response = jsonify(mixer.board_document(edition, view))
     else:
         response = render("voting/board.html", edition=edition, board=view)

@@ -42,6 +42,9 @@ def test_the_board_as_json_is_enough_to_check_it_offline(client):
     ]
     assert board.chain_problems(data["public_key"], batches) == []
     assert sorted(data["batches"][0]["trackers"]) == sorted(s.tracker for s in sealed)
+    # A plain link can ask for the same data too.
+    linked = client.get(f"/editions/{pool.edition.slug}/board?format=json")
+    assert linked.mimetype == "application/json" and linked.get_json() == data
 
 
 def test_check_my_ballot_finds_sealed_and_waiting_ballots_and_says_when_none(client):

@@ -1,0 +1,136 @@
+"""The demo's edition whose vote is open: analysed projects on a built, town-wide knapsack ballot."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from civic.accounts.models import User
+from civic.core.time import utcnow
+from civic.extensions import db
+from civic.processes.models import District, Edition, EditionDistrict, EditionMode, Phase
+from civic.processes.phases import PHASE_ORDER, PhaseKind
+from civic.proposals.models import Channel, Proposal, ProposalStatus, ProposalVersion, StatusChange
+from civic.proposals.services import change_status
+from civic.voting import ballot
+from civic.voting.ballot_rules import MES_ADD1, BallotFormat, BallotScope, Settings
+from civic.voting.models import VotePool
+
+SLUG = "budget-participatif-2026-vote"
+ADMIN_EMAIL = "admin@demo.civic.example.org"
+ENVELOPE_EUROS = 60_000
+# (title, district, author, analysed cost in euros)
+PROJECTS = [
+    ("Verger partagé derrière la médiathèque", "Centre-bourg", "camille", 12_500),
+    ("Parcours sportif au parc du Moulin", "Les Tilleuls", "yann", 21_000),
+    ("Abri vélos couvert à la gare", "Port-Neuf", "louis", 8_000),
+    ("Aire de jeux inclusive à Kervenec", "Kervenec", "ines", 28_000),
+    ("Fontaine à eau place du marché", "Centre-bourg", "yann", 6_000),
+    ("Boîte à livres au lavoir", "La Garenne", "camille", 1_500),
+    ("Éclairage solaire du chemin côtier", "Port-Neuf", "nadia", 24_000),
+    ("Bancs le long du canal", "La Garenne", "ines", 4_000),
+]
+
+
+def seed_vote_demo(districts: dict[str, District]) -> Edition | None:
+    """Create the edition in its vote, with its ballot built (idempotent: nothing when it exists)."""
+    if db.session.scalar(select(Edition).where(Edition.slug == SLUG)):
+        return None
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.is_not(None)))}
+    admin = users.get(ADMIN_EMAIL)
+    if admin is None:
+        return None
+    edition = _edition(districts)
+    for i, (title, district, author, cost) in enumerate(PROJECTS):
+        proposal = _proposal(
+            edition, i, title, districts[district], users.get(f"{author}@demo.civic.example.org"), cost
+        )
+        change_status(
+            actor=admin,
+            proposal=proposal,
+            status=ProposalStatus.FEASIBLE,
+            public_reason="Projet jugé faisable par les services de la commune.",
+        )
+    settings = Settings(
+        ballot_format=BallotFormat.KNAPSACK, counting_rule=MES_ADD1, scope=BallotScope.EDITION
+    )
+    ballot.save_settings(actor=admin, edition=edition, settings=settings)
+    ballot.build_all_ballots(actor=admin, edition=edition)
+    db.session.flush()
+    return edition
+
+
+def vote_pool(edition: Edition) -> VotePool | None:
+    return db.session.scalar(select(VotePool).where(VotePool.edition_id == edition.id))
+
+
+def _edition(districts: dict[str, District]) -> Edition:
+    now = utcnow()
+    edition = Edition(
+        slug=SLUG,
+        name="Budget participatif 2026 – vote ouvert",
+        year=2026,
+        envelope_cents=ENVELOPE_EUROS * 100,
+        population=22_000,
+        investment_budget_cents=4_200_000_00,
+        mode=EditionMode.RESIDENTS_SUBMIT,
+        published=True,
+        description=(
+            "Le vote est ouvert : chaque habitante et habitant inscrit sur la liste électorale choisit les projets "
+            "qu'il veut voir réalisés, tant que leur coût total tient dans l'enveloppe de 60 000 €."
+        ),
+        rules_text=(
+            "Un vote par personne, en ligne ou en mairie. Les projets sont départagés par la méthode des parts "
+            "égales. Le bulletin est secret : le registre des votants et l'urne ne sont jamais reliés."
+        ),
+    )
+    durations = {
+        PhaseKind.SUBMISSION: 42,
+        PhaseKind.PRESELECTION: 21,
+        PhaseKind.ANALYSIS: 45,
+        PhaseKind.VOTE: 21,
+        PhaseKind.RESULTS: 14,
+        PhaseKind.REALISATION: 540,
+    }
+    start = now - timedelta(days=42 + 21 + 45 + 3)  # the vote opened three days ago
+    for kind in PHASE_ORDER:
+        end = start + timedelta(days=durations[kind])
+        edition.phases.append(Phase(kind=kind, starts_at=start, ends_at=end))
+        start = end
+    for district in districts.values():
+        edition.districts.append(EditionDistrict(district=district, envelope_cents=12_000_00))
+    db.session.add(edition)
+    db.session.flush()
+    return edition
+
+
+def _proposal(edition, i, title, district, holder, cost) -> Proposal:  # type: ignore[no-untyped-def]
+    summary = f"{title} : un projet d'habitant, analysé par les services et soumis au vote."
+    description = (
+        f"**{title}.** Le projet a été jugé faisable ; son coût est celui de l'analyse des services."
+    )
+    submitted_at = utcnow() - timedelta(days=110 - i)
+    proposal = Proposal(
+        edition_id=edition.id,
+        reference=f"pending-vote-{i}",
+        author_id=holder.id if holder else None,
+        channel=Channel.ONLINE if holder else Channel.IN_PERSON,
+        status=ProposalStatus.SUBMITTED,
+        title=title,
+        summary=summary,
+        description=description,
+        district_id=district.id,
+        estimated_cost_cents=cost * 100,
+        submitted_at=submitted_at,
+    )
+    proposal.versions.append(
+        ProposalVersion(
+            number=1, title=title, summary=summary, description=description, estimated_cost_cents=cost * 100
+        )
+    )
+    proposal.status_changes.append(StatusChange(status=ProposalStatus.SUBMITTED, at=submitted_at))
+    db.session.add(proposal)
+    db.session.flush()
+    proposal.reference = f"BP{edition.year}-{proposal.id:05d}"
+    return proposal
