@@ -53,7 +53,8 @@ class RollSettings(db.Model):
     )
 
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True)
-    minimum_voting_age: Mapped[int | None] = mapped_column(default=DEFAULT_MINIMUM_AGE)
+    # No column default: an ORM default would replace an explicit NULL (no minimum) on insert.
+    minimum_voting_age: Mapped[int | None]
 
 
 class VoterRollEntry(db.Model):
