@@ -130,6 +130,9 @@ def _register_blueprints(app: Flask) -> None:
 
     register_analysis(app)
     app.register_blueprint(styleguide_bp)
+    from civic.eligibility.views import register as register_eligibility
+
+    register_eligibility(app)
     from civic.voting.views import register as register_voting
 
     register_voting(app)

@@ -96,6 +96,11 @@ class Config:
     ANALYSIS_REPLY_RATE_LIMIT = "10 per hour;30 per day"  # holders' answers to a draft verdict
     TRACKER_CHECK_RATE_LIMIT = "30 per minute;300 per day"  # "check my ballot" (voting/views.py), per address
     MIXER_BATCH_SIZE = 20  # the mixer seals ballots in batches of at least this many (civic/voting/mixer.py)
+    # Linking an account to the voter roll (eligibility/views.py): guesses of a birth date or a code.
+    ROLL_LINK_RATE_LIMIT = "10 per hour"  # per account
+    ROLL_LINK_ADDRESS_RATE_LIMIT = "10 per hour"  # per address
+    # A census list of 200 000 lines weighs about 8 MB.
+    ROLL_UPLOAD_MAX_BYTES = 8 * 1024 * 1024
 
     # Background tasks (civic.core.queue), run by `civic worker`: a SQLite file in instance/ unless
     # CIVIC_QUEUE_URL names another store (redis://… for workers on several machines).

@@ -51,6 +51,7 @@ MODEL_MODULES = (
     "civic.preselection.models",
     "civic.moderation.models",
     "civic.analysis.models",
+    "civic.eligibility.models",
     "civic.voting.models",
     "civic.results.models",
 )

@@ -1,0 +1,127 @@
+"""Read models of the voter roll: its size, its summary per district and source, a resident's standing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from civic.eligibility.hooks import eligibility_hooks
+from civic.eligibility.models import Participation, RollLink, RollSource, VoterRollEntry
+from civic.eligibility.rules import DistrictReach, Reach, voting_reach
+from civic.eligibility.services import vote_window
+from civic.extensions import db
+from civic.processes.models import Edition
+
+
+def roll_size(edition_id: int) -> int:
+    """Return how many people may vote in the edition (weights counted)."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(VoterRollEntry.weight), 0)).where(
+                VoterRollEntry.edition_id == edition_id
+            )
+        )
+        or 0
+    )
+
+
+def roll_size_by_district(edition_id: int) -> dict[int | None, int]:
+    """Return the roll's size per district (None: entries without a district)."""
+    rows = db.session.execute(
+        select(VoterRollEntry.district_id, func.sum(VoterRollEntry.weight))
+        .where(VoterRollEntry.edition_id == edition_id)
+        .group_by(VoterRollEntry.district_id)
+    )
+    return {district_id: int(total) for district_id, total in rows}
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    district_id: int | None
+    name: str | None
+    by_source: dict[RollSource, int]
+    linked: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_source.values())
+
+
+def roll_summary(edition: Edition) -> list[SummaryRow]:
+    """Return, per district of the edition (and without district), the entries by source and the links."""
+    counts: dict[int | None, dict[RollSource, int]] = {}
+    for district_id, source, n in db.session.execute(
+        select(VoterRollEntry.district_id, VoterRollEntry.source, func.count())
+        .where(VoterRollEntry.edition_id == edition.id)
+        .group_by(VoterRollEntry.district_id, VoterRollEntry.source)
+    ):
+        counts.setdefault(district_id, {})[source] = int(n)
+    linked = dict(
+        db.session.execute(
+            select(VoterRollEntry.district_id, func.count())
+            .join(
+                RollLink,
+                (RollLink.edition_id == VoterRollEntry.edition_id)
+                & (RollLink.person_key == VoterRollEntry.person_key),
+            )
+            .where(VoterRollEntry.edition_id == edition.id)
+            .group_by(VoterRollEntry.district_id)
+        ).all()
+    )
+    rows = [
+        SummaryRow(
+            d.district_id, d.district.name, counts.get(d.district_id, {}), int(linked.get(d.district_id, 0))
+        )
+        for d in sorted(edition.districts, key=lambda d: d.district.name)
+    ]
+    if None in counts or not edition.districts:
+        rows.append(SummaryRow(None, None, counts.get(None, {}), int(linked.get(None, 0))))
+    return rows
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the eligibility page tells one resident."""
+
+    linked: bool
+    district_id: int | None = None
+    reach: Reach | None = None
+    participation: Participation | None = None
+    person_key: str | None = None
+
+
+def standing(edition: Edition, user_id: int | None) -> Standing:
+    """Return whether this account may vote in the edition, where, and whether it already took part."""
+    if user_id is None:
+        return Standing(linked=False)
+    row = db.session.execute(
+        select(VoterRollEntry)
+        .join(
+            RollLink,
+            (RollLink.edition_id == VoterRollEntry.edition_id)
+            & (RollLink.person_key == VoterRollEntry.person_key),
+        )
+        .where(RollLink.edition_id == edition.id, RollLink.user_id == user_id)
+    ).scalar_one_or_none()
+    if row is None:
+        return Standing(linked=False)
+    try:
+        rule = DistrictReach(eligibility_hooks().districts_rule(edition))
+    except ValueError:
+        rule = DistrictReach.OWN
+    reach = voting_reach(rule, row.district_id, [d.district_id for d in edition.districts])
+    return Standing(
+        linked=True,
+        district_id=row.district_id,
+        reach=reach,
+        participation=db.session.get(Participation, (edition.id, row.person_key)),
+        person_key=row.person_key,
+    )
+
+
+def vote_has_opened(edition: Edition, now: datetime) -> bool:
+    """Tell whether the vote phase has started (the roll's size is public from then on)."""
+    window = vote_window(edition)
+    return window is not None and now >= window.starts_at
