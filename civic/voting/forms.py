@@ -143,3 +143,7 @@ class CityProjectForm(FlaskForm):
             district_id=self.district_id.data,
             cost_cents=self.cost.data or 0,
         )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token (casting the ballots reviewed)."""

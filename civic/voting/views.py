@@ -11,8 +11,9 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from civic.core.errors import InvalidInput, ValidationFailed
+from civic.core.errors import DomainError, InvalidInput, ValidationFailed
 from civic.core.time import utcnow
+from civic.eligibility import queries as roll
 from civic.extensions import db, htmx, limiter
 from civic.processes.models import Edition
 from civic.processes.phases import Action, is_allowed
@@ -22,10 +23,10 @@ from civic.proposals import hooks
 from civic.proposals.models import ProposalStatus
 from civic.proposals.views import _visitor_seed
 from civic.voting import ballot as services
-from civic.voting import filling, mixer
+from civic.voting import casting, filling, mixer, tasks
 from civic.voting.ballot_rules import Settings, min_spend_cents
 from civic.voting.board import shown_tracker
-from civic.voting.forms import BallotSettingsForm, BuildForm, CityProjectForm
+from civic.voting.forms import BallotSettingsForm, BuildForm, CityProjectForm, ConfirmForm
 from civic.voting.labels import (
     DISTRICTS_LABELS,
     FORMAT_LABELS,
@@ -55,6 +56,8 @@ def _format_day(value: datetime) -> str:
 
 
 WRITE_LIMIT = configured("PROPOSAL_WRITE_RATE_LIMIT")
+# The trackers of the ballots just cast, kept in the voter's own (signed) session cookie: on their device only.
+RECEIPT = "ballot_receipt"
 
 
 @bp.errorhandler(services.BallotFrozen)
@@ -384,8 +387,12 @@ def _ballot_page(
 def vote_home(edition_slug: str) -> Response:
     """Choose the ballot box to fill in (one per district, or the whole town's)."""
     edition = visible_edition_or_404(edition_slug)
-    pools = services.public_pools(edition)
-    return render("voting/vote_home.html", edition=edition, pools=pools, open_now=_vote_open(edition))
+    settings = _settings(edition)
+    built = services.public_pools(edition)
+    pools = casting.allowed_pools(edition, settings, built, current_user) if settings else []
+    standing = roll.standing(edition, current_user.id)
+    context = {"edition": edition, "pools": pools, "built": built, "standing": standing}
+    return render("voting/vote_home.html", open_now=_vote_open(edition), **context)
 
 
 @bp.route("/editions/<edition_slug>/vote/<int:pool_id>", methods=["GET", "POST"])
@@ -401,27 +408,75 @@ def fill_ballot(edition_slug: str, pool_id: int) -> Response:
     session.modified = True
     if htmx or not filling.can_review(settings, pool, reading):
         return _ballot_page(edition, pool, settings, reading, status=200 if htmx else 422)
-    return redirect(url_for("voting.review_ballot", edition_slug=edition.slug, pool_id=pool.id), 303)  # type: ignore[return-value]
+    return redirect(url_for("voting.review_ballot", edition_slug=edition.slug), 303)  # type: ignore[return-value]
 
 
-@bp.get("/editions/<edition_slug>/vote/<int:pool_id>/review")
-@login_required
-def review_ballot(edition_slug: str, pool_id: int) -> Response:
-    """The review step: the ballot as it will be cast, to change or to cast in one click."""
-    edition, pool, settings = _ballot_box(edition_slug, pool_id)
-    reading = filling.read_draft(pool, _drafts().get(str(pool.id)))
-    if not filling.can_review(settings, pool, reading):
-        return redirect(url_for("voting.fill_ballot", edition_slug=edition.slug, pool_id=pool.id), 303)  # type: ignore[return-value]
-    basket = filling.basket(settings, pool, reading)
+def _drafted(edition: Edition, settings: Settings) -> list[tuple[VotePool, filling.Reading]]:
+    """The person's drafts for the boxes they may vote in, in the boxes' order."""
+    drafts = _drafts()
+    pools = casting.allowed_pools(edition, settings, services.public_pools(edition), current_user)
+    read = [(pool, filling.read_draft(pool, drafts.get(str(pool.id)))) for pool in pools]
+    return [(pool, reading) for pool, reading in read if reading.projects]
+
+
+def _review_page(edition: Edition, settings: Settings, message: object = None, status: int = 200) -> Response:
+    drafted = _drafted(edition, settings)
+    if not drafted and message is None:
+        return redirect(url_for("voting.vote_home", edition_slug=edition.slug), 303)  # type: ignore[return-value]
     return render(
         "voting/review.html",
         edition=edition,
-        pool=pool,
         settings=settings,
-        basket=basket,
+        baskets=[(pool, filling.basket(settings, pool, reading)) for pool, reading in drafted],
+        standing=roll.standing(edition, current_user.id),
         open_now=_vote_open(edition),
+        message=message,
+        form=ConfirmForm(),
+        status=status,
         **_labels(),
     )
+
+
+@bp.get("/editions/<edition_slug>/vote/review")
+@login_required
+def review_ballot(edition_slug: str) -> Response:
+    """The review step: the ballots as they will be cast, to change or to cast in one click."""
+    edition = visible_edition_or_404(edition_slug)
+    return _review_page(edition, _settings(edition) or abort(404))
+
+
+@bp.post("/editions/<edition_slug>/vote/cast")
+@login_required
+@limiter.limit(WRITE_LIMIT, key_func=account_key)
+def cast_ballot(edition_slug: str) -> Response:
+    """Cast: one participation and the ballots, one transaction; the trackers are shown once, after."""
+    edition = visible_edition_or_404(edition_slug)
+    settings = _settings(edition) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        cast = casting.cast_ballots(
+            actor=current_user, edition=edition, settings=settings, ballots=_drafted(edition, settings)
+        )
+    except DomainError as refusal:
+        db.session.rollback()
+        return _review_page(edition, settings, message=refusal.message, status=refusal.status_code)
+    db.session.commit()
+    tasks.mix_edition(edition.id)  # after the commit: the mixer must find the ballots
+    session.pop(filling.DRAFTS, None)
+    session[RECEIPT] = {"edition": edition.slug, "cast": [[c.place, c.tracker] for c in cast]}
+    return redirect(url_for("voting.receipt", edition_slug=edition.slug), 303)  # type: ignore[return-value]
+
+
+@bp.get("/editions/<edition_slug>/vote/receipt")
+@login_required
+def receipt(edition_slug: str) -> Response:
+    """The trackers of the ballots just cast, on screen and printable (kept on this device only)."""
+    edition = visible_edition_or_404(edition_slug)
+    kept = session.get(RECEIPT) or {}
+    cast = kept.get("cast", []) if kept.get("edition") == edition.slug else []
+    standing = roll.standing(edition, current_user.id)
+    return render("voting/receipt.html", edition=edition, cast=cast, standing=standing)
 
 
 def edition_ballots(edition: Edition) -> list[VotePool]:
@@ -446,9 +501,16 @@ def ballot_timeline(proposal: object) -> hooks.TimelineAddition:
     return hooks.TimelineAddition(details={ProposalStatus.ON_BALLOT: lines} if lines else {})
 
 
-def register(app: Flask) -> None:
-    """Register the blueprint, the ballot's line on every proposal's timeline and the mixer's job."""
-    from civic.voting import tasks  # noqa: F401 (declares the mixer's periodic job to the worker)
+def _districts_rule(edition: Edition) -> str:
+    settings = _settings(edition)
+    return settings.districts_per_voter.value if settings else "own"
 
+
+def register(app: Flask) -> None:
+    """Register the blueprint, the ballot's line on every timeline, the districts rule for eligibility."""
+    from civic.eligibility.hooks import eligibility_hooks
+
+    # Eligibility sits below voting: tell it the edition's "districts per voter" setting.
+    eligibility_hooks(app).districts_rule = _districts_rule
     app.register_blueprint(bp)
     hooks.proposal_hooks(app).timeline_sources.append(ballot_timeline)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from flask import Flask
 
 from civic.accounts.roles import Role
@@ -61,7 +60,7 @@ def test_a_knapsack_basket_shows_what_is_left_and_refuses_over_budget(client, lo
     ok = client.post(
         _url(edition, pool), data={"csrf_token": token, "project": [ids["Jardin"], ids["Fontaine"]]}
     )
-    assert ok.status_code == 303 and ok.headers["Location"].endswith("/review")
+    assert ok.status_code == 303 and ok.headers["Location"].endswith("/vote/review")
     review = client.get(ok.headers["Location"]).get_data(as_text=True)
     assert "Jardin" in review and "Fontaine" in review and "Bancs" not in review
     # The draft survives leaving the page.
@@ -130,12 +129,12 @@ def test_a_ranking_is_read_in_rank_order_and_ties_are_refused(client, login_as, 
     assert review.index("Fontaine") < review.index("Jardin")
 
 
-@pytest.mark.parametrize("path", ["", "/review"])
-def test_filling_needs_an_account_and_a_real_ballot(client, app, path, login_as):
+def test_filling_needs_an_account_and_a_real_ballot(client, app, login_as):
     edition, pool, _ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
-    assert client.get(_url(edition, pool, path)).status_code in (302, 303)
+    for path in (_url(edition, pool), f"/editions/{edition.slug}/vote/review", f"/editions/{edition.slug}/vote"):
+        assert client.get(path).status_code in (302, 303)
     login_as()
-    assert client.get(f"/editions/{edition.slug}/vote/999999{path}").status_code == 404
+    assert client.get(f"/editions/{edition.slug}/vote/999999").status_code == 404
 
 
 def test_a_ballot_post_without_csrf_is_refused(client, login_as, app):
@@ -145,7 +144,7 @@ def test_a_ballot_post_without_csrf_is_refused(client, login_as, app):
 
 
 def test_review_without_a_valid_draft_goes_back_to_the_ballot(client, login_as, app):
-    edition, pool, _ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
+    edition, _pool, _ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
     login_as()
-    answer = client.get(_url(edition, pool, "/review"))
-    assert answer.status_code == 303 and answer.headers["Location"].endswith(_url(edition, pool))
+    answer = client.get(f"/editions/{edition.slug}/vote/review")
+    assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/editions/{edition.slug}/vote")

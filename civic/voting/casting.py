@@ -1,0 +1,125 @@
+"""Casting ballots online: one participation and the person's ballots, in one transaction.
+
+The order of the design (voting.md, "Channels"): the roll check, the participation (émargement: the
+primary key refuses a second one whatever the channel, whatever the race), then each ballot into the
+mixer's pool, with the deadline checked inside the same transaction on the server's clock. Nothing in
+the ballot side names the person, and nothing here is audited (an audit entry would tie a person to a
+moment next to the pool). The person gets their trackers on screen; the e-mail says only that their
+participation was recorded, and on which day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from civic.accounts.models import User
+from civic.core.errors import PermissionDenied, ValidationFailed
+from civic.core.mail import send_mail
+from civic.core.time import utcnow
+from civic.eligibility import queries as roll
+from civic.eligibility.models import ParticipationChannel
+from civic.eligibility.services import AlreadyVoted, record_participation
+from civic.processes.models import Edition
+from civic.processes.phases import Action, is_allowed
+from civic.proposals.services import PhaseClosed, ensure_can_write
+from civic.voting import filling, mixer
+from civic.voting.ballot_rules import BallotScope, Settings, normalised
+from civic.voting.models import VotePool
+
+
+@dataclass(frozen=True)
+class Cast:
+    """A ballot just cast: the box it is for and its tracker (shown once, never e-mailed)."""
+
+    pool_id: int
+    place: str
+    tracker: str
+
+
+def allowed_pools(
+    edition: Edition, settings: Settings, pools: Sequence[VotePool], user: User
+) -> list[VotePool]:
+    """Return the ballot boxes this person may fill in (their district's, one more, or all, per the edition)."""
+    s = normalised(settings)
+    if s.scope is BallotScope.EDITION:
+        return [p for p in pools if p.district_id is None]
+    standing = roll.standing(edition, user.id)
+    if not standing.linked or standing.reach is None:
+        return []
+    reach = standing.reach
+    if reach.everywhere or reach.extra_choices:
+        return [p for p in pools if p.district_id is not None]
+    return [p for p in pools if p.district_id in reach.district_ids]
+
+
+def _check_reach(edition: Edition, settings: Settings, user: User, chosen: Sequence[VotePool]) -> None:
+    if normalised(settings).scope is BallotScope.EDITION:
+        return
+    reach = roll.standing(edition, user.id).reach
+    if reach is None or reach.everywhere:
+        return
+    others = [p for p in chosen if p.district_id not in reach.district_ids]
+    if len(others) > reach.extra_choices:
+        raise ValidationFailed(
+            _l("You may vote in your own district and in %(num)d other at most.", num=reach.extra_choices)
+            if reach.extra_choices
+            else _l("You may only vote in your own district.")
+        )
+
+
+def cast_ballots(
+    *,
+    actor: User,
+    edition: Edition,
+    settings: Settings,
+    ballots: Sequence[tuple[VotePool, filling.Reading]],
+    now: datetime | None = None,
+) -> list[Cast]:
+    """Record the person's participation and put their ballots in the pool; flushed, not committed.
+
+    Refuses (and writes nothing) when the vote is closed, the account is not linked to the roll, the
+    person already took part in any channel, a ballot breaks a rule or is for a box they may not vote in.
+    """
+    ensure_can_write(actor)
+    moment = now or utcnow()
+    if not is_allowed(edition.calendar, moment, Action.VOTE, city_list=edition.is_city_list):
+        raise PhaseClosed(_l("The vote is closed: no ballot can be cast now."))
+    standing = roll.standing(edition, actor.id)
+    if not standing.linked or standing.person_key is None:
+        raise PermissionDenied(_l("Link your account to the voter roll before voting."))
+    if standing.participation is not None:
+        raise AlreadyVoted(standing.participation)
+    filled = [(pool, reading) for pool, reading in ballots if reading.projects]
+    if not filled:
+        raise ValidationFailed(_l("Fill in a ballot before casting it."))
+    for pool, reading in filled:
+        if not filling.basket(settings, pool, reading).ok:
+            raise ValidationFailed(_l("A ballot breaks a rule of the vote: go back to it and correct it."))
+    _check_reach(edition, settings, actor, [pool for pool, _r in filled])
+    record_participation(
+        actor=actor,
+        edition=edition,
+        person_key=standing.person_key,
+        channel=ParticipationChannel.ONLINE,
+        day=moment.date(),
+    )
+    cast = []
+    for pool, reading in filled:
+        points = reading.points or (None,) * len(reading.projects)
+        pooled = mixer.put_in_pool(pool=pool, choices=list(zip(reading.projects, points, strict=True)))
+        place = pool.district.name if pool.district else str(_l("the whole town"))
+        cast.append(Cast(pool_id=pool.id, place=place, tracker=pooled.tracker))
+    if actor.email:
+        send_mail(
+            to=actor.email,
+            template="participation_recorded",
+            locale=actor.locale or "fr",
+            name=actor.display_name,
+            edition=edition,
+            day=moment.date(),
+        )
+    return cast

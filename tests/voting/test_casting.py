@@ -1,0 +1,130 @@
+"""Casting over HTTP: one participation and the ballots in one transaction, every refusal writes nothing."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from civic.accounts.roles import Role
+from civic.core.time import utcnow
+from civic.eligibility import services as roll_services
+from civic.eligibility.models import Participation
+from civic.extensions import db
+from civic.voting import board
+from civic.voting.ballot_rules import BallotFormat
+from civic.voting.models import PooledBallot
+from tests.conftest import csrf_token
+from tests.factories import create_user
+from tests.voting.test_filling import _ballot, _url
+
+EN = {"Accept-Language": "en"}
+
+
+def _on_roll(edition, user, identifier="AB-123456"):
+    desk = create_user(roles=(Role.FRONT_DESK,))
+    roll_services.add_in_person(
+        actor=desk, edition=edition, identifier=identifier, birth_date=date(1980, 5, 1), district_id=None
+    )
+    roll_services.link_with_identifier(
+        actor=user, edition=edition, identifier=identifier, birth_date=date(1980, 5, 1)
+    )
+    db.session.commit()
+
+
+def _count(model) -> int:
+    db.session.expire_all()
+    return int(db.session.scalar(select(func.count()).select_from(model)))
+
+
+def _fill(client, edition, pool, *project_ids):
+    token = csrf_token(client, _url(edition, pool))
+    answer = client.post(_url(edition, pool), data={"csrf_token": token, "project": list(project_ids)})
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
+    return token
+
+
+def test_a_resident_on_the_roll_casts_gets_a_tracker_and_an_email_without_it(client, login_as, app, outbox):
+    edition, pool, ids, _ = _ballot(app, ballot_format=BallotFormat.KNAPSACK)
+    user = login_as(locale="en")
+    _on_roll(edition, user)
+    token = _fill(client, edition, pool, ids["Jardin"], ids["Fontaine"])
+    review = client.get(f"/editions/{edition.slug}/vote/review", headers=EN).get_data(as_text=True)
+    assert "Cast my ballot" in review
+    sent_before = len(outbox)
+    answer = client.post(f"/editions/{edition.slug}/vote/cast", data={"csrf_token": token})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/vote/receipt")
+    (pooled,) = db.session.scalars(select(PooledBallot)).all()
+    receipt = client.get(answer.headers["Location"], headers=EN).get_data(as_text=True)
+    assert board.shown_tracker(pooled.tracker) in receipt
+    assert _count(Participation) == 1
+    mails = outbox[sent_before:]
+    assert len(mails) == 1 and "was recorded on" in mails[0].body
+    assert pooled.tracker not in mails[0].body and "Jardin" not in mails[0].body
+    # A second cast, from the review or by replaying the post, is refused and writes nothing.
+    _fill(client, edition, pool, ids["Bancs"])
+    again = client.post(f"/editions/{edition.slug}/vote/cast", data={"csrf_token": token}, headers=EN)
+    assert again.status_code == 409 and "already taken part in this vote: online" in again.get_data(
+        as_text=True
+    )
+    assert _count(Participation) == 1 and _count(PooledBallot) == 1
+
+
+def test_a_resident_not_on_the_roll_cannot_cast_and_nothing_is_written(client, login_as, app):
+    edition, pool, ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
+    login_as(locale="en")
+    token = _fill(client, edition, pool, ids["Bancs"])
+    review = client.get(f"/editions/{edition.slug}/vote/review", headers=EN).get_data(as_text=True)
+    assert "first link your account to the voter roll" in review and "Cast my ballot" not in review
+    answer = client.post(f"/editions/{edition.slug}/vote/cast", data={"csrf_token": token}, headers=EN)
+    assert answer.status_code == 403 and "Link your account to the voter roll" in answer.get_data(
+        as_text=True
+    )
+    assert _count(PooledBallot) == 0 and _count(Participation) == 0
+
+
+def test_after_the_deadline_nothing_is_cast(client, login_as, app):
+    edition, pool, ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
+    user = login_as(locale="en")
+    _on_roll(edition, user)
+    token = _fill(client, edition, pool, ids["Bancs"])
+    vote = next(p for p in edition.phases if p.kind.value == "vote")
+    vote.ends_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    answer = client.post(f"/editions/{edition.slug}/vote/cast", data={"csrf_token": token}, headers=EN)
+    assert answer.status_code == 403 and "The vote is closed" in answer.get_data(as_text=True)
+    assert _count(PooledBallot) == 0 and _count(Participation) == 0
+
+
+def test_a_cast_without_csrf_is_refused(client, login_as, app):
+    edition, pool, ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
+    user = login_as(locale="en")
+    _on_roll(edition, user)
+    _fill(client, edition, pool, ids["Bancs"])
+    assert client.post(f"/editions/{edition.slug}/vote/cast", data={}).status_code == 400
+    assert _count(Participation) == 0
+
+
+def test_a_person_casts_once_even_from_two_sessions_at_the_same_time(app, login_as, client):
+    """Two browsers of the same person post at once: one participation, one ballot, the other refused."""
+    edition, pool, ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
+    user = login_as(locale="en")
+    _on_roll(edition, user)
+    token = _fill(client, edition, pool, ids["Bancs"])
+    other = app.test_client()
+    with client.session_transaction() as mine, other.session_transaction() as theirs:
+        theirs.update(dict(mine))
+    barrier, results = threading.Barrier(2), []
+
+    def post(c):
+        barrier.wait()
+        results.append(c.post(f"/editions/{edition.slug}/vote/cast", data={"csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in (client, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [303, 409]
+    assert _count(Participation) == 1 and _count(PooledBallot) == 1
