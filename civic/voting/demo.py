@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from civic.accounts.models import User
+from civic.accounts.services import create_user, find_live_user_by_email
 from civic.core.time import utcnow
+from civic.eligibility.services import add_in_person, link_with_identifier
 from civic.extensions import db
 from civic.processes.models import District, Edition, EditionDistrict, EditionMode, Phase
 from civic.processes.phases import PHASE_ORDER, PhaseKind
 from civic.proposals.models import Channel, Proposal, ProposalStatus, ProposalVersion, StatusChange
 from civic.proposals.services import change_status
-from civic.voting import ballot
+from civic.voting import ballot, casting, filling, mixer
 from civic.voting.ballot_rules import MES_ADD1, BallotFormat, BallotScope, Settings
 from civic.voting.models import VotePool
 
 SLUG = "budget-participatif-2026-vote"
 ADMIN_EMAIL = "admin@demo.civic.example.org"
+DESK_EMAIL = "accueil@demo.civic.example.org"
+# The demo residents' roll identifiers and birth dates (a census number and a document checked in person).
+ROLL = {
+    "camille@demo.civic.example.org": ("SAINT-AUBIN-0001", date(1988, 4, 12)),
+    "yann@demo.civic.example.org": ("SAINT-AUBIN-0002", date(1979, 9, 3)),
+    "nadia@demo.civic.example.org": ("SAINT-AUBIN-0003", date(1991, 1, 27)),
+    "louis@demo.civic.example.org": ("SAINT-AUBIN-0004", date(2001, 6, 30)),
+    "ines@demo.civic.example.org": ("SAINT-AUBIN-0005", date(1965, 11, 8)),
+}
+LINKED = {"camille@demo.civic.example.org", "yann@demo.civic.example.org"}
+# Demo voters who have already voted (one sealed batch on the board: more than the mixer's 20).
+VOTERS = 21
+VOTER_BIRTH = date(1970, 1, 1)
 ENVELOPE_EUROS = 60_000
 # (title, district, author, analysed cost in euros)
 PROJECTS = [
@@ -56,9 +72,61 @@ def seed_vote_demo(districts: dict[str, District]) -> Edition | None:
         ballot_format=BallotFormat.KNAPSACK, counting_rule=MES_ADD1, scope=BallotScope.EDITION
     )
     ballot.save_settings(actor=admin, edition=edition, settings=settings)
-    ballot.build_all_ballots(actor=admin, edition=edition)
+    (pool,) = ballot.build_all_ballots(actor=admin, edition=edition)
     db.session.flush()
+    _voter_roll(edition, districts, users)
+    _ballots_cast(edition, pool, settings)
     return edition
+
+
+def _voter_roll(edition: Edition, districts: dict[str, District], users: dict[str, User]) -> None:
+    """Put the demo residents and the demo voters on the roll (checked at the front desk); link some accounts.
+
+    Camille and Yann are linked and may vote at once; Nadia, Louis and Inès are on the roll but must link
+    their account first, with the identifier and birth date of ROLL (the demo page says how).
+    """
+    desk = users[DESK_EMAIL]
+    for email, (identifier, born) in ROLL.items():
+        user = users.get(email)
+        district_id = user.district_id if user else None
+        add_in_person(
+            actor=desk, edition=edition, identifier=identifier, birth_date=born, district_id=district_id
+        )
+        if user is not None and email in LINKED:
+            link_with_identifier(actor=user, edition=edition, identifier=identifier, birth_date=born)
+    for n in range(1, VOTERS + 1):
+        email = f"votant{n:02d}@demo.civic.example.org"
+        voter = find_live_user_by_email(email) or create_user(
+            email=email, display_name=f"Votant {n}", password=demo_password(), confirmed=True
+        )
+        voter.district_id = list(districts.values())[n % len(districts)].id
+        identifier = f"SAINT-AUBIN-V{n:03d}"
+        add_in_person(
+            actor=desk,
+            edition=edition,
+            identifier=identifier,
+            birth_date=VOTER_BIRTH,
+            district_id=voter.district_id,
+        )
+        link_with_identifier(actor=voter, edition=edition, identifier=identifier, birth_date=VOTER_BIRTH)
+    db.session.flush()
+
+
+def _ballots_cast(edition: Edition, pool: VotePool, settings: Settings) -> None:
+    """The demo voters vote through the real path (participation, pool), then the mixer seals one batch."""
+    rng = random.Random(2026)  # noqa: S311 (demo choices, not a secret)
+    projects = list(pool.projects)
+    for n in range(1, VOTERS + 1):
+        voter = find_live_user_by_email(f"votant{n:02d}@demo.civic.example.org")
+        chosen, spent = [], 0
+        for project in rng.sample(projects, len(projects)):
+            if spent + project.cost_cents <= pool.budget_cents and len(chosen) < 4:
+                chosen.append(project)
+                spent += project.cost_cents
+        reading = filling.Reading(tuple(chosen), None)
+        casting.cast_ballots(actor=voter, edition=edition, settings=settings, ballots=[(pool, reading)])
+    mixer.mix(edition=edition)
+    db.session.flush()
 
 
 def vote_pool(edition: Edition) -> VotePool | None:
@@ -134,3 +202,9 @@ def _proposal(edition, i, title, district, holder, cost) -> Proposal:  # type: i
     db.session.flush()
     proposal.reference = f"BP{edition.year}-{proposal.id:05d}"
     return proposal
+
+
+def demo_password() -> str:
+    from civic.cli import DEMO_PASSWORD
+
+    return DEMO_PASSWORD
