@@ -96,6 +96,8 @@ class Config:
     ANALYSIS_REPLY_RATE_LIMIT = "10 per hour;30 per day"  # holders' answers to a draft verdict
     TRACKER_CHECK_RATE_LIMIT = "30 per minute;300 per day"  # "check my ballot" (voting/views.py), per address
     MIXER_BATCH_SIZE = 20  # the mixer seals ballots in batches of at least this many (civic/voting/mixer.py)
+    # Each edition's board signing key (civic/voting/mixer.py): a folder outside the database, default instance/.
+    VOTE_KEYS_DIR = os.environ.get("CIVIC_VOTE_KEYS_DIR") or None
     # Linking an account to the voter roll (eligibility/views.py): guesses of a birth date or a code.
     ROLL_LINK_RATE_LIMIT = "10 per hour"  # per account
     ROLL_LINK_ADDRESS_RATE_LIMIT = "10 per hour"  # per address
