@@ -99,7 +99,7 @@ def seed_demo() -> None:
     seed_analysis_demo(districts)
     from civic.voting.demo import seed_vote_demo
 
-    seed_vote_demo(districts)
+    seed_vote_demo(districts, password=DEMO_PASSWORD)
     _name_demo_town()
     db.session.commit()
     seed_real_elections(find_live_user_by_email(DEMO_STAFF[0][0]))

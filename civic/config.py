@@ -94,6 +94,8 @@ class Config:
     COAUTHOR_INVITE_RATE_LIMIT = "10 per hour"
     SUPPORT_RATE_LIMIT = "30 per minute;300 per day"  # supporting and withdrawing (preselection/views.py)
     ANALYSIS_REPLY_RATE_LIMIT = "10 per hour;30 per day"  # holders' answers to a draft verdict
+    # Each tick of a ballot saves the draft (the htmx basket): generous, yet a bound on a bot.
+    BALLOT_DRAFT_RATE_LIMIT = "120 per minute;3000 per day"  # per account (voting/views.py)
     TRACKER_CHECK_RATE_LIMIT = "30 per minute;300 per day"  # "check my ballot" (voting/views.py), per address
     MIXER_BATCH_SIZE = 20  # the mixer seals ballots in batches of at least this many (civic/voting/mixer.py)
     # Each edition's board signing key (civic/voting/mixer.py): a folder outside the database, default instance/.
@@ -199,7 +201,10 @@ def finish_config(config: MutableMapping[str, Any]) -> None:
             config["SESSION_COOKIE_NAME"] = "__Host-session"
         config["SESSION_COOKIE_DOMAIN"] = None
         config["SESSION_COOKIE_PATH"] = "/"
-    if config.get("REMEMBER_COOKIE_SECURE") and config.get("REMEMBER_COOKIE_NAME") in (None, "remember_token"):
+    if config.get("REMEMBER_COOKIE_SECURE") and config.get("REMEMBER_COOKIE_NAME") in (
+        None,
+        "remember_token",
+    ):
         config["REMEMBER_COOKIE_NAME"] = "__Host-remember_token"
         config["REMEMBER_COOKIE_DOMAIN"] = None
         config["REMEMBER_COOKIE_PATH"] = "/"

@@ -49,7 +49,7 @@ PROJECTS = [
 ]
 
 
-def seed_vote_demo(districts: dict[str, District]) -> Edition | None:
+def seed_vote_demo(districts: dict[str, District], *, password: str) -> Edition | None:
     """Create the edition in its vote, with its ballot built (idempotent: nothing when it exists)."""
     if db.session.scalar(select(Edition).where(Edition.slug == SLUG)):
         return None
@@ -74,12 +74,14 @@ def seed_vote_demo(districts: dict[str, District]) -> Edition | None:
     ballot.save_settings(actor=admin, edition=edition, settings=settings)
     (pool,) = ballot.build_all_ballots(actor=admin, edition=edition)
     db.session.flush()
-    _voter_roll(edition, districts, users)
+    _voter_roll(edition, districts, users, password)
     _ballots_cast(edition, pool, settings)
     return edition
 
 
-def _voter_roll(edition: Edition, districts: dict[str, District], users: dict[str, User]) -> None:
+def _voter_roll(
+    edition: Edition, districts: dict[str, District], users: dict[str, User], password: str
+) -> None:
     """Put the demo residents and the demo voters on the roll (checked at the front desk); link some accounts.
 
     Camille and Yann are linked and may vote at once; Nadia, Louis and Inès are on the roll but must link
@@ -97,7 +99,7 @@ def _voter_roll(edition: Edition, districts: dict[str, District], users: dict[st
     for n in range(1, VOTERS + 1):
         email = f"votant{n:02d}@demo.civic.example.org"
         voter = find_live_user_by_email(email) or create_user(
-            email=email, display_name=f"Votant {n}", password=demo_password(), confirmed=True
+            email=email, display_name=f"Votant {n}", password=password, confirmed=True
         )
         voter.district_id = list(districts.values())[n % len(districts)].id
         identifier = f"SAINT-AUBIN-V{n:03d}"
@@ -202,9 +204,3 @@ def _proposal(edition, i, title, district, holder, cost) -> Proposal:  # type: i
     db.session.flush()
     proposal.reference = f"BP{edition.year}-{proposal.id:05d}"
     return proposal
-
-
-def demo_password() -> str:
-    from civic.cli import DEMO_PASSWORD
-
-    return DEMO_PASSWORD

@@ -1,8 +1,9 @@
 """Background jobs of the vote: the mixer, run by the worker (``civic worker``), never in a web request.
 
 Every minute the worker moves the ballots waiting in each edition's pool into the box once at least
-MIXER_BATCH_SIZE of them wait (civic.voting.mixer.mix). A mixer that loses a race to seal the same batch
-rolls back and leaves the ballots in the pool for the next run: nothing is lost, nothing sealed twice.
+MIXER_BATCH_SIZE of them wait (civic.voting.mixer.mix), and, once the vote is over, whatever still waits.
+A mixer that loses a race to seal the same batch rolls back and leaves the ballots in the pool for the
+next run: nothing is lost, nothing sealed twice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from civic.core import queue
+from civic.core.time import utcnow
 from civic.extensions import db
 from civic.processes.models import Edition
 from civic.voting import mixer
@@ -22,8 +24,20 @@ from civic.voting.models import PooledBallot, VotePool
 log = logging.getLogger(__name__)
 
 
+def vote_has_ended(edition: Edition) -> bool:
+    """Tell whether the edition's vote phase is over (its last ballots are then sealed whatever their number)."""
+    from civic.eligibility.services import vote_window
+
+    window = vote_window(edition)
+    return window is not None and utcnow() >= window.ends_at
+
+
 def mix_waiting_ballots() -> int:
-    """Mix every edition that has ballots waiting; return how many batches were sealed."""
+    """Mix every edition that has ballots waiting; return how many batches were sealed.
+
+    While the vote is open a batch needs MIXER_BATCH_SIZE ballots; once it is over, whatever waits is
+    sealed as the last batch.
+    """
     edition_ids = db.session.scalars(
         select(VotePool.edition_id).join(PooledBallot, PooledBallot.pool_id == VotePool.id).distinct()
     ).all()
@@ -33,7 +47,7 @@ def mix_waiting_ballots() -> int:
         if edition is None:
             continue
         try:
-            batch = mixer.mix(edition=edition)
+            batch = mixer.mix(edition=edition, final=vote_has_ended(edition))
             db.session.commit()
         except IntegrityError:  # another mixer sealed this batch number first
             db.session.rollback()

@@ -397,7 +397,7 @@ def vote_home(edition_slug: str) -> Response:
 
 @bp.route("/editions/<edition_slug>/vote/<int:pool_id>", methods=["GET", "POST"])
 @login_required
-@limiter.limit(WRITE_LIMIT, methods=["POST"], key_func=account_key)
+@limiter.limit(configured("BALLOT_DRAFT_RATE_LIMIT"), methods=["POST"], key_func=account_key)
 def fill_ballot(edition_slug: str, pool_id: int) -> Response:
     """The ballot: tick, give points or rank; htmx keeps the basket live; the draft survives leaving."""
     edition, pool, settings = _ballot_box(edition_slug, pool_id)

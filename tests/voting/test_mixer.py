@@ -157,3 +157,21 @@ def test_the_worker_job_mixes_every_edition_with_enough_waiting(app, monkeypatch
     monkeypatch.setitem(current_app.config, "MIXER_BATCH_SIZE", 2)
     assert mix_waiting_ballots() == 1
     assert mixer.waiting(full.edition) == 0 and mixer.waiting(short.edition) == 1
+
+
+def test_once_the_vote_is_over_the_worker_seals_whatever_waits(app):
+    from datetime import timedelta
+
+    from civic.core.time import utcnow
+    from civic.voting.ballot_rules import BallotFormat
+    from civic.voting.tasks import mix_waiting_ballots
+    from tests.voting.test_filling import _ballot
+
+    edition, pool, _ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
+    _cast(pool, pool.projects[0].external_id)
+    db.session.commit()
+    assert mix_waiting_ballots() == 0 and mixer.waiting(edition) == 1  # open: one ballot is not a batch
+    vote = next(p for p in edition.phases if p.kind.value == "vote")
+    vote.ends_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert mix_waiting_ballots() == 1 and mixer.waiting(edition) == 0
