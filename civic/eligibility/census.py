@@ -115,7 +115,7 @@ def read_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CensusFileError(
-            _l("The file is not in UTF-8: in your spreadsheet, save it as « CSV UTF-8 ».")
+            _l("The file is not in UTF-8: in your spreadsheet, save it as “CSV UTF-8”.")
         ) from exc
 
 
