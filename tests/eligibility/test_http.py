@@ -246,3 +246,38 @@ def test_staff_summary_counts_sources_per_district(client, login_as):
     login_as(Role.ADMIN, locale="en")
     body = client.get(f"/staff/editions/{edition.slug}/roll").get_data(as_text=True)
     assert north.name in body and "<td>2</td>" in body
+
+
+def test_htmx_link_swaps_the_fragment_saying_you_can_vote(client, login_as):
+    edition, (north, _south) = roll_edition()
+    import_lines(admin_user(), edition, [f"A1;1980-01-02;{north.slug}"])
+    login_as(Role.RESIDENT, locale="en")
+    token = csrf_token(client, _page(edition))
+    response = client.post(
+        _page(edition) + "/identifier",
+        data={"csrf_token": token, "census-identifier": "A1", "census-birth_date": "1980-01-02"},
+        headers={"HX-Request": "true"},
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and body.lstrip().startswith('<div id="roll-link">')
+    assert "you can vote" in body and "<html" not in body
+
+
+def test_htmx_front_desk_answers_a_fresh_form_and_the_message(client, login_as):
+    edition, (north, _south) = roll_edition()
+    login_as(Role.FRONT_DESK, locale="en")
+    url = f"/front-desk/editions/{edition.slug}/roll"
+    token = csrf_token(client, url)
+    response = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "identifier": "ID 9",
+            "birth_date": "1980-01-02",
+            "district_id": str(north.id),
+        },
+        headers={"HX-Request": "true"},
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="roll-front-desk"' in body
+    assert "added to the voter roll" in body and 'value="ID 9"' not in body
