@@ -15,9 +15,10 @@ from civic.eligibility import keys, services
 from civic.eligibility.hooks import eligibility_hooks
 from civic.eligibility.models import AccessCode, RollLink, VoterRollEntry
 from civic.extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, log_in
 from tests.eligibility.helpers import admin_user, csv_file, import_lines, roll_edition
 from tests.eligibility.test_codes import pdf_pages
+from tests.factories import create_user
 
 
 @pytest.fixture
@@ -281,3 +282,19 @@ def test_htmx_front_desk_answers_a_fresh_form_and_the_message(client, login_as):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="roll-front-desk"' in body
     assert "added to the voter roll" in body and 'value="ID 9"' not in body
+
+
+def test_link_attempts_are_rate_limited_per_address_across_accounts(app):
+    edition, _districts = roll_edition()
+    statuses = []
+    for round_ in range(2):
+        client = app.test_client()
+        log_in(client, create_user())
+        token = csrf_token(client, _page(edition))
+        for _ in range(6 if round_ == 0 else 5):
+            statuses.append(
+                client.post(
+                    _page(edition) + "/code", data={"csrf_token": token, "code-code": "AAAA-BBBB-CCCC"}
+                ).status_code
+            )
+    assert statuses[:10] == [422] * 10 and statuses[10] == 429
