@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from civic.core.errors import InvalidInput, ValidationFailed
+from civic.eligibility.hooks import eligibility_hooks
 from civic.extensions import db, htmx, limiter
 from civic.processes.models import Edition
 from civic.processes.queries import format_euros
@@ -28,7 +29,7 @@ from civic.voting.labels import (
     SCOPE_LABELS,
     format_sentence,
 )
-from civic.voting.models import VotePool
+from civic.voting.models import BallotSettings, VotePool
 from civic.voting.permissions import can_manage_ballot
 from civic.web.decorators import permission_required
 from civic.web.errors import error_response
@@ -328,3 +329,10 @@ def register(app: Flask) -> None:
     """Register the blueprint and the ballot's line on every proposal's timeline."""
     app.register_blueprint(bp)
     hooks.proposal_hooks(app).timeline_sources.append(ballot_timeline)
+    eligibility_hooks(app).districts_rule = _districts_rule
+
+
+def _districts_rule(edition: Edition) -> str:
+    """Tell eligibility in how many districts a person votes (the ballot's setting; own until it is set)."""
+    settings = db.session.get(BallotSettings, edition.id)
+    return settings.districts_per_voter.value if settings is not None else "own"

@@ -298,3 +298,24 @@ def test_link_attempts_are_rate_limited_per_address_across_accounts(app):
                 ).status_code
             )
     assert statuses[:10] == [422] * 10 and statuses[10] == 429
+
+
+def test_the_page_reads_the_ballots_districts_per_voter_setting(client, login_as):
+    from civic.voting.ballot_rules import BallotFormat, BallotScope, DistrictsPerVoter
+    from civic.voting.models import BallotSettings
+
+    edition, (north, _south) = roll_edition()
+    import_lines(admin_user(), edition, [f"A1;1980-01-02;{north.slug}"])
+    db.session.add(
+        BallotSettings(
+            edition_id=edition.id,
+            ballot_format=BallotFormat.APPROVAL,
+            counting_rule="greedy",
+            scope=BallotScope.PER_DISTRICT,
+            districts_per_voter=DistrictsPerVoter.ALL,
+        )
+    )
+    person = login_as(Role.RESIDENT, locale="en")
+    services.link_with_identifier(actor=person, edition=edition, identifier="A1", birth_date=date(1980, 1, 2))
+    db.session.commit()
+    assert "ballots of every district" in client.get(_page(edition)).get_data(as_text=True)
