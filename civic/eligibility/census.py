@@ -115,7 +115,7 @@ def read_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CensusFileError(
-            _l("The file is not in UTF-8: in your spreadsheet, save it as « CSV UTF-8 ».")
+            _l("The file is not in UTF-8: in your spreadsheet, save it as “CSV UTF-8”.")
         ) from exc
 
 
@@ -138,7 +138,7 @@ def _columns(header: list[str]) -> dict[str, int]:
     return found
 
 
-def _birth(text: str) -> Birth | None:
+def _birth(text: str, today_: date) -> Birth | None:
     text = text.strip()
     try:
         if _FULL_DATE.match(text):
@@ -150,7 +150,7 @@ def _birth(text: str) -> Birth | None:
             return None
     except ValueError:
         return None
-    if not 1900 <= birth.year <= date.today().year or (birth.day is not None and birth.day > date.today()):
+    if not 1900 <= birth.year <= today_.year or (birth.day is not None and birth.day > today_):
         return None
     return birth
 
@@ -177,7 +177,10 @@ def preview(edition: Edition, data: bytes) -> Preview:
             _l("The edition has no vote phase yet: its end date is needed to check the minimum age.")
         )
     result = Preview()
+    ring = keys.keyring()
+    now = date.today()
     seen: dict[str, int] = {}
+    plain_names: dict[str, str] = {}
     width = max(columns.values()) + 1
     try:
         for record in reader:
@@ -190,19 +193,23 @@ def preview(edition: Edition, data: bytes) -> Preview:
                 result.refuse(line, _l("This line has too few columns."))
                 continue
             identifier = record[columns["identifier"]]
-            if not keys.canonical_identifier(identifier):
+            canonical = keys.canonical_identifier(identifier)
+            if not canonical:
                 result.refuse(line, _l("The identifier is empty."))
                 continue
             if len(identifier) > 100:
                 result.refuse(line, _l("The identifier is too long (100 characters at most)."))
                 continue
-            birth = _birth(record[columns["birth"]])
+            birth = _birth(record[columns["birth"]], now)
             if birth is None:
                 result.refuse(
                     line, _l("The birth date is not a date: write 1990-04-25, or only the year 1990.")
                 )
                 continue
-            district_text = _plain(record[columns["district"]])
+            raw_district = record[columns["district"]]
+            if raw_district not in plain_names:
+                plain_names[raw_district] = _plain(raw_district)
+            district_text = plain_names[raw_district]
             district_id = districts.get(district_text) if district_text else None
             if district_text and district_id is None:
                 result.refuse(
@@ -215,12 +222,12 @@ def preview(edition: Edition, data: bytes) -> Preview:
             if day is not None and not old_enough(birth, vote_day=day, minimum_age=minimum):
                 result.refuse(line, _l("Under the minimum age of %(age)d on the vote day.", age=minimum))
                 continue
-            key = keys.person_key(identifier)
+            key = ring.person(canonical)
             if key in seen:
                 result.refuse(line, _l("The same identifier is already on line %(line)d.", line=seen[key]))
                 continue
             seen[key] = line
-            check = keys.check_key(identifier, birth_date=birth.day, birth_year=birth.year)
+            check = ring.check(canonical, birth_date=birth.day, birth_year=birth.year)
             result.rows[key] = (district_id, check)
     except csv.Error as exc:
         raise CensusFileError(_l("Line %(line)d cannot be read as CSV.", line=reader.line_num)) from exc

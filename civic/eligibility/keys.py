@@ -70,9 +70,35 @@ def canonical_identifier(identifier: str) -> str:
     return _IGNORED.sub("", unicodedata.normalize("NFKC", identifier).strip().casefold())
 
 
-def _hmac(message: str) -> str:
-    # Other fingerprints put a hyphen in their message, which no canonical identifier holds: no collisions.
-    return hmac.new(secret(), message.encode(), hashlib.sha256).hexdigest()
+class Keyring:
+    """The keyed fingerprints, with K_person read once (a census import makes two per line)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _hmac(self, message: str) -> str:
+        # Other fingerprints put a hyphen in their message, which no canonical identifier holds: no collisions.
+        return hmac.digest(self._key, message.encode(), hashlib.sha256).hex()
+
+    def person(self, canonical: str) -> str:
+        """Return the person key of an already canonical identifier."""
+        return self._hmac(canonical)
+
+    def check(self, canonical: str, *, birth_date: date | None = None, birth_year: int | None = None) -> str:
+        """Return the birth check key of an already canonical identifier."""
+        birth = f"d:{birth_date.isoformat()}" if birth_date is not None else f"y:{birth_year:04d}"
+        return self._hmac(f"check-{canonical}-{birth}")
+
+    def code(self, normalised_code: str) -> str:
+        return self._hmac(f"code-{normalised_code}")
+
+    def code_person(self, normalised_code: str) -> str:
+        return self._hmac(f"access-code-{normalised_code}")
+
+
+def keyring() -> Keyring:
+    """Return the fingerprints keyed with this app's K_person."""
+    return Keyring(secret())
 
 
 def person_key(identifier: str) -> str:
@@ -80,13 +106,12 @@ def person_key(identifier: str) -> str:
     canonical = canonical_identifier(identifier)
     if not canonical:
         raise ValueError("empty identifier")
-    return _hmac(canonical)
+    return keyring().person(canonical)
 
 
 def check_key(identifier: str, *, birth_date: date | None = None, birth_year: int | None = None) -> str:
     """Return the fingerprint of identifier and birth date (or year, when the census gives only the year)."""
-    birth = f"d:{birth_date.isoformat()}" if birth_date is not None else f"y:{birth_year:04d}"
-    return _hmac(f"check-{canonical_identifier(identifier)}-{birth}")
+    return keyring().check(canonical_identifier(identifier), birth_date=birth_date, birth_year=birth_year)
 
 
 def birth_matches(stored: str | None, identifier: str, birth_date: date) -> bool:
@@ -102,9 +127,9 @@ def birth_matches(stored: str | None, identifier: str, birth_date: date) -> bool
 
 def code_hash(normalised_code: str) -> str:
     """Return the stored fingerprint of an access code (already normalised)."""
-    return _hmac(f"code-{normalised_code}")
+    return keyring().code(normalised_code)
 
 
 def code_person_key(normalised_code: str) -> str:
     """Return the person key of someone known only by an access code (no identifier to derive it from)."""
-    return _hmac(f"access-code-{normalised_code}")
+    return keyring().code_person(normalised_code)

@@ -24,7 +24,7 @@ from civic.eligibility.forms import (
 )
 from civic.eligibility.models import RollSource
 from civic.eligibility.permissions import can_check_in_person, can_link_account, can_manage_roll
-from civic.extensions import db, limiter
+from civic.extensions import db, htmx, limiter
 from civic.processes.models import Edition
 from civic.processes.views import visible_edition_or_404
 from civic.web.decorators import permission_required
@@ -80,7 +80,10 @@ def status(edition_slug: str) -> Response:
 
 def _linked(edition: Edition) -> Response:
     db.session.commit()
-    flash(_("Your account is now linked to the voter roll."), "success")
+    done = _("Your account is now linked to the voter roll.")
+    if htmx:  # the swapped fragment now says where the person votes
+        return _status_page(edition, message=done)
+    flash(done, "success")
     return redirect(url_for("eligibility.status", edition_slug=edition.slug), 303)  # type: ignore[return-value]
 
 
@@ -273,6 +276,15 @@ def front_desk(edition_slug: str) -> Response:
                 else _("The person has been added to the voter roll."),
                 "success",
             )
+            if htmx:  # a fresh form for the next person, the message out of band
+                form = InPersonForm(formdata=None)
+                form.fill_choices(edition)
+                return render(
+                    "eligibility/front_desk.html",
+                    fragment="eligibility/_front_desk_form.html",
+                    edition=edition,
+                    form=form,
+                )
             return redirect(url_for("eligibility.front_desk", edition_slug=edition.slug), 303)  # type: ignore[return-value]
     elif form.is_submitted():
         status = 422
