@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from civic.accounts.models import User
@@ -73,7 +74,7 @@ def test_simultaneous_links_of_one_entry_by_several_accounts_link_exactly_one(ap
     outcomes: list[object] = [None] * len(people)
 
     def run(index: int) -> None:
-        with app.app_context():
+        with app.app_context(), force_locale("en"):
             person = db.session.get(User, people[index])
             current = db.session.get(Edition, edition_id)
             barrier.wait(timeout=20)

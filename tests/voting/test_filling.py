@@ -131,7 +131,11 @@ def test_a_ranking_is_read_in_rank_order_and_ties_are_refused(client, login_as, 
 
 def test_filling_needs_an_account_and_a_real_ballot(client, app, login_as):
     edition, pool, _ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
-    for path in (_url(edition, pool), f"/editions/{edition.slug}/vote/review", f"/editions/{edition.slug}/vote"):
+    for path in (
+        _url(edition, pool),
+        f"/editions/{edition.slug}/vote/review",
+        f"/editions/{edition.slug}/vote",
+    ):
         assert client.get(path).status_code in (302, 303)
     login_as()
     assert client.get(f"/editions/{edition.slug}/vote/999999").status_code == 404
