@@ -35,7 +35,7 @@ from civic.voting.ballot_rules import (
     settings_problems,
 )
 from civic.voting.labels import problem_message
-from civic.voting.models import Ballot, BallotSettings, VotePool, VotePoolProject, VoteType
+from civic.voting.models import Ballot, BallotSettings, PooledBallot, VotePool, VotePoolProject, VoteType
 from civic.voting.permissions import can_manage_ballot
 
 # A published cost range is "wide" (and shown beside the estimate) when it spans more than a fifth of it.
@@ -67,9 +67,11 @@ def _ensure_manager(actor: User) -> None:
 
 
 def edition_has_ballots(edition: Edition) -> bool:
-    """Tell whether any ballot (cast, typed or imported) exists in one of the edition's ballot boxes."""
-    query = select(exists().where(Ballot.pool_id == VotePool.id, VotePool.edition_id == edition.id))
-    return bool(db.session.scalar(query))
+    """Tell whether any ballot exists for the edition: cast, typed or imported, in the box or still in the
+    mixer's pool. A ballot waiting in the pool freezes the rules as much as one in the box."""
+    in_box = exists().where(Ballot.pool_id == VotePool.id, VotePool.edition_id == edition.id)
+    pooled = exists().where(PooledBallot.pool_id == VotePool.id, VotePool.edition_id == edition.id)
+    return bool(db.session.scalar(select(in_box | pooled)))
 
 
 def _ensure_not_frozen(actor: User, edition: Edition, action: str, attempt: Any) -> None:

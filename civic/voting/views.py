@@ -378,6 +378,8 @@ def _ballot_page(
         "basket": filling.basket(settings, pool, reading),
         "open_now": _vote_open(edition),
         "sentence": _format_sentence(settings, pool.budget_cents),
+        "standing": roll.standing(edition, current_user.id),
+        "votes_here": pool in casting.allowed_pools(edition, settings, [pool], current_user),
     }
     return render("voting/vote.html", fragment="voting/_basket.html", status=status, **context, **_labels())
 

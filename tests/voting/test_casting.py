@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from civic.accounts.roles import Role
@@ -128,3 +129,64 @@ def test_a_person_casts_once_even_from_two_sessions_at_the_same_time(app, login_
         t.join()
     assert sorted(results) == [303, 409]
     assert _count(Participation) == 1 and _count(PooledBallot) == 1
+
+
+def test_the_first_online_ballot_freezes_the_ballot_even_before_the_mixer_runs(client, login_as, app):
+    from civic.voting import ballot as services
+    from civic.voting.ballot import BallotFrozen
+    from civic.voting.ballot_rules import Settings
+
+    edition, pool, ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
+    user = login_as(locale="en")
+    _on_roll(edition, user)
+    token = _fill(client, edition, pool, ids["Bancs"])
+    assert client.post(f"/editions/{edition.slug}/vote/cast", data={"csrf_token": token}).status_code == 303
+    assert _count(PooledBallot) == 1  # still waiting for its batch
+    admin = create_user(roles=(Role.ADMIN,))
+    with pytest.raises(BallotFrozen):
+        services.save_settings(
+            actor=admin, edition=edition, settings=Settings(ballot_format=BallotFormat.KNAPSACK)
+        )
+    db.session.rollback()
+
+
+def test_in_a_per_district_vote_a_person_casts_only_in_their_district(client, login_as, app):
+    from civic.voting import ballot as services
+    from civic.voting.ballot_rules import Settings
+    from tests.factories import create_district, create_edition
+    from tests.voting.test_ballot_building import feasible
+
+    nord, sud = create_district(name="Nord"), create_district(name="Sud")
+    edition = create_edition(districts=[nord, sud], open_phase="vote")
+    for share in edition.districts:
+        share.envelope_cents = 500_00
+    db.session.commit()
+    feasible(edition, nord, title="Jardin du Nord", cost=100_00)
+    feasible(edition, sud, title="Fontaine du Sud", cost=100_00)
+    admin = create_user(roles=(Role.ADMIN,))
+    services.save_settings(
+        actor=admin, edition=edition, settings=Settings(ballot_format=BallotFormat.APPROVAL)
+    )
+    pools = {p.district_id: p for p in services.build_all_ballots(actor=admin, edition=edition)}
+    db.session.commit()
+    user = login_as(locale="en")
+    desk = create_user(roles=(Role.FRONT_DESK,))
+    roll_services.add_in_person(
+        actor=desk, edition=edition, identifier="N-1", birth_date=date(1980, 5, 1), district_id=nord.id
+    )
+    roll_services.link_with_identifier(
+        actor=user, edition=edition, identifier="N-1", birth_date=date(1980, 5, 1)
+    )
+    db.session.commit()
+    home = client.get(f"/editions/{edition.slug}/vote", headers=EN).get_data(as_text=True)
+    assert "Fill in the ballot of Nord" in home and "ballot of Sud" not in home
+    south = pools[sud.id]
+    page = client.get(_url(edition, south), headers=EN).get_data(as_text=True)
+    assert "You do not vote in this district" in page
+    _fill(client, edition, south, south.projects[0].id)
+    token = _fill(client, edition, pools[nord.id], pools[nord.id].projects[0].id)
+    review = client.get(f"/editions/{edition.slug}/vote/review", headers=EN).get_data(as_text=True)
+    assert "Jardin du Nord" in review and "Fontaine du Sud" not in review
+    assert client.post(f"/editions/{edition.slug}/vote/cast", data={"csrf_token": token}).status_code == 303
+    (pooled,) = db.session.scalars(select(PooledBallot)).all()
+    assert pooled.pool_id == pools[nord.id].id
