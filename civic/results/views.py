@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from civic.extensions import db, htmx
 from civic.processes.permissions import can_view_edition
@@ -72,7 +73,9 @@ def edition_results(edition_slug: str) -> Response:
     tab = "compare" if request.args.get("tab") == "compare" else "winners"
     # The ballot-box sections are rendered once per results_key (civic.web.cache); the counts and their
     # explanations are read from the database only when the key is new.
-    results = _Lazy(lambda: [queries.pool_result(p, queries.published_run(p)) for p in queries.pools_of(edition)])
+    results = _Lazy(
+        lambda: [queries.pool_result(p, queries.published_run(p)) for p in queries.pools_of(edition)]
+    )
     key = ("results", edition.id, edition.slug, tab, queries.results_key(edition))
     return render("results/edition.html", edition=edition, results=results, tab=tab, results_key=key)
 
@@ -97,6 +100,29 @@ class _Lazy:
 
     def __getitem__(self, index: int) -> Any:
         return self._list()[index]
+
+
+@bp.get("/editions/<edition_slug>/results.json")
+def results_document(edition_slug: str) -> Response:
+    """The published result of each ballot box held in Civic: what anyone recounting ``ballots.pb`` must find."""
+    edition = visible_edition_or_404(edition_slug)
+    pools = []
+    for pool in db.session.scalars(
+        select(VotePool)
+        .where(VotePool.edition_id == edition.id, VotePool.source.is_(None))
+        .order_by(VotePool.id)
+    ):
+        run = queries.published_run(pool)
+        if run is not None and run.outcome is not None:
+            pools.append(
+                {
+                    "district": pool.district.slug if pool.district else None,
+                    "rule": run.rule,
+                    "budget": run.outcome["budget"],
+                    "selected": list(run.outcome["selected"]),
+                }
+            )
+    return jsonify({"edition": edition.slug, "pools": pools})
 
 
 @bp.get("/staff/editions/<edition_slug>/counts")

@@ -360,8 +360,12 @@ def _insert_ballots(pool_id: int, pb: PabulibFile, project_ids: dict[str, int]) 
             connection.execute(choice_insert, choices[start : start + CHUNK])
 
 
-def export_pabulib(pool: VotePool) -> PabulibFile:
-    """Return the pool as a pabulib file: META in its order (counts updated), random voter ids."""
+def export_pabulib(pool: VotePool, *, trackers: bool = False) -> PabulibFile:
+    """Return the pool as a pabulib file: META in its order (counts updated), random voter ids.
+
+    With ``trackers`` (a vote held in Civic, published after its close) each voter id is the ballot's
+    tracker and the rows are sorted by it: every voter finds their own ballot in the public file.
+    """
     projects = [
         PabulibProject(
             vpp.external_id,
@@ -377,13 +381,18 @@ def export_pabulib(pool: VotePool) -> PabulibFile:
     )
     extra_columns = [c for c in vote_columns if c not in ("voter_id", "vote", "points")]
     with_points = "points" in vote_columns
-    ballots = list(pool_ballot_rows(pool))
-    # Fresh ids 1..n in random order, rows sorted by them: nothing of the original ids or of the
-    # order ballots were cast survives in the file.
-    voter_ids = list(range(1, len(ballots) + 1))
-    secrets.SystemRandom().shuffle(voter_ids)
+    if trackers:
+        rows = list(pool_ballot_rows(pool, with_trackers=True))
+        keyed = sorted(((str(t), (e, v, p)) for t, e, v, p in rows), key=lambda r: r[0])
+    else:
+        ballots = list(pool_ballot_rows(pool))
+        # Fresh ids 1..n in random order, rows sorted by them: nothing of the original ids or of the
+        # order ballots were cast survives in the file.
+        voter_ids = list(range(1, len(ballots) + 1))
+        secrets.SystemRandom().shuffle(voter_ids)
+        keyed = sorted(((n, b) for n, b in zip(voter_ids, ballots, strict=True)), key=lambda r: r[0])  # type: ignore[misc]
     voters = []
-    for voter_id, (extra, vote, points) in sorted(zip(voter_ids, ballots, strict=True), key=lambda t: t[0]):
+    for voter_id, (extra, vote, points) in keyed:
         pts = tuple(points) if with_points and points and None not in points else None
         cells = tuple((extra or {}).get(c) for c in extra_columns)
         voters.append(PabulibVoter(str(voter_id), tuple(vote), pts, cells))  # type: ignore[arg-type]

@@ -91,18 +91,17 @@ def ballot_choices(pool: VotePool) -> Iterator[tuple[bytes, tuple[str, ...], tup
         yield current, tuple(ids), tuple(points)
 
 
-def pool_ballot_rows(
-    pool: VotePool,
-) -> Iterator[tuple[dict[str, Any] | None, tuple[str, ...], tuple[int | None, ...]]]:
-    """Yield (extra voter cells, project ids, points) for every ballot of the pool, as cast, for export."""
-    rows = db.session.execute(select(Ballot.id, Ballot.extra, Ballot.raw).where(Ballot.pool_id == pool.id))
-    stored = {ballot_id: (extra, raw) for ballot_id, extra, raw in rows}
+def pool_ballot_rows(pool: VotePool, *, with_trackers: bool = False) -> Iterator[Any]:
+    """Yield (extra voter cells, project ids, points) for every ballot of the pool, as cast, for export;
+    ``with_trackers`` puts each ballot's tracker first: (tracker, extra, ids, points)."""
+    rows = db.session.execute(
+        select(Ballot.id, Ballot.extra, Ballot.raw, Ballot.tracker).where(Ballot.pool_id == pool.id)
+    )
+    stored = {ballot_id: (extra, raw, tracker) for ballot_id, extra, raw, tracker in rows}
     for ballot_id, ids, points in ballot_choices(pool):
-        extra, raw = stored[ballot_id]
-        if raw is None:
-            yield extra, ids, points
-        else:
-            yield extra, tuple(raw["vote"]), tuple(raw["points"] or ())
+        extra, raw, tracker = stored[ballot_id]
+        row = (extra, ids, points) if raw is None else (extra, tuple(raw["vote"]), tuple(raw["points"] or ()))
+        yield (tracker, *row) if with_trackers else row
 
 
 def ballots_for_pool(pool: VotePool) -> tuple[list[Project], Number, str, list[TallyBallot]]:

@@ -22,6 +22,7 @@ from civic.processes.views import visible_edition_or_404
 from civic.proposals import hooks
 from civic.proposals.models import ProposalStatus
 from civic.proposals.views import _visitor_seed
+from civic.tally import pabulib
 from civic.voting import ballot as services
 from civic.voting import casting, filling, mixer, tasks
 from civic.voting.ballot_rules import Settings, min_spend_cents
@@ -36,6 +37,7 @@ from civic.voting.labels import (
     format_sentence,
 )
 from civic.voting.models import VotePool
+from civic.voting.pabulib_io import export_pabulib
 from civic.voting.permissions import can_manage_ballot
 from civic.web.decorators import permission_required
 from civic.web.errors import error_response
@@ -479,6 +481,27 @@ def receipt(edition_slug: str) -> Response:
     cast = kept.get("cast", []) if kept.get("edition") == edition.slug else []
     standing = roll.standing(edition, current_user.id)
     return render("voting/receipt.html", edition=edition, cast=cast, standing=standing)
+
+
+@bp.get("/editions/<edition_slug>/ballots.pb")
+def ballots_file(edition_slug: str) -> Response:
+    """The ballots in pabulib format, voter ids = trackers, once the vote is over and its last batch sealed."""
+    edition = visible_edition_or_404(edition_slug)
+    if not tasks.vote_has_ended(edition) or mixer.waiting(edition):
+        return error_response(
+            409, _("The ballots are published once the vote is closed and its last batch sealed.")
+        )
+    pools = services.public_pools(edition)
+    wanted = request.args.get("district")
+    chosen = [p for p in pools if (p.district.slug if p.district else None) == wanted] if wanted else pools
+    if len(chosen) != 1:
+        names = ", ".join(f"?district={p.district.slug}" for p in pools if p.district) or "—"
+        return error_response(404, _("Choose one ballot box: %(choices)s.", choices=names))
+    text = pabulib.write_string(export_pabulib(chosen[0], trackers=True))
+    name = f"{edition.slug}{'-' + wanted if wanted else ''}.pb"
+    return Response(
+        text, mimetype="text/plain", headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
 
 
 def edition_ballots(edition: Edition) -> list[VotePool]:
