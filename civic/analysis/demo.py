@@ -75,7 +75,7 @@ def seed_analysis_demo(districts: dict[str, District]) -> Edition | None:
     service_rows = _services(manager)
     for i, (title, district, author, cost, state, data) in enumerate(PROPOSALS):
         holder = users.get(f"{author}@demo.civic.example.org")
-        proposal = _proposal(edition, i, title, districts[district], holder, cost, now=now)
+        proposal = demo_proposal(edition, i, title, districts[district], holder, cost, now=now)
         review = services.open_review(actor=manager, proposal=proposal)
         if state == "to_assign":
             continue
@@ -171,7 +171,8 @@ def _edition(districts: dict[str, District], *, now) -> Edition:  # type: ignore
     return edition
 
 
-def _proposal(edition, i, title, district, holder, cost, *, now) -> Proposal:  # type: ignore[no-untyped-def]
+def demo_proposal(edition, i, title, district, holder, cost, *, now) -> Proposal:  # type: ignore[no-untyped-def]
+    """Insert a submitted demo proposal (its first version and status change included); the vote demo uses it too."""
     summary = f"{title} : une proposition d'habitant, analysée par les services de la commune."
     description = (
         f"**{title}.** Le projet répond à une demande du quartier ; il est détaillé en réunion publique."

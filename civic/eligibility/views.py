@@ -252,42 +252,40 @@ def access_codes(edition_slug: str) -> Response:
 @permission_required(can_check_in_person)
 def front_desk(edition_slug: str) -> Response:
     edition = visible_edition_or_404(edition_slug)
-    form = InPersonForm()
+    form = _in_person_form(edition)
+    if not form.validate_on_submit():
+        return _front_desk_page(edition, form, status=422 if form.is_submitted() else 200)
+    try:
+        _entry, merged = services.add_in_person(
+            actor=current_user,
+            edition=edition,
+            identifier=form.identifier.data,
+            birth_date=form.birth_date.data,
+            district_id=chosen_district(form.district_id),
+        )
+    except DomainError as refusal:
+        db.session.rollback()
+        form.identifier.errors = [str(refusal.message)]
+        return _front_desk_page(edition, form, status=refusal.status_code)
+    db.session.commit()
+    flash(
+        _("The person was already on the roll: their entry is updated.")
+        if merged
+        else _("The person has been added to the voter roll."),
+        "success",
+    )
+    if htmx:  # a fresh form for the next person, the message out of band
+        return _front_desk_page(edition, _in_person_form(edition, blank=True))
+    return redirect(url_for("eligibility.front_desk", edition_slug=edition.slug), 303)  # type: ignore[return-value]
+
+
+def _in_person_form(edition: Edition, *, blank: bool = False) -> InPersonForm:
+    form = InPersonForm(formdata=None) if blank else InPersonForm()
     form.fill_choices(edition)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            _entry, merged = services.add_in_person(
-                actor=current_user,
-                edition=edition,
-                identifier=form.identifier.data,
-                birth_date=form.birth_date.data,
-                district_id=chosen_district(form.district_id),
-            )
-        except DomainError as refusal:
-            db.session.rollback()
-            form.identifier.errors = [str(refusal.message)]
-            status = refusal.status_code
-        else:
-            db.session.commit()
-            flash(
-                _("The person was already on the roll: their entry is updated.")
-                if merged
-                else _("The person has been added to the voter roll."),
-                "success",
-            )
-            if htmx:  # a fresh form for the next person, the message out of band
-                form = InPersonForm(formdata=None)
-                form.fill_choices(edition)
-                return render(
-                    "eligibility/front_desk.html",
-                    fragment="eligibility/_front_desk_form.html",
-                    edition=edition,
-                    form=form,
-                )
-            return redirect(url_for("eligibility.front_desk", edition_slug=edition.slug), 303)  # type: ignore[return-value]
-    elif form.is_submitted():
-        status = 422
+    return form
+
+
+def _front_desk_page(edition: Edition, form: InPersonForm, *, status: int = 200) -> Response:
     return render(
         "eligibility/front_desk.html",
         fragment="eligibility/_front_desk_form.html",

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from civic.accounts.models import User
 from civic.accounts.services import create_user, find_live_user_by_email
+from civic.analysis.demo import demo_proposal
 from civic.core.time import utcnow
 from civic.eligibility.services import add_in_person, link_with_identifier
 from civic.extensions import db
 from civic.processes.models import District, Edition, EditionDistrict, EditionMode, Phase
 from civic.processes.phases import PHASE_ORDER, PhaseKind
-from civic.proposals.models import Channel, Proposal, ProposalStatus, ProposalVersion, StatusChange
+from civic.proposals.models import ProposalStatus
 from civic.proposals.services import change_status
 from civic.voting import ballot, casting, filling, mixer
 from civic.voting.ballot_rules import MES_ADD1, BallotFormat, BallotScope, Settings
@@ -58,9 +59,16 @@ def seed_vote_demo(districts: dict[str, District], *, password: str) -> Edition 
     if admin is None:
         return None
     edition = _edition(districts)
+    now = utcnow()
     for i, (title, district, author, cost) in enumerate(PROJECTS):
-        proposal = _proposal(
-            edition, i, title, districts[district], users.get(f"{author}@demo.civic.example.org"), cost
+        proposal = demo_proposal(
+            edition,
+            i,
+            title,
+            districts[district],
+            users.get(f"{author}@demo.civic.example.org"),
+            cost,
+            now=now,
         )
         change_status(
             actor=admin,
@@ -173,34 +181,3 @@ def _edition(districts: dict[str, District]) -> Edition:
     db.session.add(edition)
     db.session.flush()
     return edition
-
-
-def _proposal(edition, i, title, district, holder, cost) -> Proposal:  # type: ignore[no-untyped-def]
-    summary = f"{title} : un projet d'habitant, analysé par les services et soumis au vote."
-    description = (
-        f"**{title}.** Le projet a été jugé faisable ; son coût est celui de l'analyse des services."
-    )
-    submitted_at = utcnow() - timedelta(days=110 - i)
-    proposal = Proposal(
-        edition_id=edition.id,
-        reference=f"pending-vote-{i}",
-        author_id=holder.id if holder else None,
-        channel=Channel.ONLINE if holder else Channel.IN_PERSON,
-        status=ProposalStatus.SUBMITTED,
-        title=title,
-        summary=summary,
-        description=description,
-        district_id=district.id,
-        estimated_cost_cents=cost * 100,
-        submitted_at=submitted_at,
-    )
-    proposal.versions.append(
-        ProposalVersion(
-            number=1, title=title, summary=summary, description=description, estimated_cost_cents=cost * 100
-        )
-    )
-    proposal.status_changes.append(StatusChange(status=ProposalStatus.SUBMITTED, at=submitted_at))
-    db.session.add(proposal)
-    db.session.flush()
-    proposal.reference = f"BP{edition.year}-{proposal.id:05d}"
-    return proposal
