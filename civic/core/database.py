@@ -9,7 +9,7 @@ from sqlalchemy import Engine, Enum, event
 
 
 def install_sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
-    """Turn on WAL, foreign keys, a busy timeout and synchronous=FULL on every SQLite connection."""
+    """Turn on WAL, foreign keys, a busy timeout, synchronous=FULL and secure_delete on every SQLite connection."""
     if engine.dialect.name != "sqlite":
         return
     if getattr(engine, "_civic_pragmas", False):
@@ -23,6 +23,9 @@ def install_sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
+        # Deleted content is overwritten with zeros, not left in free pages: the vote's seal deletes the
+        # ballot tags and the emptied pool, and nothing should be readable from the file afterwards.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     engine._civic_pragmas = True  # type: ignore[attr-defined]

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 class EligibilityHooks:
     # The edition's DistrictsPerVoter value ("own", "own_plus_one", "all").
     districts_rule: Callable[[Edition], str] = lambda edition: DistrictReach.OWN.value
+    # "Paper cancels online": when the edition allows it (and can still tell a person's ballots), the
+    # function that supersedes a person's online ballots (given their person_key); None otherwise.
+    online_cancellation: Callable[[Edition], Callable[[str], None] | None] = lambda edition: None
 
 
 def eligibility_hooks(app: Flask | None = None) -> EligibilityHooks:

@@ -11,7 +11,15 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.core.database import enum_column
@@ -130,6 +138,9 @@ class Participation(db.Model):
             name="fk_participation_roll_entry",
         ),
         CheckConstraint("channel != 'online' OR place IS NULL", name="online_has_no_place"),
+        CheckConstraint("ballots >= 0", name="ballots_not_negative"),
+        # Physical order follows the (keyed, random-looking) person key, not the order people voted.
+        {"sqlite_with_rowid": False},
     )
 
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True)
@@ -138,3 +149,7 @@ class Participation(db.Model):
     day: Mapped[date] = mapped_column(Date)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     place: Mapped[str | None] = mapped_column(String(200))
+    # How many ballots this participation put in the box online (one per district voted in): the close
+    # checks that online ballots and online participations agree. 0 in person (kiosk and paper ballots are
+    # reconciled per polling place).
+    ballots: Mapped[int] = mapped_column(default=0, server_default=text("0"))

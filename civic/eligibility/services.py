@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
@@ -19,6 +19,7 @@ from civic.core import audit
 from civic.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from civic.core.time import utcnow
 from civic.eligibility import keys
+from civic.eligibility.hooks import eligibility_hooks
 from civic.eligibility.models import (
     DEFAULT_MINIMUM_AGE,
     IN_PERSON_CHANNELS,
@@ -329,7 +330,7 @@ def record_participation(
     )
     existing = db.session.get(Participation, (edition.id, person_key))
     if existing is not None:
-        raise AlreadyVoted(existing)
+        return _replace_online(edition, existing, participation)
     try:
         with db.session.begin_nested():
             db.session.add(participation)
@@ -338,6 +339,64 @@ def record_participation(
         if winner is None:
             raise
         raise AlreadyVoted(winner) from exc
+    return participation
+
+
+def _replace_online(edition: Edition, existing: Participation, new: Participation) -> Participation:
+    """A vote in person over an online one: allowed only where "paper cancels online" still can; else refused.
+
+    The participation row is updated first (its row lock orders this against a revote of the same person),
+    then the online ballots are superseded; the participation becomes the in-person one.
+    """
+    cancel = eligibility_hooks().online_cancellation(edition)
+    if (
+        cancel is None
+        or new.channel not in IN_PERSON_CHANNELS
+        or existing.channel != ParticipationChannel.ONLINE
+    ):
+        raise AlreadyVoted(existing)
+    moved = db.session.execute(
+        update(Participation)
+        .where(
+            Participation.edition_id == edition.id,
+            Participation.person_key == existing.person_key,
+            Participation.channel == ParticipationChannel.ONLINE,
+        )
+        .values(channel=new.channel, day=new.day, officer_id=new.officer_id, place=new.place, ballots=0)
+        .execution_options(synchronize_session=False)
+    )
+    replaced = db.session.get(Participation, (edition.id, existing.person_key), populate_existing=True)
+    if moved.rowcount != 1 or replaced is None:  # type: ignore[attr-defined]
+        raise AlreadyVoted(replaced or existing)
+    cancel(existing.person_key)
+    return replaced
+
+
+def renew_online_participation(*, actor: User, edition: Edition, person_key: str, day: date) -> Participation:
+    """Record a person's new online vote over their earlier one (revote): the participation's day moves on.
+
+    The update comes first in the transaction, so that two revotes of one person queue behind each other's
+    row lock before either reads which ballots to supersede. Refused (``AlreadyVoted``) unless the person's
+    participation is online and their account is linked to it.
+    """
+    link = link_of(edition.id, actor.id)
+    if link is None or link.person_key != person_key:
+        raise PermissionDenied(_l("Link your account to the voter roll before voting."))
+    renewed = db.session.execute(
+        update(Participation)
+        .where(
+            Participation.edition_id == edition.id,
+            Participation.person_key == person_key,
+            Participation.channel == ParticipationChannel.ONLINE,
+        )
+        .values(day=day)
+        .execution_options(synchronize_session=False)
+    )
+    participation = db.session.get(Participation, (edition.id, person_key), populate_existing=True)
+    if participation is None:
+        raise NotOnRoll(_l("This person is not on the voter roll."))
+    if renewed.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadyVoted(participation)
     return participation
 
 

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from flask import current_app
+from huey import crontab
 from huey.signals import SIGNAL_INTERRUPTED
 
 from civic.core import queue
@@ -62,3 +63,12 @@ def recover_counts() -> None:
     for run_id in services.queued_run_ids():
         if run_id not in pending:
             count_run(run_id)
+
+
+def _close_ended_votes() -> None:
+    from civic.results.closing import close_ended_votes
+
+    close_ended_votes()
+
+
+queue.huey.periodic_task(crontab(minute="*"))(queue.in_app_context(_close_ended_votes))

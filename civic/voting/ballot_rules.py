@@ -82,6 +82,15 @@ class Settings:
     total_points: int | None = None  # cumulative
     max_points_per_project: int | None = None  # cumulative
     ranking_length: int | None = None  # ranking
+    # Revoting: a person who voted online may vote online again, and only their last ballot counts.
+    revote: bool = False
+    # While the vote is open, voting in person supersedes the person's online ballot (not the reverse).
+    paper_cancels_online: bool = False
+
+    @property
+    def tags_ballots(self) -> bool:
+        """Tell whether the vote keeps, until its close, which ballots each person cast (to supersede them)."""
+        return self.revote or self.paper_cancels_online
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,17 @@ mixer's pool, with the deadline checked inside the same transaction on the serve
 the ballot side names the person, and nothing here is audited (an audit entry would tie a person to a
 moment next to the pool). The person gets their trackers on screen; the e-mail says only that their
 participation was recorded, and on which day.
+
+Revoting (an edition setting, frozen with the others): a person who voted online may vote online again;
+their participation's day moves on, their earlier ballots are marked superseded through their tag
+(civic.voting.tags) and the new ones are tagged in turn. "Paper cancels online": a participation recorded
+in person over an online one supersedes the online ballots (``online_cancellation``, registered as an
+eligibility hook). Both work only while the edition's tag key exists, that is until the close.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,12 +27,14 @@ from civic.core.errors import PermissionDenied, ValidationFailed
 from civic.core.mail import send_mail
 from civic.core.time import utcnow
 from civic.eligibility import queries as roll
-from civic.eligibility.models import ParticipationChannel
-from civic.eligibility.services import AlreadyVoted, record_participation
+from civic.eligibility.models import Participation, ParticipationChannel
+from civic.eligibility.services import AlreadyVoted, record_participation, renew_online_participation
+from civic.extensions import db
 from civic.processes.models import Edition
 from civic.processes.phases import Action, is_allowed
 from civic.proposals.services import PhaseClosed, ensure_can_write
-from civic.voting import filling, mixer
+from civic.voting import filling, mixer, tags
+from civic.voting.ballot import settings_of
 from civic.voting.ballot_rules import BallotScope, Settings, normalised
 from civic.voting.models import VotePool
 
@@ -71,6 +79,41 @@ def _check_reach(edition: Edition, settings: Settings, user: User, chosen: Seque
         )
 
 
+def may_revote(edition: Edition, settings: Settings, participation: Participation) -> bool:
+    """Tell whether this earlier participation may be followed by a new online ballot (the last one counts)."""
+    return settings.revote and participation.channel is ParticipationChannel.ONLINE and tags.has_key(edition)
+
+
+def online_cancellation(edition: Edition) -> Callable[[str], None] | None:
+    """Return how to supersede a person's online ballots when they vote in person, if the edition allows it."""
+    row = settings_of(edition)
+    if row is None or not row.paper_cancels_online or not tags.has_key(edition):
+        return None
+
+    def cancel(person_key: str) -> None:
+        tags.supersede(edition, person_key)
+
+    return cancel
+
+
+def _participate(
+    actor: User, edition: Edition, person_key: str, moment: datetime, *, revoting: bool
+) -> Participation:
+    if not revoting:
+        return record_participation(
+            actor=actor,
+            edition=edition,
+            person_key=person_key,
+            channel=ParticipationChannel.ONLINE,
+            day=moment.date(),
+        )
+    participation = renew_online_participation(
+        actor=actor, edition=edition, person_key=person_key, day=moment.date()
+    )
+    tags.supersede(edition, person_key)
+    return participation
+
+
 def cast_ballots(
     *,
     actor: User,
@@ -82,7 +125,8 @@ def cast_ballots(
     """Record the person's participation and put their ballots in the pool; flushed, not committed.
 
     Refuses (and writes nothing) when the vote is closed, the account is not linked to the roll, the
-    person already took part in any channel, a ballot breaks a rule or is for a box they may not vote in.
+    person already took part in any channel (unless the edition allows revoting and they voted online:
+    their earlier ballots are then superseded), a ballot breaks a rule or is for a box they may not vote in.
     """
     ensure_can_write(actor)
     moment = now or utcnow()
@@ -91,7 +135,8 @@ def cast_ballots(
     standing = roll.standing(edition, actor.id)
     if not standing.linked or standing.person_key is None:
         raise PermissionDenied(_l("Link your account to the voter roll before voting."))
-    if standing.participation is not None:
+    revoting = standing.participation is not None
+    if standing.participation is not None and not may_revote(edition, settings, standing.participation):
         raise AlreadyVoted(standing.participation)
     filled = [(pool, reading) for pool, reading in ballots if reading.projects]
     if not filled:
@@ -100,19 +145,18 @@ def cast_ballots(
         if not filling.basket(settings, pool, reading).ok:
             raise ValidationFailed(_l("A ballot breaks a rule of the vote: go back to it and correct it."))
     _check_reach(edition, settings, actor, [pool for pool, _r in filled])
-    record_participation(
-        actor=actor,
-        edition=edition,
-        person_key=standing.person_key,
-        channel=ParticipationChannel.ONLINE,
-        day=moment.date(),
-    )
-    cast = []
+    participation = _participate(actor, edition, standing.person_key, moment, revoting=revoting)
+    cast, ids = [], []
     for pool, reading in filled:
         points = reading.points or (None,) * len(reading.projects)
         pooled = mixer.put_in_pool(pool=pool, choices=list(zip(reading.projects, points, strict=True)))
         place = pool.district.name if pool.district else str(_l("the whole town"))
         cast.append(Cast(pool_id=pool.id, place=place, tracker=pooled.tracker))
+        ids.append(pooled.id)
+    participation.ballots = len(ids)
+    if settings.tags_ballots:
+        tags.remember(edition, standing.person_key, ids)
+    db.session.flush()
     if actor.email:
         send_mail(
             to=actor.email,

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -89,6 +89,19 @@ class BallotSettingsForm(FlaskForm):
         default=DistrictsPerVoter.OWN.value,
     )
 
+    revote = BooleanField(
+        _l("A person who voted online may vote online again: only their last ballot counts"),
+        description=_l(
+            "Protects against pressure: whoever watched someone vote cannot know it was their last vote."
+        ),
+    )
+    paper_cancels_online = BooleanField(
+        _l("Voting in person replaces an online ballot cast earlier"),
+        description=_l(
+            "Until the close, a person who voted online may still vote at the town hall or on paper."
+        ),
+    )
+
     def fill_from(self, settings: Settings) -> None:
         """Show saved settings."""
         for key, value in settings.__dict__.items():
@@ -107,6 +120,8 @@ class BallotSettingsForm(FlaskForm):
             total_points=self.total_points.data,
             max_points_per_project=self.max_points_per_project.data,
             ranking_length=self.ranking_length.data,
+            revote=bool(self.revote.data),
+            paper_cancels_online=bool(self.paper_cancels_online.data),
         )
 
 

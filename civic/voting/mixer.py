@@ -34,6 +34,7 @@ from civic.voting.models import (
     VoteKey,
     VotePool,
     VotePoolProject,
+    VoteSeal,
     VoteType,
 )
 
@@ -112,8 +113,10 @@ def last_batch(edition: Edition) -> BoardBatch | None:
 def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) -> BoardBatch | None:
     """Move the edition's pooled ballots into the box, in random order, as one sealed batch.
 
-    Nothing happens while fewer than ``minimum`` (MIXER_BATCH_SIZE, default 20) wait, unless ``final`` (the
-    close), which moves whatever waits. Returns the sealed batch, or None. Flushed, not committed; two mixers
+    Nothing happens while fewer than twice ``minimum`` (k = MIXER_BATCH_SIZE, default 20) wait; then all but
+    k of them, chosen at random, move, so that every batch but the last holds at least k ballots and the
+    last (``final``, the close, which moves whatever waits) holds at least k too once k were cast.
+    Returns the sealed batch, or None. Flushed, not committed; two mixers
     racing both try batch number n + 1 and the primary key lets only one commit.
     """
     k = minimum if minimum is not None else int(current_app.config.get("MIXER_BATCH_SIZE", 20))
@@ -124,9 +127,13 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
             .where(VotePool.edition_id == edition.id)
         )
     )
-    if not pooled or (len(pooled) < k and not final):
+    if not pooled or (len(pooled) < 2 * k and not final):
         return None
     secrets.SystemRandom().shuffle(pooled)
+    if not final:
+        # k stay behind, chosen at random: a batch mixes ballots cast at any time since the last one, and
+        # the last batch (the close) never holds fewer than k ballots when k or more were cast.
+        pooled = pooled[: len(pooled) - k]
     previous = last_batch(edition)
     number = previous.number + 1 if previous else 1
     ranked = {
@@ -148,6 +155,7 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
                 "raw": None,
                 "tracker": entry.tracker,
                 "batch": number,
+                "superseded": entry.superseded,
             }
         )
         for position, (project_id, points) in enumerate(entry.choices):
@@ -253,12 +261,17 @@ def board_document(edition: Edition, view: BoardView) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class TrackerLookup:
-    """What "check my ballot" found for a tracker: sealed (with batch and content), waiting, or nothing."""
+    """What "check my ballot" found for a tracker: sealed (with batch and content), waiting, or nothing.
+
+    ``superseded`` (a later ballot of the same person replaced it) is told only once the vote is sealed:
+    while it is open, saying so would let whoever asked a voter for their tracker check that they obeyed.
+    """
 
     tracker: str
     state: str  # "sealed", "waiting" or "unknown"
     batch: int | None = None
     choices: tuple[tuple[VotePoolProject, int | None, int | None], ...] = ()
+    superseded: bool = False
 
 
 def find_tracker(edition: Edition, typed: str) -> TrackerLookup:
@@ -271,7 +284,8 @@ def find_tracker(edition: Edition, typed: str) -> TrackerLookup:
     )
     if ballot is not None:
         choices = tuple((c.project, c.points, c.rank) for c in ballot.choices)
-        return TrackerLookup(wanted, "sealed", ballot.batch, choices)
+        told = ballot.superseded and db.session.get(VoteSeal, edition.id) is not None
+        return TrackerLookup(wanted, "sealed", ballot.batch, choices, superseded=told)
     pooled = db.session.scalar(
         select(PooledBallot)
         .join(VotePool, VotePool.id == PooledBallot.pool_id)

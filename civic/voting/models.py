@@ -104,6 +104,8 @@ class BallotSettings(db.Model):
     total_points: Mapped[int | None]
     max_points_per_project: Mapped[int | None]
     ranking_length: Mapped[int | None]
+    revote: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    paper_cancels_online: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -122,6 +124,8 @@ class BallotSettings(db.Model):
             total_points=self.total_points,
             max_points_per_project=self.max_points_per_project,
             ranking_length=self.ranking_length,
+            revote=self.revote,
+            paper_cancels_online=self.paper_cancels_online,
         )
 
 
@@ -221,6 +225,9 @@ class Ballot(db.Model):
     # Imported ballots have neither. The batch number is public: it tells nothing finer than the batch.
     tracker: Mapped[str | None] = mapped_column(String(16), unique=True)
     batch: Mapped[int | None]
+    # Replaced by a later ballot of the same person (revote, or a vote in person that cancels an online
+    # one): kept on the board and in the box, never counted.
+    superseded: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     choices: Mapped[list[BallotChoice]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan", order_by="BallotChoice.position"
@@ -272,6 +279,24 @@ class PooledBallot(db.Model):
     # [[vote_pool_project_id, points or null], ...] in ballot order (best first for rankings).
     choices: Mapped[list[list[int | None]]] = mapped_column(JSON)
     tracker: Mapped[str] = mapped_column(String(16), unique=True)
+    superseded: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+
+
+class BallotTag(db.Model):
+    """Which ballots a person cast, while the vote is open and only if a later vote may supersede them.
+
+    ``tag`` = HMAC(K_tag of the edition, person_key): without the key file (instance folder, erased at the
+    close) a tag names nobody. The rows are deleted at the close and the table rewritten (design:
+    voting.md, ``ballot_tag``). ``ballot_id`` is the ballot's id in the pool and then in the box (the
+    mixer keeps it), so no foreign key. WITHOUT ROWID on SQLite, like the box.
+    """
+
+    __tablename__ = "ballot_tag"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ballot_id: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
 
 
 class VoteKey(db.Model):
@@ -286,6 +311,22 @@ class VoteKey(db.Model):
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True)
     public_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VoteSeal(db.Model):
+    """The close of an edition's vote (scellement): when it ran and the counts it reconciled.
+
+    Written once, by ``civic.voting.sealing.seal_edition``; its presence means the tags are gone, the
+    tag key erased, the tables rewritten and the board complete.
+    """
+
+    __tablename__ = "vote_seal"
+
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True)
+    sealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # {"online_participations", "online_ballots", "in_person_participations", "in_person_ballots",
+    #  "paper_ballots", "superseded", "reconciled": bool, "problems": [...]}
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class BoardBatch(db.Model):

@@ -63,7 +63,10 @@ def find_pool(*, edition_ref: str, district: str | None = None) -> VotePool:
 
 
 def ballot_choices(pool: VotePool) -> Iterator[tuple[bytes, tuple[str, ...], tuple[int | None, ...]]]:
-    """Yield (ballot id, project ids, points) for every ballot of the pool, empty ones included.
+    """Yield (ballot id, project ids, points) for every counted ballot of the pool, empty ones included.
+
+    A superseded ballot (replaced by a later one of the same person) stays in the box and on the board but
+    is never counted nor exported.
 
     Ballots come in the order of their random ids (never the order they were cast), projects in ballot
     order: best-first for ordinal ballots, in the order they were named otherwise.
@@ -73,7 +76,7 @@ def ballot_choices(pool: VotePool) -> Iterator[tuple[bytes, tuple[str, ...], tup
         select(Ballot.id, BallotChoice.vote_pool_project_id, BallotChoice.points)
         .select_from(Ballot)
         .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
-        .where(Ballot.pool_id == pool.id)
+        .where(Ballot.pool_id == pool.id, Ballot.superseded.is_(False))
         .order_by(Ballot.id, BallotChoice.position)
     )
     current: bytes | None = None
@@ -95,7 +98,9 @@ def pool_ballot_rows(pool: VotePool, *, with_trackers: bool = False) -> Iterator
     """Yield (extra voter cells, project ids, points) for every ballot of the pool, as cast, for export;
     ``with_trackers`` puts each ballot's tracker first: (tracker, extra, ids, points)."""
     rows = db.session.execute(
-        select(Ballot.id, Ballot.extra, Ballot.raw, Ballot.tracker).where(Ballot.pool_id == pool.id)
+        select(Ballot.id, Ballot.extra, Ballot.raw, Ballot.tracker).where(
+            Ballot.pool_id == pool.id, Ballot.superseded.is_(False)
+        )
     )
     stored = {ballot_id: (extra, raw, tracker) for ballot_id, extra, raw, tracker in rows}
     for ballot_id, ids, points in ballot_choices(pool):

@@ -395,7 +395,8 @@ def vote_home(edition_slug: str) -> Response:
     built = services.public_pools(edition)
     pools = casting.allowed_pools(edition, settings, built, current_user) if settings else []
     standing = roll.standing(edition, current_user.id)
-    context = {"edition": edition, "pools": pools, "built": built, "standing": standing}
+    again = _may_vote_again(edition, settings, standing)
+    context = {"edition": edition, "pools": pools, "built": built, "standing": standing, "again": again}
     return render("voting/vote_home.html", open_now=_vote_open(edition), **context)
 
 
@@ -423,8 +424,15 @@ def _drafted(edition: Edition, settings: Settings) -> list[tuple[VotePool, filli
     return [(pool, reading) for pool, reading in read if reading.projects]
 
 
+def _may_vote_again(edition: Edition, settings: Settings | None, standing: roll.Standing) -> bool:
+    """Tell whether this person, who took part already, may vote online again (revote allowed)."""
+    p = standing.participation
+    return p is not None and settings is not None and casting.may_revote(edition, settings, p)
+
+
 def _review_page(edition: Edition, settings: Settings, message: object = None, status: int = 200) -> Response:
     drafted = _drafted(edition, settings)
+    standing = roll.standing(edition, current_user.id)
     if not drafted and message is None:
         return redirect(url_for("voting.vote_home", edition_slug=edition.slug), 303)  # type: ignore[return-value]
     return render(
@@ -432,7 +440,8 @@ def _review_page(edition: Edition, settings: Settings, message: object = None, s
         edition=edition,
         settings=settings,
         baskets=[(pool, filling.basket(settings, pool, reading)) for pool, reading in drafted],
-        standing=roll.standing(edition, current_user.id),
+        standing=standing,
+        again=_may_vote_again(edition, settings, standing),
         open_now=_vote_open(edition),
         message=message,
         form=ConfirmForm(),
@@ -537,5 +546,7 @@ def register(app: Flask) -> None:
 
     # Eligibility sits below voting: tell it the edition's "districts per voter" setting.
     eligibility_hooks(app).districts_rule = _districts_rule
+    # ... and how a vote in person supersedes an online ballot where "paper cancels online" is on.
+    eligibility_hooks(app).online_cancellation = casting.online_cancellation
     app.register_blueprint(bp)
     hooks.proposal_hooks(app).timeline_sources.append(ballot_timeline)

@@ -51,15 +51,20 @@ def test_ballots_wait_until_k_then_move_in_one_signed_batch_and_count(app):
     imported = _count(Ballot)
     cast = [_cast(pool, *choice) for choice in [("a",), ("b", "c"), ("c",)] * 7]  # 21 ballots
     db.session.commit()
-    assert mixer.mix(edition=pool.edition, minimum=25) is None  # not enough waiting yet
+    assert mixer.mix(edition=pool.edition, minimum=11) is None  # fewer than 2 k waiting
     assert mixer.waiting(pool.edition) == 21
-    sealed = mixer.mix(edition=pool.edition, minimum=20)
+    sealed = mixer.mix(edition=pool.edition, minimum=10)
     db.session.commit()
     assert sealed.number == 1 and sealed.previous == board.GENESIS
-    assert sealed.trackers == sorted(c.tracker for c in cast)
+    # All but k move, chosen at random: the 10 left behind go with the next batch (here the close).
+    assert len(sealed.trackers) == 11 and set(sealed.trackers) < {c.tracker for c in cast}
+    assert sealed.trackers == sorted(sealed.trackers) and mixer.waiting(pool.edition) == 10
+    last = mixer.mix(edition=pool.edition, final=True)
+    db.session.commit()
+    assert sorted(sealed.trackers + last.trackers) == sorted(c.tracker for c in cast)
     assert _count(PooledBallot) == 0 and _count(Ballot) == imported + 21
     online = db.session.scalars(select(Ballot).where(Ballot.channel == BallotChannel.ONLINE)).all()
-    assert {b.tracker for b in online} == {c.tracker for c in cast} and {b.batch for b in online} == {1}
+    assert {b.tracker for b in online} == {c.tracker for c in cast} and {b.batch for b in online} == {1, 2}
     # Each ballot keeps its content: the tracker recomputed from the box matches.
     for ballot in online:
         content = mixer.pool_content(pool, [(c.project, c.points) for c in ballot.choices])
@@ -71,14 +76,14 @@ def test_ballots_wait_until_k_then_move_in_one_signed_batch_and_count(app):
 
 def test_the_close_moves_what_waits_and_batches_chain(app):
     pool = create_vote_pool()
-    [_cast(pool, "a") for _ in range(3)]
-    first = mixer.mix(edition=pool.edition, minimum=2)
+    [_cast(pool, "a") for _ in range(4)]
+    first = mixer.mix(edition=pool.edition, minimum=2)  # 2 of 4 move, 2 stay
     _cast(pool, "b")
-    assert mixer.mix(edition=pool.edition, minimum=2) is None
+    assert mixer.mix(edition=pool.edition, minimum=2) is None  # 3 wait: fewer than 2 k
     last = mixer.mix(edition=pool.edition, final=True)
     db.session.commit()
-    assert (first.number, last.number, last.previous) == (1, 2, first.hash)
-    assert len(last.trackers) == 1 and mixer.waiting(pool.edition) == 0
+    assert len(first.trackers) == 2
+    assert (first.number, last.previous) == (1, first.hash) and mixer.waiting(pool.edition) == 0
     assert mixer.mix(edition=pool.edition, final=True) is None  # nothing left: no empty batch
     problems = board.chain_problems(mixer.published_key(pool.edition), mixer.sealed_batches(pool.edition))
     assert problems == []
@@ -150,13 +155,14 @@ def test_the_worker_job_mixes_every_edition_with_enough_waiting(app, monkeypatch
     from civic.voting.tasks import mix_waiting_ballots
 
     full, short = create_vote_pool(), create_vote_pool()
-    for _ in range(3):
+    for _ in range(5):
         _cast(full, "a")
-    _cast(short, "b")
+    for _ in range(3):
+        _cast(short, "b")
     db.session.commit()
     monkeypatch.setitem(current_app.config, "MIXER_BATCH_SIZE", 2)
-    assert mix_waiting_ballots() == 1
-    assert mixer.waiting(full.edition) == 0 and mixer.waiting(short.edition) == 1
+    assert mix_waiting_ballots() == 1  # 5 ≥ 2 k: 3 move, k = 2 stay; 3 < 2 k: none move
+    assert mixer.waiting(full.edition) == 2 and mixer.waiting(short.edition) == 3
 
 
 def test_once_the_vote_is_over_the_worker_seals_whatever_waits(app):
