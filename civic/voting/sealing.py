@@ -6,8 +6,9 @@ In the order of the design (voting.md, "Closing"), once the vote's end has passe
 2. the ballot tags are deleted and the edition's tag key erased (audited: the erasure is the promise);
 3. the tables that held both sides are rewritten so that neither physical order nor transaction ids tell
    who wrote what when: on PostgreSQL every ballot, choice and participation row of the edition is
-   rewritten by the seal's own transaction (one ``xmin`` for all) and the tables are clustered on their
-   random keys (physical order = ``ctid`` order = key order); on SQLite the tables are WITHOUT ROWID
+   rewritten by the seal's own transaction (one ``xmin`` for all) and, after its commit, the tables are
+   clustered on their random keys (physical order = ``ctid`` order = key order, dead rows gone:
+   ``compact``); on SQLite the tables are WITHOUT ROWID
    (physical order is key order), deleted rows are overwritten (every connection runs with
    ``secure_delete``, civic.core.database) and, after the commit,
    the WAL is checkpointed and truncated and the file rebuilt (``VACUUM``: ``compact``);
@@ -91,7 +92,7 @@ def seal_edition(*, edition: Edition, now: datetime | None = None) -> VoteSeal:
 
 
 def _rewrite_postgresql(edition: Edition) -> None:
-    """Give every row of the edition on both sides the seal's transaction id, then cluster on random keys."""
+    """Give every row of the edition on both sides the seal's transaction id (one ``xmin`` for all)."""
     statements = (
         "UPDATE ballot SET batch = batch WHERE pool_id IN (SELECT id FROM vote_pool WHERE edition_id = :e)",
         "UPDATE ballot_choice SET position = position WHERE ballot_id IN (SELECT b.id FROM ballot b "
@@ -100,19 +101,24 @@ def _rewrite_postgresql(edition: Edition) -> None:
     )
     for statement in statements:
         db.session.execute(text(statement), {"e": edition.id})
-    for table, index in _CLUSTERED:
-        db.session.execute(text(f"CLUSTER {table} USING {index}"))
 
 
 def compact() -> None:
-    """After the seal's commit on SQLite: checkpoint and truncate the WAL, rebuild the file (VACUUM).
+    """After the seal's commit: leave nothing of the old rows in the files (outside the seal's transaction).
 
-    Outside any transaction (VACUUM cannot run inside one). A no-op on PostgreSQL, where the seal's
-    transaction already rewrote the tables (CLUSTER leaves no dead row behind).
+    PostgreSQL: each table is clustered on its random primary key, which writes a new file in key order
+    without the dead rows (the deleted tags and pool rows, the versions the seal's updates replaced, with
+    their old ``xmin``). It must follow the commit: inside the transaction that deleted them, those rows
+    are not dead yet and CLUSTER would copy them. SQLite: the WAL is checkpointed and truncated and the file
+    rebuilt (VACUUM), which cannot run inside a transaction either.
     """
-    if db.engine.dialect.name != "sqlite":
+    # The session released its connection at the commit: the rewrite runs on a connection of its own.
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            for table, index in _CLUSTERED:
+                connection.execute(text(f"CLUSTER {table} USING {index}"))
+                connection.commit()
         return
-    # The session released its connection at the commit: VACUUM runs on a connection of its own.
     with db.engine.connect() as connection:
         raw = connection.connection.driver_connection
         assert raw is not None
