@@ -100,6 +100,9 @@ def seed_demo() -> None:
     from civic.voting.demo import seed_vote_demo
 
     seed_vote_demo(districts, password=DEMO_PASSWORD)
+    from civic.results.demo import seed_closed_vote_demo
+
+    seed_closed_vote_demo(districts, password=DEMO_PASSWORD)
     _name_demo_town()
     db.session.commit()
     seed_real_elections(find_live_user_by_email(DEMO_STAFF[0][0]))
@@ -231,6 +234,28 @@ def export_pb(edition_ref: str, district: str | None) -> None:
     except DomainError as exc:
         _fail(exc)
     click.echo(pabulib.write_string(export_pabulib(pool)), nl=False)
+
+
+@civic_cli.command("seal-vote")
+@click.argument("edition_ref", metavar="EDITION")
+def seal_vote(edition_ref: str) -> None:
+    """Seal an edition's vote now that it has ended and queue its counts (the worker does it every minute)."""
+    from civic.core.errors import DomainError
+    from civic.results.closing import close_vote
+    from civic.voting.services import find_edition
+
+    try:
+        edition = find_edition(edition_ref)
+        assert edition is not None
+        seal = close_vote(edition)
+    except DomainError as exc:
+        _fail(exc)
+    counts = seal.counts
+    click.echo(
+        f"Sealed the vote of {edition.slug!r}: {counts['online_ballots']} online, {counts['in_person_ballots']} "
+        f"kiosk and {counts['paper_ballots']} paper ballots counted, {counts['superseded']} superseded; "
+        + ("the counts match the participations." if counts["reconciled"] else f"PROBLEMS: {counts['problems']}")
+    )
 
 
 @civic_cli.command("tally", with_appcontext=False)

@@ -70,3 +70,25 @@ def test_seeding_twice_changes_nothing(demo_app):
     before = row_counts(demo_app)
     seed_demo(demo_app)
     assert row_counts(demo_app) == before
+
+
+def test_seed_closes_a_vote_cast_through_the_real_paths_and_publishes_it(demo_app):
+    from civic.results.demo import SLUG
+    from civic.voting.models import VoteSeal
+
+    with demo_app.app_context():
+        edition = db.session.scalar(select(Edition).where(Edition.slug == SLUG))
+        seal = db.session.get(VoteSeal, edition.id)
+        assert seal is not None and seal.counts["reconciled"], seal.counts
+        assert seal.counts["online_ballots"] > 20 and seal.counts["superseded"] == 2
+        pool = db.session.scalar(select(VotePool).where(VotePool.edition_id == edition.id))
+        published = db.session.scalar(
+            select(TallyRun).where(TallyRun.pool_id == pool.id, TallyRun.published_at.is_not(None))
+        )
+        assert published is not None and published.rule == "greedy"
+    client = demo_app.test_client()
+    assert client.get(f"/editions/{SLUG}/ballots.pb").status_code == 200
+    results = client.get(f"/editions/{SLUG}/results.json").get_json()
+    assert results["pools"][0]["selected"]
+    board = client.get(f"/editions/{SLUG}/board", headers={"Accept": "application/json"}).get_json()
+    assert board["checks"] and board["sealed"]["counts"]["reconciled"]

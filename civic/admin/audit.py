@@ -98,6 +98,7 @@ ACTION_LABELS: dict[str, Any] = {
     "voting.ballot_settings": _l("Ballot settings changed"),
     "voting.build_ballot": _l("Ballot built"),
     "voting.city_project": _l("City project put on the ballot"),
+    "voting.seal": _l("Vote sealed (ballot tags and their key destroyed, counts reconciled)"),
 }
 TARGET_LABELS: dict[str, Any] = {
     "user": _l("Person"),

@@ -214,6 +214,7 @@ class BoardView:
     batches: list[BoardBatch]
     waiting: int
     problems: list[str]
+    seal: VoteSeal | None = None
 
     @property
     def ballots(self) -> int:
@@ -232,7 +233,13 @@ def board_view(edition: Edition) -> BoardView:
         board.SealedBatch(b.number, tuple(b.trackers), b.previous, b.hash, b.signature) for b in batches
     ]
     problems = board.chain_problems(key, sealed) if key and sealed else []
-    return BoardView(public_key=key, batches=batches, waiting=waiting(edition), problems=problems)
+    return BoardView(
+        public_key=key,
+        batches=batches,
+        waiting=waiting(edition),
+        problems=problems,
+        seal=db.session.get(VoteSeal, edition.id),
+    )
 
 
 def board_document(edition: Edition, view: BoardView) -> dict[str, object]:
@@ -256,6 +263,9 @@ def board_document(edition: Edition, view: BoardView) -> dict[str, object]:
             for b in view.batches
         ],
         "checks": not view.problems,
+        "sealed": None
+        if view.seal is None
+        else {"on": view.seal.sealed_at.date().isoformat(), "counts": view.seal.counts},
     }
 
 

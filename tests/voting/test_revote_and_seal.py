@@ -218,6 +218,11 @@ def test_the_seal_flushes_drops_the_tags_erases_the_key_reconciles_and_queues_th
     # Every tracker shown is on the sealed board, and the chain checks.
     assert last in {t for b in mixer.sealed_batches(edition) for t in b.trackers}
     assert board.chain_problems(mixer.published_key(edition), mixer.sealed_batches(edition)) == []
+    page = client.get(f"/editions/{edition.slug}/board", headers=EN).get_data(as_text=True)
+    assert "The close" in page and "The ballots match the participations." in page
+    assert "1 ballot was replaced by a later vote" in page
+    data = client.get(f"/editions/{edition.slug}/board", headers={"Accept": "application/json"}).get_json()
+    assert data["sealed"]["counts"]["online_ballots"] == 1 and data["sealed"]["counts"]["reconciled"]
     with pytest.raises(Conflict):
         sealing.seal_edition(edition=edition)
     db.session.rollback()
@@ -236,3 +241,22 @@ def test_reconciliation_flags_online_ballots_that_do_not_match_participations(ap
     _close(edition)
     seal = close_vote(edition)
     assert not seal.counts["reconciled"] and "online_ballots_differ" in seal.counts["problems"]
+
+
+def test_the_seal_vote_command_refuses_an_open_vote_then_seals_it(app, login_as, client):
+    from tests.voting.helpers import civic
+
+    edition, pool, ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
+    user = login_as(locale="en")
+    _on_roll(edition, user)
+    token = csrf_token(client, f"/editions/{edition.slug}/vote/{pool.id}")
+    _cast(client, edition, pool, token, ids["Jardin"])
+    refused = civic(app, "seal-vote", edition.slug)
+    assert refused.exit_code != 0 and "still open" in refused.output
+    _close(edition)
+    done = civic(app, "seal-vote", edition.slug)
+    assert done.exit_code == 0, done.output
+    assert "1 online" in done.output and "the counts match the participations" in done.output
+    again = civic(app, "seal-vote", edition.slug)
+    assert again.exit_code != 0 and "already sealed" in again.output
+    assert civic(app, "seal-vote", "no-such-edition").exit_code != 0
