@@ -68,19 +68,47 @@ def pool_content(pool: VotePool, choices: Sequence[tuple[VotePoolProject, int | 
     return board.canonical_content(kind, [(project.external_id, points) for project, points in choices])
 
 
-def put_in_pool(*, pool: VotePool, choices: Sequence[tuple[VotePoolProject, int | None]]) -> PooledBallot:
-    """Write a cast ballot into the pool (the caller's transaction also writes the participation).
+@dataclass(frozen=True)
+class Sealable:
+    """A ballot about to be sealed into the box: its random id, box, choices in ballot order, tracker, channel."""
 
-    Returns the pooled ballot; its tracker is what the voter is shown. Flushed, not committed.
-    """
+    id: bytes
+    pool_id: int
+    choices: list[list[int | None]]
+    tracker: str
+    channel: BallotChannel
+
+
+def new_ballot(
+    *, pool: VotePool, choices: Sequence[tuple[VotePoolProject, int | None]], channel: BallotChannel
+) -> Sealable:
+    """Give a ballot of ``pool`` its random id and its tracker (nothing written)."""
     if any(project.pool_id != pool.id for project, _points in choices):
         raise ValueError("a choice is not on this ballot")
     ballot_id = secrets.token_bytes(16)
-    pooled = PooledBallot(
+    return Sealable(
         id=ballot_id,
         pool_id=pool.id,
         choices=[[project.id, points] for project, points in choices],
         tracker=board.tracker(ballot_id, pool_content(pool, choices)),
+        channel=channel,
+    )
+
+
+def put_in_pool(
+    *,
+    pool: VotePool,
+    choices: Sequence[tuple[VotePoolProject, int | None]],
+    channel: BallotChannel = BallotChannel.ONLINE,
+) -> PooledBallot:
+    """Write a cast ballot into the pool (the caller's transaction also writes the participation).
+
+    Returns the pooled ballot; its tracker is what the voter is shown. Flushed, not committed. ``channel``:
+    online, or in person (a kiosk ballot, whose participation the officer recorded earlier).
+    """
+    ballot = new_ballot(pool=pool, choices=choices, channel=channel)
+    pooled = PooledBallot(
+        id=ballot.id, pool_id=pool.id, choices=ballot.choices, tracker=ballot.tracker, channel=channel
     )
     db.session.add(pooled)
     db.session.flush()
@@ -126,7 +154,21 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
     )
     if not pooled or (len(pooled) < k and not final):
         return None
-    secrets.SystemRandom().shuffle(pooled)
+    entries = [Sealable(p.id, p.pool_id, p.choices, p.tracker, BallotChannel(p.channel)) for p in pooled]
+    db.session.execute(delete(PooledBallot).where(PooledBallot.id.in_([entry.id for entry in pooled])))
+    return seal_ballots(edition=edition, ballots=entries)
+
+
+def seal_ballots(*, edition: Edition, ballots: Sequence[Sealable]) -> BoardBatch:
+    """Write ``ballots`` into the box in a random order and seal them as the edition's next board batch.
+
+    The one code path of the mixer and of accepted paper tally sheets. Flushed, not committed; two sealers
+    racing both try batch number n + 1 and the primary key lets only one commit.
+    """
+    if not ballots:
+        raise ValueError("nothing to seal")
+    shuffled = list(ballots)
+    secrets.SystemRandom().shuffle(shuffled)
     previous = last_batch(edition)
     number = previous.number + 1 if previous else 1
     ranked = {
@@ -137,13 +179,13 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
             )
         )
     }
-    ballots, choices = [], []
-    for entry in pooled:
-        ballots.append(
+    rows, choices = [], []
+    for entry in shuffled:
+        rows.append(
             {
                 "id": entry.id,
                 "pool_id": entry.pool_id,
-                "channel": BallotChannel.ONLINE,
+                "channel": entry.channel,
                 "extra": None,
                 "raw": None,
                 "tracker": entry.tracker,
@@ -161,11 +203,10 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
                 }
             )
     connection = db.session.connection()
-    connection.execute(insert(Ballot.__table__), ballots)
+    connection.execute(insert(Ballot.__table__), rows)
     if choices:
         connection.execute(insert(BallotChoice.__table__), choices)
-    db.session.execute(delete(PooledBallot).where(PooledBallot.id.in_([entry.id for entry in pooled])))
-    trackers = sorted(entry.tracker for entry in pooled)
+    trackers = sorted(entry.tracker for entry in shuffled)
     previous_hash = previous.hash if previous else board.GENESIS
     digest = board.batch_hash(previous_hash, trackers)
     sealed = BoardBatch(

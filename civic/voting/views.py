@@ -538,4 +538,7 @@ def register(app: Flask) -> None:
     # Eligibility sits below voting: tell it the edition's "districts per voter" setting.
     eligibility_hooks(app).districts_rule = _districts_rule
     app.register_blueprint(bp)
+    from civic.voting.townhall_views import bp as townhall_bp
+
+    app.register_blueprint(townhall_bp)
     hooks.proposal_hooks(app).timeline_sources.append(ballot_timeline)
