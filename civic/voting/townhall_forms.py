@@ -11,6 +11,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from civic.voting.forms import WholeNumberField
@@ -41,7 +42,10 @@ class InPersonVoteForm(FlaskForm):
     )
     medium = RadioField(
         _l("The person votes"),
-        choices=[(Medium.KIOSK, _l("at the kiosk (a ticket is printed)")), (Medium.PAPER, _l("on paper"))],
+        choices=[
+            SelectChoice(Medium.KIOSK, _l("at the kiosk (a ticket is printed)")),
+            SelectChoice(Medium.PAPER, _l("on a paper ballot")),
+        ],
         validators=[InputRequired(_l("Choose the kiosk or a paper ballot."))],
         default=Medium.KIOSK,
     )
@@ -92,7 +96,7 @@ class SheetHeaderForm(FlaskForm):
 
     def fill_choices(self, pools: list[VotePool]) -> None:
         self.pool.choices = [
-            (str(p.id), p.district.name if p.district else _l("the whole town")) for p in pools
+            SelectChoice(str(p.id), p.district.name if p.district else _l("the whole town")) for p in pools
         ]
 
 
