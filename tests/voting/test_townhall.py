@@ -467,3 +467,77 @@ def test_the_minutes_reconcile_participations_with_ballots_and_keep_audited_rema
     assert townhall.kiosk_figures(edition).unused_tickets == 1
     missing = client.get(f"/front-desk/editions/{edition.slug}/minutes/place?place=Nowhere")
     assert missing.status_code == 404
+
+
+def test_the_migration_keeps_the_ballot_side_without_rowid_and_without_person_or_time(tmp_path, monkeypatch):
+    """ballot_pool gains its channel (existing rows: online) and stays WITHOUT ROWID; kiosk_ticket too."""
+    import sqlite3
+    from contextlib import closing
+
+    from flask_migrate import downgrade, upgrade
+
+    from civic import create_app
+    from tests.conftest import settings_for
+
+    monkeypatch.setenv("CIVIC_INSTANCE_PATH", str(tmp_path))
+    path = tmp_path / "townhall.sqlite"
+    app = create_app(settings_for(f"sqlite:///{path}"))
+
+    def tables():
+        with closing(sqlite3.connect(path)) as raw:
+            names = ("ballot_pool", "kiosk_ticket")
+            return dict(
+                raw.execute("SELECT name, sql FROM sqlite_master WHERE name IN (?, ?)", names).fetchall()
+            )
+
+    with app.app_context():
+        upgrade(revision="8f5a3c1b6e74")
+        with closing(sqlite3.connect(path)) as raw, raw:  # foreign keys are off on a raw connection
+            raw.execute(
+                "INSERT INTO ballot_pool (id, pool_id, choices, tracker) VALUES (?, 7, '[]', 'AAAABBBBCCCCDDDD')",
+                (b"0123456789abcdef",),
+            )
+        upgrade()
+        with closing(sqlite3.connect(path)) as raw:
+            assert raw.execute("SELECT channel FROM ballot_pool").fetchall() == [("online",)]
+        sql = tables()
+        assert set(sql) == {"ballot_pool", "kiosk_ticket"} and all("WITHOUT ROWID" in s for s in sql.values())
+        assert "channel" in sql["ballot_pool"]
+        words = ("user", "voter", "person", "officer", "address", "created", "time", "_at", "date", "day")
+        assert not [w for w in words if w in sql["kiosk_ticket"].lower()], sql["kiosk_ticket"]
+        with closing(sqlite3.connect(path)) as raw, raw:
+            raw.execute("DELETE FROM ballot_pool")  # the row has no vote pool: the table copy would refuse it
+        downgrade(revision="8f5a3c1b6e74")
+        sql = tables()
+        assert set(sql) == {"ballot_pool"} and "WITHOUT ROWID" in sql["ballot_pool"]
+        assert "channel" not in sql["ballot_pool"]
+        db.engine.dispose()
+
+
+def test_a_points_sheet_is_read_with_the_ballot_fields_and_its_points_reach_the_box(client, app):
+    edition, pool, ids, _ = _ballot(
+        app, ballot_format=BallotFormat.CUMULATIVE, total_points=5, max_points_per_project=3
+    )
+
+    def post(points):
+        token = csrf_token(client, f"/front-desk/editions/{edition.slug}/sheets")
+        data = {"csrf_token": token, "pool": str(pool.id), "place": "Annexe", "number": "4", "ballots": "1"}
+        data.update({f"b1-points-{ids[name]}": str(n) for name, n in points.items()})
+        return client.post(
+            f"/front-desk/editions/{edition.slug}/sheets/new", data={**data, "step": "save"}, headers=EN
+        )
+
+    _officer(client)
+    over = post({"Jardin": 4})
+    assert over.status_code == 422 and "Ballot 1: Jardin: at most 3 points per project." in over.get_data(
+        as_text=True
+    )
+    assert post({"Jardin": 3, "Bancs": 2}).status_code == 303
+    _officer(client)
+    assert post({"Bancs": 2, "Jardin": 3}).status_code == 303
+    (ballot,) = db.session.scalars(select(Ballot)).all()
+    assert ballot.channel is BallotChannel.PAPER
+    assert sorted((c.project.proposal.title, c.points) for c in ballot.choices) == [
+        ("Bancs", 2),
+        ("Jardin", 3),
+    ]
