@@ -40,8 +40,8 @@ def _record(page, base, edition, identifier, medium):
     page.wait_for_load_state()
 
 
-def _type_sheet(page, pool_id, jardin):
-    page.locator("input[name='b1-project'][value='%d']" % jardin).check()
+def _type_sheet(page, jardin):
+    page.locator(f"input[name='b1-project'][value='{jardin}']").check()
     page.locator("button[name=step][value=save]").click()
     page.wait_for_url(re.compile(r".*/sheets/\d+$"))
 
@@ -50,7 +50,7 @@ def _type_sheet(page, pool_id, jardin):
 def test_an_officer_a_kiosk_and_two_officers_typing_a_paper_sheet(
     live_server, page, browser, axe, app, lang, width, tmp_path
 ):
-    edition, pool, ids, _ = _ballot(app, ballot_format=BallotFormat.KNAPSACK)
+    edition, _pool, ids, _ = _ballot(app, ballot_format=BallotFormat.KNAPSACK)
     desk = create_user(roles=(Role.FRONT_DESK,))
     for identifier in ("CNI-5005", "CNI-6006"):
         roll_services.add_in_person(
@@ -124,7 +124,7 @@ def test_an_officer_a_kiosk_and_two_officers_typing_a_paper_sheet(
     page.wait_for_url(re.compile(r".*/sheets/new\?.*"))
     axe.check(page)
     page.screenshot(path=str(shots / f"townhall-sheet-{lang}-{width}.png"), full_page=True)
-    _type_sheet(page, pool.id, ids["Jardin"])
+    _type_sheet(page, ids["Jardin"])
     axe.check(page)
     sheet_url = page.url
     other_context, other = _context(browser, lang, width)
@@ -133,7 +133,7 @@ def test_an_officer_a_kiosk_and_two_officers_typing_a_paper_sheet(
         other.goto(sheet_url)
         other.locator("main a[href*='/sheets/new']").click()
         other.wait_for_url(re.compile(r".*/sheets/new\?.*"))
-        _type_sheet(other, pool.id, ids["Jardin"])
+        _type_sheet(other, ids["Jardin"])
         axe.check(other)
         assert other.locator("main [role=status] strong").count() == 1
     finally:

@@ -159,7 +159,7 @@ def test_a_wrong_birth_date_is_refused(client, app):
 
 
 def test_a_person_who_voted_online_is_refused_with_the_channel_and_day(client, login_as, app):
-    edition, pool, ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
+    edition, *_ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
     voter = create_user(locale="en")
     _on_roll(edition, voter, identifier="CNI-1001")
     roll_services.record_participation(
