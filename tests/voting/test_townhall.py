@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from civic.accounts.roles import Role
@@ -541,3 +542,75 @@ def test_a_points_sheet_is_read_with_the_ballot_fields_and_its_points_reach_the_
         ("Bancs", 2),
         ("Jardin", 3),
     ]
+
+
+def _districts_vote(app, rule):
+    from civic.voting import ballot as services
+    from civic.voting.ballot_rules import DistrictsPerVoter, Settings
+    from tests.factories import create_district, create_edition
+    from tests.voting.test_ballot_building import feasible
+
+    nord, sud, est = create_district(name="Nord"), create_district(name="Sud"), create_district(name="Est")
+    edition = create_edition(districts=[nord, sud, est], open_phase="vote")
+    for share in edition.districts:
+        share.envelope_cents = 500_00
+    db.session.commit()
+    for district in (nord, sud, est):
+        feasible(edition, district, title=f"Jardin {district.name}", cost=100_00)
+    admin = create_user(roles=(Role.ADMIN,))
+    settings = Settings(ballot_format=BallotFormat.APPROVAL, districts_per_voter=DistrictsPerVoter(rule))
+    services.save_settings(actor=admin, edition=edition, settings=settings)
+    pools = {p.district.name: p for p in services.build_all_ballots(actor=admin, edition=edition)}
+    desk = create_user(roles=(Role.FRONT_DESK,))
+    roll_services.add_in_person(
+        actor=desk, edition=edition, identifier="N-1", birth_date=BIRTH, district_id=nord.id
+    )
+    db.session.commit()
+    return edition, pools
+
+
+def test_a_ticket_opens_only_the_boxes_of_the_persons_district(client, app):
+    edition, pools = _districts_vote(app, "own")
+    _officer(client)
+    answer = _record(client, edition, identifier="N-1")
+    assert "Ballots of: Nord." in answer.get_data(as_text=True)
+    code = _ticket(answer)
+    (ticket,) = db.session.scalars(select(KioskTicket)).all()
+    assert (ticket.pool_ids, ticket.other_pool_ids, ticket.extra_choices) == ([pools["Nord"].id], [], 0)
+    kiosk = _enable_kiosk(app, edition)
+    token = csrf_token(kiosk, f"/editions/{edition.slug}/kiosk")
+    kiosk.post(f"/editions/{edition.slug}/kiosk", data={"csrf_token": token, "ticket": code})
+    south = kiosk.get(f"/editions/{edition.slug}/kiosk/ballots/{pools['Sud'].id}")
+    assert south.status_code == 303 and south.headers["Location"].endswith("/kiosk")
+    north = pools["Nord"]
+    kiosk.post(
+        f"/editions/{edition.slug}/kiosk/ballots/{north.id}",
+        data={"csrf_token": token, "project": [north.projects[0].id]},
+    )
+    cast = kiosk.post(f"/editions/{edition.slug}/kiosk/cast", data={"csrf_token": token})
+    assert cast.status_code == 303
+    (pooled,) = db.session.scalars(select(PooledBallot)).all()
+    assert pooled.pool_id == pools["Nord"].id and pooled.channel is BallotChannel.IN_PERSON
+
+
+def test_own_district_plus_one_at_the_kiosk_refuses_a_third_box(client, app):
+    edition, pools = _districts_vote(app, "own_plus_one")
+    _officer(client)
+    code = _ticket(_record(client, edition, identifier="N-1"))
+    (ticket,) = db.session.scalars(select(KioskTicket)).all()
+    assert ticket.pool_ids == [pools["Nord"].id] and ticket.extra_choices == 1
+    assert sorted(ticket.other_pool_ids) == sorted([pools["Sud"].id, pools["Est"].id])
+    from civic.voting import ballot as services
+    from civic.voting.filling import Reading
+
+    rules = services.settings_of(edition).rules()
+    three = [(pool, Reading((pool.projects[0],), None)) for pool in pools.values()]
+    with pytest.raises(townhall.ValidationFailed, match=r"1 (autre|other) (au plus|at most)"):
+        townhall.cast_at_kiosk(edition=edition, settings=rules, typed_ticket=code, ballots=three)
+    db.session.rollback()
+    assert _count(PooledBallot) == 0 and _count(KioskTicket) == 1
+    two = [(pools["Nord"], Reading((pools["Nord"].projects[0],), None))]
+    two.append((pools["Est"], Reading((pools["Est"].projects[0],), None)))
+    cast = townhall.cast_at_kiosk(edition=edition, settings=rules, typed_ticket=code, ballots=two)
+    db.session.commit()
+    assert len(cast) == 2 and _count(PooledBallot) == 2 and _count(KioskTicket) == 0
