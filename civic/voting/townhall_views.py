@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
@@ -351,45 +352,62 @@ def _sheet_form_page(
     )
 
 
+def _sheet_post(
+    edition: Edition,
+    form: SheetHeaderForm,
+    pool: VotePool,
+    sheet: TallySheet | None,
+    save: Callable[[list[filling.Reading], int], TallySheet],
+) -> Response:
+    """Read the typed ballots; show the page again (another number of ballots, a problem) or save the entry."""
+    settings = _settings(edition)
+    readings = townhall.read_sheet(settings, pool, request.form, _count(form))
+    if request.form.get("step") == "count":
+        return _sheet_form_page(edition, form, pool, readings, sheet=sheet)
+    problems = townhall.sheet_problems(settings, pool, readings)
+    if not form.validate_on_submit() or problems:
+        return _sheet_form_page(edition, form, pool, readings, problems=problems, sheet=sheet, status=422)
+    try:
+        saved = save(readings, form.blank.data or 0)
+    except DomainError as refusal:
+        db.session.rollback()
+        status = refusal.status_code
+        return _sheet_form_page(
+            edition, form, pool, readings, message=refusal.message, sheet=sheet, status=status
+        )
+    db.session.commit()
+    session[PLACE] = saved.place
+    flash(_sheet_message(saved), "success" if saved.state is not SheetState.DIFFERS else "warning")
+    return _see_other("townhall.sheet_page", edition_slug=edition.slug, sheet_id=saved.id)
+
+
 @bp.route("/front-desk/editions/<edition_slug>/sheets/new", methods=["GET", "POST"])
 @permission_required(can_check_in_person)
 @limiter.limit(IN_PERSON_LIMIT, methods=["POST"], key_func=account_key)
 def sheet_new(edition_slug: str) -> Response:
     """Type a tally sheet: its header, then each paper ballot with the ballot's own fields."""
     edition = visible_edition_or_404(edition_slug)
-    settings = _settings(edition)
     form = _header(edition)
     pool = _chosen_pool(edition, form)
-    count = _count(form)
-    readings = townhall.read_sheet(settings, pool, request.form, count) if pool else []
-    if request.method == "GET" or request.form.get("step") == "count" or pool is None:
-        if request.method == "GET" and not request.args:
-            return _see_other("townhall.sheets", edition_slug=edition.slug)
-        empty = [filling.Reading((), None)] * count
-        return _sheet_form_page(edition, form, pool, readings or empty)
-    problems = townhall.sheet_problems(settings, pool, readings)
-    if not form.validate_on_submit() or problems:
-        return _sheet_form_page(edition, form, pool, readings, problems=problems, status=422)
-    try:
-        sheet = townhall.type_sheet(
+    if request.method == "GET" and not request.args:
+        return _see_other("townhall.sheets", edition_slug=edition.slug)
+    if request.method == "GET" or pool is None:
+        empty = [filling.Reading((), None)] * _count(form)
+        return _sheet_form_page(edition, form, pool, empty, status=200 if request.method == "GET" else 422)
+
+    def save(readings: list[filling.Reading], blank: int) -> TallySheet:
+        return townhall.type_sheet(
             actor=current_user,
             edition=edition,
-            settings=settings,
+            settings=_settings(edition),
             pool=pool,
             place=form.place.data,
             number=form.number.data or 1,
             readings=readings,
-            blank=form.blank.data or 0,
+            blank=blank,
         )
-    except DomainError as refusal:
-        db.session.rollback()
-        return _sheet_form_page(
-            edition, form, pool, readings, message=refusal.message, status=refusal.status_code
-        )
-    db.session.commit()
-    session[PLACE] = sheet.place
-    flash(_sheet_message(sheet), "success" if sheet.state is not SheetState.DIFFERS else "warning")
-    return _see_other("townhall.sheet_page", edition_slug=edition.slug, sheet_id=sheet.id)
+
+    return _sheet_post(edition, form, pool, None, save)
 
 
 def _sheet_message(sheet: TallySheet) -> str:
@@ -400,19 +418,23 @@ def _sheet_message(sheet: TallySheet) -> str:
     return str(_("The sheet is typed once: a second, different officer must now type it."))
 
 
+def _sheet_or_404(edition: Edition, sheet_id: int) -> TallySheet:
+    try:
+        return townhall.find_sheet(edition, sheet_id)
+    except DomainError:
+        abort(404)
+
+
 @bp.get("/front-desk/editions/<edition_slug>/sheets/<int:sheet_id>")
 @permission_required(can_check_in_person)
 def sheet_page(edition_slug: str, sheet_id: int) -> Response:
+    """A sheet's state: typed once, the two entries' differences, or accepted."""
     edition = visible_edition_or_404(edition_slug)
-    try:
-        sheet = townhall.find_sheet(edition, sheet_id)
-    except DomainError:
-        abort(404)
-    mine = next((e for e in sheet.entries if e.officer_id == current_user.id), None)
+    sheet = _sheet_or_404(edition, sheet_id)
     return render(
         "townhall/sheet.html",
         sheet=sheet,
-        mine=mine,
+        mine=next((e for e in sheet.entries if e.officer_id == current_user.id), None),
         differences=townhall.differences(sheet),
         place=townhall.place_of(sheet.pool),
         **_common(edition),
@@ -425,56 +447,31 @@ def sheet_page(edition_slug: str, sheet_id: int) -> Response:
 def sheet_correct(edition_slug: str, sheet_id: int) -> Response:
     """Correct one's own entry of a sheet (audited); matching entries then accept it."""
     edition = visible_edition_or_404(edition_slug)
-    settings = _settings(edition)
-    try:
-        sheet = townhall.find_sheet(edition, sheet_id)
-    except DomainError:
-        abort(404)
+    sheet = _sheet_or_404(edition, sheet_id)
     mine = next((e for e in sheet.entries if e.officer_id == current_user.id), None)
     if mine is None or sheet.state is SheetState.ACCEPTED:
         return _see_other("townhall.sheet_page", edition_slug=edition.slug, sheet_id=sheet.id)
-    values = {"pool": str(sheet.pool_id), "place": sheet.place, "number": sheet.number}
     if request.method == "GET":
         form = SheetHeaderForm(
-            formdata=None, meta={"csrf": False}, ballots=len(mine.ballots), blank=mine.blank, **values
+            formdata=None, meta={"csrf": False}, ballots=len(mine.ballots), blank=mine.blank
         )
-        form.fill_choices(ballot_services.public_pools(edition))
-        return _sheet_form_page(
-            edition, form, sheet.pool, townhall.entry_readings(sheet.pool, mine), sheet=sheet
-        )
-    form = _header(edition)
-    form.pool.data, form.place.data, form.number.data = values["pool"], sheet.place, sheet.number
-    readings = townhall.read_sheet(settings, sheet.pool, request.form, _count(form))
-    problems = townhall.sheet_problems(settings, sheet.pool, readings)
-    if request.form.get("step") == "count":
+        readings = townhall.entry_readings(sheet.pool, mine)
         return _sheet_form_page(edition, form, sheet.pool, readings, sheet=sheet)
-    if not form.validate_on_submit() or problems:
-        return _sheet_form_page(
-            edition, form, sheet.pool, readings, problems=problems, sheet=sheet, status=422
-        )
-    try:
-        townhall.correct_entry(
+    form = _header(edition)
+    form.pool.data, form.place.data, form.number.data = str(sheet.pool_id), sheet.place, sheet.number
+
+    def save(readings: list[filling.Reading], blank: int) -> TallySheet:
+        settings = _settings(edition)
+        return townhall.correct_entry(
             actor=current_user,
             edition=edition,
             settings=settings,
             sheet=sheet,
             readings=readings,
-            blank=form.blank.data or 0,
+            blank=blank,
         )
-    except DomainError as refusal:
-        db.session.rollback()
-        return _sheet_form_page(
-            edition,
-            form,
-            sheet.pool,
-            readings,
-            message=refusal.message,
-            sheet=sheet,
-            status=refusal.status_code,
-        )
-    db.session.commit()
-    flash(_sheet_message(sheet), "success" if sheet.state is not SheetState.DIFFERS else "warning")
-    return _see_other("townhall.sheet_page", edition_slug=edition.slug, sheet_id=sheet.id)
+
+    return _sheet_post(edition, form, sheet.pool, sheet, save)
 
 
 # --- reconciliation and minutes -------------------------------------------------------------------
