@@ -433,7 +433,7 @@ def type_sheet(
             "blank": blank,
         },
     )
-    _settle(edition, sheet)
+    _settle(actor, edition, sheet)
     return sheet
 
 
@@ -466,7 +466,7 @@ def correct_entry(
         before=before,
         after={"ballots": entry.ballots, "blank": entry.blank},
     )
-    _settle(edition, sheet)
+    _settle(actor, edition, sheet)
     return sheet
 
 
@@ -527,17 +527,17 @@ def differences(sheet: TallySheet) -> list[str]:
     return found
 
 
-def _settle(edition: Edition, sheet: TallySheet) -> None:
+def _settle(actor: User, edition: Edition, sheet: TallySheet) -> None:
     if len(sheet.entries) < 2:
         sheet.state = SheetState.TYPING
     elif differences(sheet):
         sheet.state = SheetState.DIFFERS
     else:
-        _accept(edition, sheet)
+        _accept(actor, edition, sheet)
     db.session.flush()
 
 
-def _accept(edition: Edition, sheet: TallySheet) -> None:
+def _accept(actor: User, edition: Edition, sheet: TallySheet) -> None:
     """Put the matching sheet's ballots in the box as anonymous paper ballots, sealed as one board batch."""
     pool = sheet.pool
     by_id = {p.id: p for p in pool.projects}
@@ -553,7 +553,7 @@ def _accept(edition: Edition, sheet: TallySheet) -> None:
     sheet.state = SheetState.ACCEPTED
     sheet.batch = sealed.number if sealed else None
     audit.record(
-        actor_id=None,
+        actor_id=actor.id,
         action="voting.paper_sheet_accepted",
         target_type="tally_sheet",
         target_id=sheet.id,

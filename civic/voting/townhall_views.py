@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from civic.accounts import sessions
 from civic.core.errors import DomainError
@@ -369,13 +370,17 @@ def _sheet_post(
         return _sheet_form_page(edition, form, pool, readings, problems=problems, sheet=sheet, status=422)
     try:
         saved = save(readings, form.blank.data or 0)
+        db.session.commit()
     except DomainError as refusal:
         db.session.rollback()
         status = refusal.status_code
         return _sheet_form_page(
             edition, form, pool, readings, message=refusal.message, sheet=sheet, status=status
         )
-    db.session.commit()
+    except IntegrityError:  # another officer saved this sheet (or sealed a batch) at the same moment
+        db.session.rollback()
+        message = _("Another officer saved this sheet at the same moment: look at it again, then type it.")
+        return _sheet_form_page(edition, form, pool, readings, message=message, sheet=sheet, status=409)
     session[PLACE] = saved.place
     flash(_sheet_message(saved), "success" if saved.state is not SheetState.DIFFERS else "warning")
     return _see_other("townhall.sheet_page", edition_slug=edition.slug, sheet_id=saved.id)
