@@ -368,7 +368,7 @@ class TallySheet(db.Model):
 
     pool: Mapped[VotePool] = relationship()
     entries: Mapped[list[TallySheetEntry]] = relationship(
-        back_populates="sheet", cascade="all, delete-orphan", order_by="TallySheetEntry.id"
+        back_populates="sheet", cascade="all, delete-orphan", order_by="TallySheetEntry.position"
     )
 
 
@@ -378,11 +378,15 @@ class TallySheetEntry(db.Model):
     __tablename__ = "tally_sheet_entry"
     __table_args__ = (
         UniqueConstraint("sheet_id", "officer_id", name="uq_tally_sheet_entry_officer"),
+        # Two entries per sheet, whatever the race: the second officer's and a third one cannot both be saved.
+        UniqueConstraint("sheet_id", "position", name="uq_tally_sheet_entry_position"),
+        CheckConstraint("position IN (1, 2)", name="first_or_second"),
         CheckConstraint("blank >= 0", name="blank_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sheet_id: Mapped[int] = mapped_column(ForeignKey("tally_sheet.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]  # 1: the first entry, 2: the second
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Each paper ballot as typed: [[vote_pool_project_id, points or null], ...] in ballot order.
     ballots: Mapped[list[list[list[int | None]]]] = mapped_column(JSON)

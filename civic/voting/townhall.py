@@ -418,7 +418,10 @@ def type_sheet(
         )
     if len(sheet.entries) >= 2:
         raise Conflict(_l("This sheet has already been typed twice: correct one of the entries instead."))
-    sheet.entries.append(TallySheetEntry(officer_id=actor.id, ballots=_as_entry(readings), blank=blank))
+    entry = TallySheetEntry(
+        position=len(sheet.entries) + 1, officer_id=actor.id, ballots=_as_entry(readings), blank=blank
+    )
+    sheet.entries.append(entry)
     db.session.flush()
     audit.record(
         actor_id=actor.id,

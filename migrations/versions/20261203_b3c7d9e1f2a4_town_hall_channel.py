@@ -74,10 +74,12 @@ def upgrade():
         'tally_sheet_entry',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('sheet_id', sa.Integer(), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
         sa.Column('officer_id', sa.Integer(), nullable=True),
         sa.Column('ballots', sa.JSON(), nullable=False),
         sa.Column('blank', sa.Integer(), nullable=False),
         sa.CheckConstraint('blank >= 0', name=op.f('ck_tally_sheet_entry_blank_not_negative')),
+        sa.CheckConstraint('position IN (1, 2)', name=op.f('ck_tally_sheet_entry_first_or_second')),
         sa.ForeignKeyConstraint(
             ['officer_id'], ['users.id'], name=op.f('fk_tally_sheet_entry_officer_id_users'), ondelete='SET NULL'
         ),
@@ -86,6 +88,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_tally_sheet_entry')),
         sa.UniqueConstraint('sheet_id', 'officer_id', name='uq_tally_sheet_entry_officer'),
+        sa.UniqueConstraint('sheet_id', 'position', name='uq_tally_sheet_entry_position'),
     )
     with op.batch_alter_table('tally_sheet_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tally_sheet_entry_sheet_id'), ['sheet_id'], unique=False)

@@ -614,3 +614,35 @@ def test_own_district_plus_one_at_the_kiosk_refuses_a_third_box(client, app):
     cast = townhall.cast_at_kiosk(edition=edition, settings=rules, typed_ticket=code, ballots=two)
     db.session.commit()
     assert len(cast) == 2 and _count(PooledBallot) == 2 and _count(KioskTicket) == 0
+
+
+def test_two_officers_saving_the_second_entry_at_once_leave_two_entries_and_one_batch(client, app):
+    import threading
+
+    edition, pool, ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
+    _officer(client)
+    assert _type(client, edition, pool, [[ids["Jardin"]]]).status_code == 303
+    clients = [app.test_client(), app.test_client()]
+    tokens = []
+    for c in clients:
+        _officer(c)
+        tokens.append(csrf_token(c, f"/front-desk/editions/{edition.slug}/sheets"))
+    barrier, results = threading.Barrier(2), []
+    url = f"/front-desk/editions/{edition.slug}/sheets/new"
+    data = {"pool": str(pool.id), "place": "Mairie", "number": "1", "ballots": "1", "step": "save"}
+    data["b1-project"] = [str(ids["Jardin"])]
+
+    def post(c, token):
+        barrier.wait()  # the objects of the test's session are not read in the threads
+        answer = c.post(url, data={**data, "csrf_token": token}, headers=EN)
+        results.append((answer.status_code, answer.get_data(as_text=True)))
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(status for status, _html in results) == [303, 409]
+    refused = next(html for status, html in results if status == 409)
+    assert "already been typed twice" in refused or "at the same moment" in refused
+    assert _count(TallySheetEntry) == 2 and _count(BoardBatch) == 1 and _count(Ballot) == 1
