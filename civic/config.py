@@ -96,6 +96,9 @@ class Config:
     ANALYSIS_REPLY_RATE_LIMIT = "10 per hour;30 per day"  # holders' answers to a draft verdict
     # Each tick of a ballot saves the draft (the htmx basket): generous, yet a bound on a bot.
     BALLOT_DRAFT_RATE_LIMIT = "120 per minute;3000 per day"  # per account (voting/views.py)
+    # A kiosk's ticket typed (per address: one kiosk device) and the officers' in-person writes (per account).
+    KIOSK_TICKET_RATE_LIMIT = "20 per minute;1000 per day"
+    IN_PERSON_RATE_LIMIT = "600 per hour"
     TRACKER_CHECK_RATE_LIMIT = "30 per minute;300 per day"  # "check my ballot" (voting/views.py), per address
     MIXER_BATCH_SIZE = 20  # the mixer seals ballots in batches of at least this many (civic/voting/mixer.py)
     # Each edition's board signing key (civic/voting/mixer.py): a folder outside the database, default instance/.

@@ -99,6 +99,10 @@ ACTION_LABELS: dict[str, Any] = {
     "voting.build_ballot": _l("Ballot built"),
     "voting.city_project": _l("City project put on the ballot"),
     "voting.seal": _l("Vote sealed (ballot tags and their key destroyed, counts reconciled)"),
+    "voting.paper_sheet_typed": _l("Paper tally sheet typed"),
+    "voting.paper_sheet_corrected": _l("Paper tally sheet entry corrected"),
+    "voting.paper_sheet_accepted": _l("Paper tally sheet accepted (two matching entries)"),
+    "voting.minutes_remarks": _l("Polling-place minutes remarks saved"),
 }
 TARGET_LABELS: dict[str, Any] = {
     "user": _l("Person"),
@@ -114,6 +118,7 @@ TARGET_LABELS: dict[str, Any] = {
     "analysis_review": _l("Technical review"),
     "municipal_service": _l("Municipal service"),
     "preselection_session": _l("Pre-selection day"),
+    "tally_sheet": _l("Paper tally sheet"),
 }
 
 

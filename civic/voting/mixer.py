@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, select
@@ -69,19 +70,48 @@ def pool_content(pool: VotePool, choices: Sequence[tuple[VotePoolProject, int | 
     return board.canonical_content(kind, [(project.external_id, points) for project, points in choices])
 
 
-def put_in_pool(*, pool: VotePool, choices: Sequence[tuple[VotePoolProject, int | None]]) -> PooledBallot:
-    """Write a cast ballot into the pool (the caller's transaction also writes the participation).
+@dataclass(frozen=True)
+class Sealable:
+    """A ballot about to be sealed into the box: its random id, box, choices in ballot order, tracker, channel."""
 
-    Returns the pooled ballot; its tracker is what the voter is shown. Flushed, not committed.
-    """
+    id: bytes
+    pool_id: int
+    choices: list[list[int | None]]
+    tracker: str
+    channel: BallotChannel
+    superseded: bool = False
+
+
+def new_ballot(
+    *, pool: VotePool, choices: Sequence[tuple[VotePoolProject, int | None]], channel: BallotChannel
+) -> Sealable:
+    """Give a ballot of ``pool`` its random id and its tracker (nothing written)."""
     if any(project.pool_id != pool.id for project, _points in choices):
         raise ValueError("a choice is not on this ballot")
     ballot_id = secrets.token_bytes(16)
-    pooled = PooledBallot(
+    return Sealable(
         id=ballot_id,
         pool_id=pool.id,
         choices=[[project.id, points] for project, points in choices],
         tracker=board.tracker(ballot_id, pool_content(pool, choices)),
+        channel=channel,
+    )
+
+
+def put_in_pool(
+    *,
+    pool: VotePool,
+    choices: Sequence[tuple[VotePoolProject, int | None]],
+    channel: BallotChannel = BallotChannel.ONLINE,
+) -> PooledBallot:
+    """Write a cast ballot into the pool (the caller's transaction also writes the participation).
+
+    Returns the pooled ballot; its tracker is what the voter is shown. Flushed, not committed. ``channel``:
+    online, or in person (a kiosk ballot, whose participation the officer recorded earlier).
+    """
+    ballot = new_ballot(pool=pool, choices=choices, channel=channel)
+    pooled = PooledBallot(
+        id=ballot.id, pool_id=pool.id, choices=ballot.choices, tracker=ballot.tracker, channel=channel
     )
     db.session.add(pooled)
     db.session.flush()
@@ -134,6 +164,23 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
         # k stay behind, chosen at random: a batch mixes ballots cast at any time since the last one, and
         # the last batch (the close) never holds fewer than k ballots when k or more were cast.
         pooled = pooled[: len(pooled) - k]
+    entries = [
+        Sealable(p.id, p.pool_id, p.choices, p.tracker, BallotChannel(p.channel), p.superseded) for p in pooled
+    ]
+    db.session.execute(delete(PooledBallot).where(PooledBallot.id.in_([entry.id for entry in pooled])))
+    return seal_ballots(edition=edition, ballots=entries)
+
+
+def seal_ballots(*, edition: Edition, ballots: Sequence[Sealable]) -> BoardBatch:
+    """Write ``ballots`` into the box in a random order and seal them as the edition's next board batch.
+
+    The one code path of the mixer and of accepted paper tally sheets. Flushed, not committed; two sealers
+    racing both try batch number n + 1 and the primary key lets only one commit.
+    """
+    if not ballots:
+        raise ValueError("nothing to seal")
+    shuffled = list(ballots)
+    secrets.SystemRandom().shuffle(shuffled)
     previous = last_batch(edition)
     number = previous.number + 1 if previous else 1
     ranked = {
@@ -144,13 +191,13 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
             )
         )
     }
-    ballots, choices = [], []
-    for entry in pooled:
-        ballots.append(
+    rows, choices = [], []
+    for entry in shuffled:
+        rows.append(
             {
                 "id": entry.id,
                 "pool_id": entry.pool_id,
-                "channel": BallotChannel.ONLINE,
+                "channel": entry.channel,
                 "extra": None,
                 "raw": None,
                 "tracker": entry.tracker,
@@ -169,11 +216,10 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
                 }
             )
     connection = db.session.connection()
-    connection.execute(insert(Ballot.__table__), ballots)
+    connection.execute(insert(Ballot.__table__), rows)
     if choices:
         connection.execute(insert(BallotChoice.__table__), choices)
-    db.session.execute(delete(PooledBallot).where(PooledBallot.id.in_([entry.id for entry in pooled])))
-    trackers = sorted(entry.tracker for entry in pooled)
+    trackers = sorted(entry.tracker for entry in shuffled)
     previous_hash = previous.hash if previous else board.GENESIS
     digest = board.batch_hash(previous_hash, trackers)
     sealed = BoardBatch(
@@ -215,6 +261,8 @@ class BoardView:
     waiting: int
     problems: list[str]
     seal: VoteSeal | None = None
+    # After the close: the reconciled counts as they stand now (paper sheets may be accepted after the seal).
+    counts: dict[str, Any] | None = None
 
     @property
     def ballots(self) -> int:
@@ -265,7 +313,7 @@ def board_document(edition: Edition, view: BoardView) -> dict[str, object]:
         "checks": not view.problems,
         "sealed": None
         if view.seal is None
-        else {"on": view.seal.sealed_at.date().isoformat(), "counts": view.seal.counts},
+        else {"on": view.seal.sealed_at.date().isoformat(), "counts": view.counts or view.seal.counts},
     }
 
 

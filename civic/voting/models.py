@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -52,6 +53,8 @@ class BallotChannel(enum.StrEnum):
     ONLINE = "online"
     IN_PERSON = "in_person"
     IMPORTED = "imported"
+    # A paper ballot typed from a polling place's tally sheet (two matching entries, civic.voting.townhall).
+    PAPER = "paper"
 
 
 def _rules_in() -> str:
@@ -280,6 +283,12 @@ class PooledBallot(db.Model):
     choices: Mapped[list[list[int | None]]] = mapped_column(JSON)
     tracker: Mapped[str] = mapped_column(String(16), unique=True)
     superseded: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Online, or in person at a kiosk: the mixer gives the ballot this channel in the box.
+    channel: Mapped[BallotChannel] = mapped_column(
+        enum_column(BallotChannel, 20),
+        default=BallotChannel.ONLINE,
+        server_default=BallotChannel.ONLINE.value,
+    )
 
 
 class BallotTag(db.Model):
@@ -346,3 +355,93 @@ class BoardBatch(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
     sealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- in person: kiosk tickets, paper tally sheets typed twice, polling-place minutes -------------------
+
+
+class KioskTicket(db.Model):
+    """A one-time ticket for one kiosk ballot: only its hash, the edition and the boxes it opens.
+
+    Issued by the officer who recorded the person's participation at the town hall; it names no person,
+    no officer and no moment, and it is deleted when used (and every remaining one when the vote ends).
+    WITHOUT ROWID on SQLite, like the ballot side.
+    """
+
+    __tablename__ = "kiosk_ticket"
+    __table_args__ = (
+        CheckConstraint("extra_choices >= 0", name="extra_choices_not_negative"),
+        {"sqlite_with_rowid": False},
+    )
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), index=True)
+    # The boxes the person votes in for sure (their district's, or the whole town's), and the others
+    # they may choose (own district plus one): ``extra_choices`` of ``other_pool_ids`` at most.
+    pool_ids: Mapped[list[int]] = mapped_column(JSON)
+    other_pool_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    extra_choices: Mapped[int] = mapped_column(default=0)
+
+
+class SheetState(enum.StrEnum):
+    TYPING = "typing"  # fewer than two entries
+    DIFFERS = "differs"  # two entries that do not match
+    ACCEPTED = "accepted"  # two matching entries: its ballots are in the box
+
+
+class TallySheet(db.Model):
+    """A polling place's paper tally sheet for one ballot box (staff work: it names no voter)."""
+
+    __tablename__ = "tally_sheet"
+    __table_args__ = (
+        UniqueConstraint("pool_id", "place", "number", name="uq_tally_sheet_pool_place_number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), index=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("vote_pool.id", ondelete="CASCADE"))
+    place: Mapped[str] = mapped_column(String(200))
+    number: Mapped[int]
+    state: Mapped[SheetState] = mapped_column(enum_column(SheetState, 20), default=SheetState.TYPING)
+    # The board batch that sealed its ballots, once accepted.
+    batch: Mapped[int | None]
+
+    pool: Mapped[VotePool] = relationship()
+    entries: Mapped[list[TallySheetEntry]] = relationship(
+        back_populates="sheet", cascade="all, delete-orphan", order_by="TallySheetEntry.position"
+    )
+
+
+class TallySheetEntry(db.Model):
+    """One officer's typing of a tally sheet: the paper ballots on it and the blank or spoiled ones."""
+
+    __tablename__ = "tally_sheet_entry"
+    __table_args__ = (
+        UniqueConstraint("sheet_id", "officer_id", name="uq_tally_sheet_entry_officer"),
+        # Two entries per sheet, whatever the race: the second officer's and a third one cannot both be saved.
+        UniqueConstraint("sheet_id", "position", name="uq_tally_sheet_entry_position"),
+        CheckConstraint("position IN (1, 2)", name="first_or_second"),
+        CheckConstraint("blank >= 0", name="blank_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("tally_sheet.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]  # 1: the first entry, 2: the second
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Each paper ballot as typed: [[vote_pool_project_id, points or null], ...] in ballot order.
+    ballots: Mapped[list[list[list[int | None]]]] = mapped_column(JSON)
+    blank: Mapped[int] = mapped_column(default=0)
+
+    sheet: Mapped[TallySheet] = relationship(back_populates="entries")
+
+
+class PollingMinutes(db.Model):
+    """The remarks of a polling place's minutes (procès-verbal); the figures are computed, not stored."""
+
+    __tablename__ = "polling_minutes"
+
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"), primary_key=True)
+    place: Mapped[str] = mapped_column(String(200), primary_key=True)
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -3,7 +3,8 @@
 In the order of the design (voting.md, "Closing"), once the vote's end has passed on the server's clock:
 
 1. the mixer's final flush: whatever waits in the pool is sealed as the board's last batch;
-2. the ballot tags are deleted and the edition's tag key erased (audited: the erasure is the promise);
+2. unused kiosk tickets and the ballot tags are deleted and the edition's tag key erased (audited: the
+   erasure is the promise);
 3. the tables that held both sides are rewritten so that neither physical order nor transaction ids tell
    who wrote what when: on PostgreSQL every ballot, choice and participation row of the edition is
    rewritten by the seal's own transaction (one ``xmin`` for all) and, after its commit, the tables are
@@ -33,7 +34,7 @@ from civic.eligibility.models import Participation, ParticipationChannel
 from civic.eligibility.services import vote_window
 from civic.extensions import db
 from civic.processes.models import Edition
-from civic.voting import mixer, tags
+from civic.voting import mixer, tags, townhall
 from civic.voting.ballot_rules import BallotScope, DistrictsPerVoter
 from civic.voting.models import Ballot, BallotChannel, BallotSettings, PooledBallot, VotePool, VoteSeal
 
@@ -44,6 +45,7 @@ _CLUSTERED = (
     ("ballot_pool", "pk_ballot_pool"),
     ("ballot_tag", "pk_ballot_tag"),
     ("participation", "pk_participation"),
+    ("kiosk_ticket", "pk_kiosk_ticket"),
 )
 
 
@@ -68,6 +70,7 @@ def seal_edition(*, edition: Edition, now: datetime | None = None) -> VoteSeal:
     if seal_of(edition) is not None:
         raise AlreadySealed(_l("This vote is already sealed."))
     last = mixer.mix(edition=edition, final=True)
+    tickets = townhall.drop_tickets(edition)  # unused kiosk tickets die with the vote
     forgotten = tags.forget(edition)
     erased = tags.erase_key(edition)
     if db.engine.dialect.name == "postgresql":
@@ -84,6 +87,7 @@ def seal_edition(*, edition: Edition, now: datetime | None = None) -> VoteSeal:
         after={
             "last_batch": last.number if last else None,
             "tags_deleted": forgotten,
+            "kiosk_tickets_deleted": tickets,
             "tag_key_erased": erased,
             "reconciled": counts["reconciled"],
         },
@@ -181,7 +185,7 @@ def reconcile(edition: Edition) -> dict[str, Any]:
         "town_hall_participations": int(by_channel.get(ParticipationChannel.TOWN_HALL, 0)),
         "paper_participations": int(by_channel.get(ParticipationChannel.PAPER, 0)),
         "in_person_ballots": int(valid.get(BallotChannel.IN_PERSON, 0)),
-        "paper_ballots": sum(int(n) for c, n in valid.items() if str(c) == "paper"),
+        "paper_ballots": int(valid.get(BallotChannel.PAPER, 0)),
         "superseded": superseded,
         "waiting": waiting,
     }

@@ -66,4 +66,19 @@ def mix_edition(edition_id: int) -> None:
         db.session.commit()
 
 
+def drop_ended_tickets() -> int:
+    """Delete the unused kiosk tickets of every edition whose vote is over; return how many were deleted."""
+    from civic.voting import townhall
+    from civic.voting.models import KioskTicket
+
+    dropped = 0
+    for edition_id in db.session.scalars(select(KioskTicket.edition_id).distinct()).all():
+        edition = db.session.get(Edition, edition_id)
+        if edition is not None and vote_has_ended(edition):
+            dropped += townhall.drop_tickets(edition)
+    db.session.commit()
+    return dropped
+
+
 queue.huey.periodic_task(crontab(minute="*"))(queue.in_app_context(mix_waiting_ballots))
+queue.huey.periodic_task(crontab(minute="*"))(queue.in_app_context(drop_ended_tickets))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from civic.proposals.models import ProposalStatus
 from civic.proposals.views import _visitor_seed
 from civic.tally import pabulib
 from civic.voting import ballot as services
-from civic.voting import casting, filling, mixer, tasks
+from civic.voting import casting, filling, mixer, sealing, tasks
 from civic.voting.ballot_rules import Settings, min_spend_cents
 from civic.voting.board import shown_tracker
 from civic.voting.forms import BallotSettingsForm, BuildForm, CityProjectForm, ConfirmForm
@@ -326,6 +327,8 @@ def public_board(edition_slug: str) -> Response:
     """The public board: sealed batches of trackers, chained and signed; JSON for ``Accept: application/json``."""
     edition = visible_edition_or_404(edition_slug, with_everything=False)
     view = mixer.board_view(edition)
+    if view.seal is not None:
+        view = dataclasses.replace(view, counts=sealing.reconcile(edition))
     asked = request.accept_mimetypes.best_match(["text/html", "application/json"])
     if request.args.get("format") == "json" or asked == "application/json":
         response = jsonify(mixer.board_document(edition, view))
@@ -549,4 +552,7 @@ def register(app: Flask) -> None:
     # ... and how a vote in person supersedes an online ballot where "paper cancels online" is on.
     eligibility_hooks(app).online_cancellation = casting.online_cancellation
     app.register_blueprint(bp)
+    from civic.voting.townhall_views import bp as townhall_bp
+
+    app.register_blueprint(townhall_bp)
     hooks.proposal_hooks(app).timeline_sources.append(ballot_timeline)

@@ -229,9 +229,22 @@
     wrapTables(event.detail.target.isConnected ? event.detail.target : document);
   });
 
+  // The kiosk's last screen goes back to the start by itself, so that the next voter never reads the
+  // previous one's tracker (the page says so; its link does the same at once, without JavaScript).
+  function setUpKioskReset() {
+    var link = document.querySelector("[data-kiosk-reset-after]");
+    if (link) {
+      var seconds = parseInt(link.getAttribute("data-kiosk-reset-after"), 10) || 120;
+      window.setTimeout(function () {
+        window.location.assign(link.getAttribute("href"));
+      }, seconds * 1000);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpNavigation();
     wrapTables(document);
     focusErrorSummary(document);
+    setUpKioskReset();
   });
 })();
