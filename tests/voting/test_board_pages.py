@@ -59,7 +59,12 @@ def test_check_my_ballot_finds_sealed_and_waiting_ballots_and_says_when_none(cli
     assert "Your ballot was recorded" in html
     missing = client.get(url, query_string={"tracker": "AAAA-AAAA-AAAA-AAAA"}, headers=en)
     assert missing.status_code == 404 and "No ballot has this tracker" in missing.get_data(as_text=True)
-    assert client.get(url, query_string={"tracker": "x" * 5000}, headers=en).status_code == 404
+    # What cannot be a tracker (too long, too short, letters outside base32) is said so, and nothing is looked up.
+    for malformed in ("x" * 5000, "ABCD-EFGH", "ABCD-EFGH-2345-6789"):
+        answer = client.get(url, query_string={"tracker": malformed}, headers=en)
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 422 and "This is not a tracker: a tracker has 16 characters" in html
+        assert 'aria-invalid="true"' in html and "No ballot has this tracker" not in html
     assert client.get(url, headers=en).status_code == 200
 
 
