@@ -68,6 +68,19 @@ class Voter:
         self.page, self.axe, self.base, self.shots, self.journey = page, axe, base, shots, journey
         self.lang, self.width = lang, width
         self.says = SAYS[lang]
+        if not hasattr(
+            page, "console_errors"
+        ):  # a page of the journey's own context: listen as the fixture does
+            page.console_errors = []
+            page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+            page.on(
+                "console",
+                lambda msg: (
+                    page.console_errors.append(msg.text)
+                    if msg.type == "error" and "status of 4" not in msg.text
+                    else None
+                ),
+            )
 
     def open(self, edition, pool, voter) -> None:
         self.page.set_viewport_size({"width": self.width, "height": 900})
@@ -78,7 +91,9 @@ class Voter:
         self.check("ballot")
 
     def check(self, name: str | None = None) -> None:
-        """axe clean, nothing scrolls sideways; a full-page screenshot when named."""
+        """axe clean, nothing scrolls sideways, no script error (a CSP refusal included); a full-page
+        screenshot when named."""
+        assert not self.page.console_errors, self.page.console_errors
         self.axe.check(self.page)
         assert self.page.evaluate(NO_SIDEWAYS_SCROLL), f"sideways scroll at {self.width}px on {self.page.url}"
         if name:
@@ -414,3 +429,46 @@ def test_check_my_ballot_finds_a_sealed_tracker_and_explains_unknown_and_malform
     expect(tracker).to_have_value("ABCD-1234")
     expect(page.locator("#tracker-error")).to_be_visible()
     voter.check("malformed")
+
+
+def _touch_drag(page, item, target) -> None:
+    """Drag ``item`` by its handle with a finger (touch events through the DevTools protocol)."""
+    cdp = page.context.new_cdp_session(page)
+    handle = item.locator(".drag-handle").bounding_box()
+    goal = target.bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    end_x, end_y = goal["x"] + 30, goal["y"] + 5
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    steps = 15
+    for n in range(1, steps + 1):
+        point = {"x": x + (end_x - x) * n / steps, "y": y + (end_y - y) * n / steps}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        page.wait_for_timeout(20)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def test_on_a_phone_a_ranking_is_reordered_with_a_finger(app, browser, live_server, tmp_path):
+    edition, pool, ids = ballot_box(
+        app, projects=RANKED, ballot_format=BallotFormat.RANKING, counting_rule="greedy", ranking_length=3
+    )
+    context = browser.new_context(
+        locale="fr-FR", has_touch=True, is_mobile=True, viewport={"width": 375, "height": 800}
+    )
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        voter = Voter(page, AxeChecker(), live_server, _shots(tmp_path), "fr", 375, "ranking-touch")
+        voter.open(edition, pool, voter_on_roll(edition, locale="fr"))
+        item = {t: page.locator(f".rank-item[data-title='{t}']") for t in ids}
+        for title in ("Fontaine", "Jardin"):
+            item[title].locator("[data-move=add]").tap()
+        page.locator("#ranking-chosen-title").evaluate("title => title.scrollIntoView({block: 'start'})")
+        _touch_drag(page, item["Jardin"], item["Fontaine"])
+        expect(page.locator("#ranking-status")).to_contain_text(re.compile(r"Jardin\D+1\D+2"))
+        assert _ranked(page) == ["Jardin", "Fontaine"]
+        expect(page.locator(f"#rank-{ids['Jardin']}")).to_have_value("1")
+        expect(page.locator(f"#rank-{ids['Fontaine']}")).to_have_value("2")
+        voter.check("dragged")
+    finally:
+        context.close()
