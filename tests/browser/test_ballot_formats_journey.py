@@ -237,6 +237,7 @@ def test_a_knapsack_basket_is_live_refuses_over_budget_and_under_the_minimum(app
         expect(voter.page.get_by_label(re.compile(title))).to_be_checked()
     _tick(voter, "Bancs", on=False)
     voter.basket_says(voter.says["can_cast"])
+    expect(voter.page.locator(".error-summary")).to_have_count(0)
     expect(voter.basket).to_contain_text(re.compile(r"0\W*€.*400\W*€|€0 left"))  # nothing left
     voter.review_and_cast("Jardin", "Fontaine", absent=("Bancs",))
 
@@ -341,6 +342,7 @@ def test_a_ranking_is_ordered_by_keyboard_and_by_dragging_and_posts_the_ranks(ap
     assert _ranked(page) == ["Fontaine", "Bancs", "Jardin", "Ombrières"]
     item["Ombrières"].locator("[data-move=remove]").click()
     assert _focused(page) == ("Ombrières", "add")
+    expect(page.locator(".error-summary")).to_have_count(0)  # the live basket took over from the summary
     expect(page.locator("#ranking-others .rank-item")).to_have_count(1)
 
     # Mouse: drag Jardin (3rd) by its handle above Fontaine (1st), the list scrolled into view.

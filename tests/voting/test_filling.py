@@ -161,6 +161,8 @@ def test_an_empty_ballot_posted_says_what_to_do_at_the_top(client, login_as, app
     # While filling in (htmx), an empty ballot is not yet wrong; posted, it is, and the summary says why.
     live = client.post(_url(edition, pool), data={"csrf_token": token}, headers=HX).get_data(as_text=True)
     assert "Choose at least 1 project." not in live and "error-summary" not in live
+    # ... and a live update empties the summary of an earlier refused post (out of band).
+    assert '<div id="ballot-errors" hx-swap-oob="true"></div>' in live
     posted = client.post(_url(edition, pool), data={"csrf_token": token})
     html = posted.get_data(as_text=True)
     assert posted.status_code == 422 and 'class="error-summary" role="alert"' in html
