@@ -261,6 +261,18 @@ def test_a_cumulative_ballot_caps_points_per_project_and_says_what_is_left(app, 
     expect(bancs).to_have_value("deux")  # what was typed is kept, marked and explained beside the field
     expect(bancs).to_have_attribute("aria-invalid", "true")
     expect(page.locator(f"#error-{ids['Bancs']}")).to_contain_text(voter.says["whole"])
+    # Tabbing through the points, each field comes into view above the sticky basket, never under it.
+    first = page.locator("#ballot-projects input.ballot-number").first
+    first.focus()
+    for _field in range(3):
+        hidden = page.evaluate(
+            "() => { const f = document.activeElement.getBoundingClientRect();"
+            " const b = document.getElementById('basket').getBoundingClientRect();"
+            " return f.bottom > b.top && f.top < b.bottom; }"
+        )
+        assert not hidden, f"the focused field is under the basket at {width}px"
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")  # past the "about this project" link
     page.locator(f"#points-{ids['Jardin']}").fill("6")
     bancs.fill("")
     fontaine = page.locator(f"#points-{ids['Fontaine']}")
