@@ -10,6 +10,7 @@
     var others = fieldset.querySelector("#ranking-others");
     var status = fieldset.querySelector("#ranking-status");
     var empty = fieldset.querySelector(".ranking-empty");
+    var othersEmpty = fieldset.querySelector(".others-empty");
     if (!form || !chosen || !others || !status) {
       return;
     }
@@ -42,6 +43,9 @@
       });
       if (empty) {
         empty.hidden = chosen.children.length > 0;
+      }
+      if (othersEmpty) {
+        othersEmpty.hidden = others.children.length > 0;
       }
       // The live basket (htmx, hx-trigger "change") reads the same inputs.
       form.dispatchEvent(new Event("change", { bubbles: true }));

@@ -352,9 +352,11 @@ def test_a_ranking_is_ordered_by_keyboard_and_by_dragging_and_posts_the_ranks(ap
     voter.submit()
     voter.refused(voter.says["rank_at_most"].format(n=3), name="refused")
     assert _ranked(page) == ["Fontaine", "Bancs", "Jardin", "Ombrières"]
+    expect(page.locator(".others-empty")).to_be_visible()  # every project ranked: the other list says so
     item["Ombrières"].locator("[data-move=remove]").click()
     assert _focused(page) == ("Ombrières", "add")
     expect(page.locator(".error-summary")).to_have_count(0)  # the live basket took over from the summary
+    expect(page.locator(".others-empty")).to_be_hidden()
     expect(page.locator("#ranking-others .rank-item")).to_have_count(1)
 
     # Mouse: drag Jardin (3rd) by its handle above Fontaine (1st), the list scrolled into view.
