@@ -435,6 +435,7 @@ def test_check_my_ballot_finds_a_sealed_tracker_and_explains_unknown_and_malform
     found = look_up(board.shown_tracker(cast.tracker).lower().replace("-", " "))
     assert "Bancs" in found and "Fontaine" in found and "Jardin" not in found, found
     assert re.search(r"(lot|batch) 1\b", found), found
+    expect(page.locator("main ul.ballot-content li")).to_have_count(2)  # ticked projects: a list, not numbered
     voter.check("sealed")
     unknown = look_up("AAAA-BBBB-CCCC-DDDD")
     assert re.search("Aucun bulletin n’a ce numéro de suivi|No ballot has this tracker", unknown), unknown
