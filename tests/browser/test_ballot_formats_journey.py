@@ -344,6 +344,7 @@ def test_a_ranking_is_ordered_by_keyboard_and_by_dragging_and_posts_the_ranks(ap
     expect(status).to_contain_text("Fontaine")
     assert _ranked(page) == ["Fontaine", "Bancs", "Jardin"]
     voter.basket_says(voter.says["can_cast"])
+    expect(voter.basket).to_contain_text(re.compile("3 (projects ranked|projets classés)"))
     voter.check("keyboard")
 
     # A fourth project is one too many: said live, then refused on posting, the order kept.
