@@ -37,9 +37,10 @@ vendor: $(VENDOR_STAMP)
 
 $(VENDOR_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p $(VENDOR)/htmx $(VENDOR)/pico
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/pico $(VENDOR)/sortable
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/pico/
+	cp node_modules/sortablejs/Sortable.min.js $(VENDOR)/sortable/
 	touch $(VENDOR_STAMP)
 
 translations: install

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 GENESIS = "0" * 64
 TRACKER_LENGTH = 16
+BASE32_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 
 
 class ContentError(ValueError):
@@ -69,6 +70,12 @@ def normalised_tracker(typed: str) -> str:
     """Return the tracker a person typed, without spaces or dashes, upper case (0/1 read as O/I)."""
     plain = "".join(ch for ch in typed.upper() if ch.isalnum())
     return plain.replace("0", "O").replace("1", "I")
+
+
+def well_formed_tracker(typed: str) -> bool:
+    """Tell whether what a person typed can be a tracker: 16 characters of base32 once normalised."""
+    plain = normalised_tracker(typed)
+    return len(plain) == TRACKER_LENGTH and all(ch in BASE32_ALPHABET for ch in plain)
 
 
 def batch_hash(previous: str, trackers: Iterable[str]) -> str:

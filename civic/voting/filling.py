@@ -159,15 +159,20 @@ def _message(v: Violation, names: Mapping[str, str]) -> str:
     return str(_l("This ballot cannot be accepted as it is."))
 
 
-def basket(settings: Settings, pool: VotePool, reading: Reading) -> Basket:
-    """Say what the ballot as read holds, and what is wrong with it (every message in plain words)."""
+def basket(settings: Settings, pool: VotePool, reading: Reading, *, submitted: bool = False) -> Basket:
+    """Say what the ballot as read holds, and what is wrong with it (every message in plain words).
+
+    While the ballot is being filled in, an empty one says nothing is wrong yet; once ``submitted``, it says
+    that a project must be chosen."""
     s = normalised(settings)
     costs = {p.external_id: p.cost_cents for p in pool.projects}
     names = {p.external_id: p.proposal.title for p in pool.projects}
     filled = FilledBallot(tuple(p.external_id for p in reading.projects), reading.points)
     violations = ballot_violations(s, costs, pool.budget_cents, filled)
     # Without a choice yet, say what to do rather than what is wrong.
-    problems = tuple(_message(v, names) for v in violations if reading.projects or v.rule != "too_few")
+    problems = tuple(
+        _message(v, names) for v in violations if reading.projects or submitted or v.rule != "too_few"
+    )
     return Basket(
         reading=reading,
         spent_cents=sum(p.cost_cents for p in reading.projects),

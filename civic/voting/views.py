@@ -27,7 +27,7 @@ from civic.tally import pabulib
 from civic.voting import ballot as services
 from civic.voting import casting, filling, mixer, sealing, tasks
 from civic.voting.ballot_rules import Settings, min_spend_cents
-from civic.voting.board import shown_tracker
+from civic.voting.board import shown_tracker, well_formed_tracker
 from civic.voting.forms import BallotSettingsForm, BuildForm, CityProjectForm, ConfirmForm
 from civic.voting.labels import (
     DISTRICTS_LABELS,
@@ -344,9 +344,12 @@ def check_ballot(edition_slug: str) -> Response:
     """Check my ballot: find a tracker on the board and show its batch and content."""
     edition = visible_edition_or_404(edition_slug, with_everything=False)
     typed = request.args.get("tracker", "").strip()[:64]
-    found = mixer.find_tracker(edition, typed) if typed else None
-    status = 404 if found is not None and found.state == "unknown" else 200
-    return render("voting/check.html", edition=edition, typed=typed, found=found, status=status)
+    malformed = bool(typed) and not well_formed_tracker(typed)
+    found = mixer.find_tracker(edition, typed) if typed and not malformed else None
+    status = 422 if malformed else 404 if found is not None and found.state == "unknown" else 200
+    return render(
+        "voting/check.html", edition=edition, typed=typed, found=found, malformed=malformed, status=status
+    )
 
 
 # --- filling in a ballot -----------------------------------------------------------------------------
@@ -372,6 +375,7 @@ def _drafts() -> dict[str, dict[str, list[int]]]:
 def _ballot_page(
     edition: Edition, pool: VotePool, settings: Settings, reading: filling.Reading, status: int = 200
 ) -> Response:
+    submitted = status == 422  # a plain post that cannot go on to the review: say everything that is wrong
     projects = list(pool.projects)
     # The same order for one visitor on every visit, a different one for the next: no project favoured.
     random.Random(_visitor_seed() * 1_000_003 + pool.id).shuffle(projects)  # noqa: S311 (display order)
@@ -380,7 +384,8 @@ def _ballot_page(
         "pool": pool,
         "projects": projects,
         "settings": settings,
-        "basket": filling.basket(settings, pool, reading),
+        "basket": filling.basket(settings, pool, reading, submitted=submitted),
+        "submitted": submitted,
         "open_now": _vote_open(edition),
         "sentence": _format_sentence(settings, pool.budget_cents),
         "standing": roll.standing(edition, current_user.id),

@@ -66,7 +66,8 @@ def test_a_resident_votes_keeps_the_tracker_and_finds_the_ballot_on_the_board(
     page.wait_for_url(re.compile(r".*/vote/review$"))
     axe.check(page)
     assert (
-        "Jardin" in page.locator("main").inner_text() and "Bancs" not in page.locator("main ol").inner_text()
+        "Jardin" in page.locator("main").inner_text()
+        and "Bancs" not in page.locator("main .ballot-content").inner_text()
     )
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/vote/receipt$"))

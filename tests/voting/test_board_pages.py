@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from civic.extensions import db
 from civic.voting import board, mixer
+from civic.voting.ballot_rules import BallotFormat
 from tests.factories import create_vote_pool
+from tests.voting.helpers import ballot_box
 
 
 def _cast(pool, *external_ids):
@@ -59,7 +61,12 @@ def test_check_my_ballot_finds_sealed_and_waiting_ballots_and_says_when_none(cli
     assert "Your ballot was recorded" in html
     missing = client.get(url, query_string={"tracker": "AAAA-AAAA-AAAA-AAAA"}, headers=en)
     assert missing.status_code == 404 and "No ballot has this tracker" in missing.get_data(as_text=True)
-    assert client.get(url, query_string={"tracker": "x" * 5000}, headers=en).status_code == 404
+    # What cannot be a tracker (too long, too short, letters outside base32) is said so, and nothing is looked up.
+    for malformed in ("x" * 5000, "ABCD-EFGH", "ABCD-EFGH-2345-6789"):
+        answer = client.get(url, query_string={"tracker": malformed}, headers=en)
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 422 and "This is not a tracker: a tracker has 16 characters" in html
+        assert 'aria-invalid="true"' in html and "No ballot has this tracker" not in html
     assert client.get(url, headers=en).status_code == 200
 
 
@@ -77,3 +84,23 @@ def test_an_edition_without_a_board_says_so(client):
         as_text=True
     )
     assert "No batch has been sealed yet" in html
+
+
+def test_check_my_ballot_lists_a_ranking_in_its_order_and_ticked_projects_unnumbered(client, app):
+    edition, pool, _ids = ballot_box(app, ballot_format=BallotFormat.RANKING, ranking_length=3)
+    by_title = {vpp.proposal.title: vpp for vpp in pool.projects}
+    cast = mixer.put_in_pool(pool=pool, choices=[(by_title["Fontaine"], None), (by_title["Jardin"], None)])
+    mixer.mix(edition=edition, final=True)
+    db.session.commit()
+    html = client.get(
+        f"/editions/{edition.slug}/board/check",
+        query_string={"tracker": cast.tracker},
+        headers={"Accept-Language": "en"},
+    ).get_data(as_text=True)
+    listed = html[html.index('<ol class="ballot-content">') :]
+    assert listed.index("Fontaine") < listed.index("Jardin") and "Bancs" not in listed
+    imported, sealed, _waiting = _sealed_board()
+    html = client.get(
+        f"/editions/{imported.edition.slug}/board/check", query_string={"tracker": sealed[0].tracker}
+    ).get_data(as_text=True)
+    assert '<ul class="ballot-content">' in html and '<ol class="ballot-content">' not in html

@@ -152,3 +152,31 @@ def test_review_without_a_valid_draft_goes_back_to_the_ballot(client, login_as, 
     login_as()
     answer = client.get(f"/editions/{edition.slug}/vote/review")
     assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/editions/{edition.slug}/vote")
+
+
+def test_an_empty_ballot_posted_says_what_to_do_at_the_top(client, login_as, app):
+    edition, pool, _ids, _ = _ballot(app, ballot_format=BallotFormat.APPROVAL)
+    login_as(locale="en")
+    token = csrf_token(client, _url(edition, pool))
+    # While filling in (htmx), an empty ballot is not yet wrong; posted, it is, and the summary says why.
+    live = client.post(_url(edition, pool), data={"csrf_token": token}, headers=HX).get_data(as_text=True)
+    assert "Choose at least 1 project." not in live and "error-summary" not in live
+    # ... and a live update empties the summary of an earlier refused post (out of band).
+    assert '<div id="ballot-errors" hx-swap-oob="true"></div>' in live
+    posted = client.post(_url(edition, pool), data={"csrf_token": token})
+    html = posted.get_data(as_text=True)
+    assert posted.status_code == 422 and 'class="error-summary" role="alert"' in html
+    summary = html[html.index("error-summary") : html.index("</div>", html.index("error-summary"))]
+    assert "Choose at least 1 project." in summary
+
+
+def test_a_typing_error_is_listed_in_the_summary_and_linked_to_its_field(client, login_as, app):
+    edition, pool, ids, _ = _ballot(
+        app, ballot_format=BallotFormat.RANKING, counting_rule="greedy", ranking_length=2
+    )
+    login_as(locale="en")
+    token = csrf_token(client, _url(edition, pool))
+    answer = client.post(_url(edition, pool), data={"csrf_token": token, f"rank-{ids['Bancs']}": "un"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and f'href="#rank-{ids["Bancs"]}">Bancs: Type a whole number' in html
+    assert 'value="un"' in html and 'type="text"' in html  # kept as typed: the field takes any text
