@@ -71,7 +71,9 @@ def requests_module() -> Any:
     try:
         import requests  # present in the dev environment (a dependency of locust), not pinned by Civic
     except ImportError as exc:  # pragma: no cover - a bench's own start-up check
-        raise SystemExit("the HTTP benches need the requests package: .venv/bin/pip install requests") from exc
+        raise SystemExit(
+            "the HTTP benches need the requests package: .venv/bin/pip install requests"
+        ) from exc
     return requests
 
 
@@ -125,7 +127,8 @@ def run_wrk(
     """Run wrk and return the numbers of its ``BENCH k=v ...`` line (printed by the script's ``done``).
 
     With ``stop_when_done``, wrk is stopped (SIGINT: it still prints its report) once each of its threads has
-    printed DONE. ``on_start(proc)`` runs once wrk is started (the crash bench kills the server from there).
+    printed DONE. ``on_start(proc)`` runs once wrk is started (the crash bench
+    kills the server from there).
     """
     cmd = [wrk, f"-t{threads}", f"-c{clients}", f"-d{duration}s", "--timeout", "30s", "-s", str(script)]
     proc = subprocess.Popen([*cmd, url, "--", *extra], stdout=subprocess.PIPE, text=True)

@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -73,10 +74,11 @@ done = function(summary, latency, requests)
 end
 """
 # Each wrk thread casts for every n-th voter of R ({cookie, body}), once each, and writes the session cookie
-# of every 303 (which holds the trackers the receipt shows) to its own file. It prints DONE once every cast
-# is answered (a 303 or an error status); the bench then stops wrk. Until then a connection whose thread has
-# no voter left replays the thread's first cast, refused with a 409 and counted apart ("replays"): a
-# connection must not sit idle, since a gunicorn sync worker waits on an open connection until its timeout.
+# of every 303 (which holds the trackers the receipt shows) to its own file, and "#<status>" for any other
+# answer. It prints DONE once every cast is answered (a 303 or an error status); the bench then stops wrk.
+# Until then a connection whose thread has no voter left replays the thread's first cast, refused with a
+# 409 and counted apart ("replays"): a connection must not sit idle, since a gunicorn sync worker waits on
+# an open connection until its timeout.
 CAST_LUA = """
 init = function(args)
   local n = tonumber(args[1])
@@ -99,7 +101,11 @@ response = function(status, headers, body)
     s303 = s303 + 1
     acks:write((headers["Set-Cookie"] or headers["set-cookie"] or "-") .. "\\n")
     acks:flush()
-  else other = other + 1 end
+  else
+    other = other + 1
+    acks:write("#" .. status .. "\\n")
+    acks:flush()
+  end
   if answered == #mine then io.write("DONE\\n"); io.flush() end
 end
 """
@@ -225,6 +231,7 @@ class Seeded:
     edition_id: int
     pool_id: int
     emails: list[str]
+    user_ids: dict[str, int]  # e-mail -> account id
     projects: list[tuple[int, int]]  # (vote_pool_project id, cost in cents)
     budget_cents: int
 
@@ -305,7 +312,9 @@ def seed(env: dict[str, str], voters: int) -> Seeded:
                 for i, e in enumerate(emails)
             ],
         )
-        ids = list(db.session.scalars(select(User.id).where(User.email.in_(emails)).order_by(User.id)))
+        rows = db.session.execute(select(User.email, User.id).where(User.email.in_(emails)))
+        user_ids = dict(rows.tuples().all())
+        ids = [user_ids[e] for e in emails]
         db.session.execute(insert(RoleGrant), [{"user_id": uid, "role": Role.RESIDENT} for uid in ids])
         keys = [secrets.token_hex(32) for _ in ids]
         db.session.execute(
@@ -334,6 +343,7 @@ def seed(env: dict[str, str], voters: int) -> Seeded:
             edition_id=edition.id,
             pool_id=pool.id,
             emails=emails,
+            user_ids=user_ids,
             projects=[(vpp.id, vpp.cost_cents) for vpp in pool.projects],
             budget_cents=pool.budget_cents,
         )
@@ -347,6 +357,7 @@ def seed(env: dict[str, str], voters: int) -> Seeded:
 @dataclass
 class Voter:
     email: str
+    user_id: int
     cookie: str  # the Cookie header of their session, their draft in it
     body: str  # the cast's form body: their CSRF token
     base: str  # the host that drafted it
@@ -375,7 +386,9 @@ def prepare_voters(bases: list[str], seeded: Seeded, threads: int = 4, seed_: in
         draft = person.post(url, data={"csrf_token": token, "project": choices[n]}, allow_redirects=False)
         if draft.status_code != 303 or not draft.headers["Location"].endswith("/vote/review"):
             raise SystemExit(f"draft of {email}: {draft.status_code}")
-        return Voter(email, cookie_header(person), "csrf_token=" + quote(token, safe=""), base)
+        return Voter(
+            email, seeded.user_ids[email], cookie_header(person), "csrf_token=" + quote(token, safe=""), base
+        )
 
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(one, range(len(seeded.emails))))
@@ -388,8 +401,10 @@ def prepare_voters(bases: list[str], seeded: Seeded, threads: int = 4, seed_: in
 class Acks:
     """The casts acknowledged by a 303: per account, the trackers its receipt shows."""
 
-    trackers: dict[str, list[str]] = field(default_factory=dict)  # user id -> trackers
-    cookies: dict[str, str] = field(default_factory=dict)  # user id -> the new session cookie
+    # Keyed by the session's login id (Flask-Login's _user_id: a token of the browser's session, one per voter).
+    trackers: dict[str, list[str]] = field(default_factory=dict)  # session id -> trackers
+    cookies: dict[str, str] = field(default_factory=dict)  # session id -> the new session cookie
+    statuses: Counter[int] = field(default_factory=Counter)  # the other answers' statuses
     twice: int = 0  # accounts acknowledged more than once
     unreadable: int = 0
 
@@ -416,20 +431,33 @@ def read_acks(folder: Path, secret_key: str, acks: Acks | None = None) -> Acks:
     acks = acks or Acks()
     for path in sorted(folder.glob("acks-*.txt")):
         for line in path.read_text().splitlines():
-            add_ack(acks, reader, line)
+            if line.startswith("#"):
+                acks.statuses[int(line[1:])] += 1
+            else:
+                add_ack(acks, reader, line)
     return acks
+
+
+def session_data(reader: Any, cookies: str) -> dict[str, Any]:
+    """Return the content of the ``session`` cookie in a Cookie or Set-Cookie header (signature checked)."""
+    for part in cookies.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == "session":
+            return reader.loads(unquote(value.strip('"')))  # type: ignore[no-any-return]
+    raise ValueError("no session cookie")
+
+
+def session_id(reader: Any, voter: Voter) -> str:
+    return str(session_data(reader, voter.cookie)["_user_id"])
 
 
 def add_ack(acks: Acks, reader: Any, set_cookie: str) -> None:
     first = set_cookie.split(";", 1)[0]
-    name, _, value = first.partition("=")
     try:
-        if name.strip() != "session":
-            raise ValueError(name)
-        data = reader.loads(unquote(value.strip().strip('"')))
+        data = session_data(reader, first)
         user = str(data["_user_id"])
         trackers = [tracker for _place, tracker in data["ballot_receipt"]["cast"]]
-    except Exception:  # noqa: BLE001 - anything unreadable is counted and reported
+    except Exception:  # anything unreadable is counted and reported
         acks.unreadable += 1
         return
     if user in acks.trackers:

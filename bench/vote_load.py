@@ -65,18 +65,32 @@ TARGET_P95_MS = 100.0
 
 
 def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", help="postgresql://…/civic_bench… (default: SQLite in a temporary folder)")
-    parser.add_argument("--hosts", type=int, default=1, choices=(1, 2), help="gunicorn instances (2: PostgreSQL)")
-    parser.add_argument("--redis", help="redis://host:port of a running Redis (default with --hosts 2: start one)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database", help="postgresql://…/civic_bench… (default: SQLite in a temporary folder)"
+    )
+    parser.add_argument(
+        "--hosts", type=int, default=1, choices=(1, 2), help="gunicorn instances (2: PostgreSQL)"
+    )
+    parser.add_argument(
+        "--redis", help="redis://host:port of a running Redis (default with --hosts 2: start one)"
+    )
     parser.add_argument("--voters", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=32, help="wrk connections (default 32)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2; a multiple of --hosts)")
+    parser.add_argument(
+        "--threads", type=int, default=2, help="wrk threads (default 2; a multiple of --hosts)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per host (default 2)")
     parser.add_argument("--hello-seconds", type=int, default=5)
     parser.add_argument("--max-seconds", type=int, default=180, help="wrk's bound on the casting run")
-    parser.add_argument("--receipts", type=int, default=50, help="receipt pages fetched and checked afterwards")
-    parser.add_argument("--no-worker", action="store_true", help="no `civic worker`: every ballot stays pooled")
+    parser.add_argument(
+        "--receipts", type=int, default=50, help="receipt pages fetched and checked afterwards"
+    )
+    parser.add_argument(
+        "--no-worker", action="store_true", help="no `civic worker`: every ballot stays pooled"
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     if args.hosts > 1 and not args.database:
@@ -104,17 +118,18 @@ def main() -> None:
         instances = [instance_folder(tmp, f"host-{n + 1}", key) for n in range(args.hosts)]
         with redis_server(args.redis, needed=args.hosts > 1) as redis:
             database_url = fresh_database(args.database, instances[0])
-            envs = [
-                host_env(inst, database_url, redis, bases[0], tmp / "vote-keys")
-                for inst in instances
-            ]
+            envs = [host_env(inst, database_url, redis, bases[0], tmp / "vote-keys") for inst in instances]
             print(f"Preparing the database ({database_label(database_url)})…", file=sys.stderr, flush=True)
             seeded = seed(envs[0], args.voters)
             worker = None if args.no_worker else start_worker(envs[0], tmp / "worker.log")
             procs = []
             try:
                 procs = [start_gunicorn(p, args.workers, env) for p, env in zip(ports, envs, strict=True)]
-                print(f"Logging {args.voters} voters in and drafting their ballots…", file=sys.stderr, flush=True)
+                print(
+                    f"Logging {args.voters} voters in and drafting their ballots…",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 started = time.perf_counter()
                 voters = prepare_voters(bases, seeded)
                 prepared_in = time.perf_counter() - started
