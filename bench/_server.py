@@ -60,6 +60,23 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0
     raise SystemExit(f"gunicorn did not answer {url} within {timeout:.0f} s")
 
 
+def wait_until_idle(url: str, timeout: float = 60.0, quick: float = 0.05) -> float:
+    """Wait until ``url`` answers within ``quick`` seconds twice in a row (requests queued by a load that was
+    stopped are still being served for a while); return the seconds waited."""
+    started = time.monotonic()
+    fast = 0
+    while fast < 2 and time.monotonic() - started < timeout:
+        before = time.monotonic()
+        try:
+            with urllib.request.urlopen(url, timeout=30):
+                pass
+        except OSError:
+            pass
+        fast = fast + 1 if time.monotonic() - before < quick else 0
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
 def wrk_path() -> str:
     wrk = shutil.which("wrk") or "/usr/bin/wrk"
     if not Path(wrk).exists():

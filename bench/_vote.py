@@ -372,7 +372,7 @@ def _choice(rng: random.Random, seeded: Seeded) -> list[int]:
     return chosen
 
 
-def prepare_voters(bases: list[str], seeded: Seeded, threads: int = 4, seed_: int = 2026) -> list[Voter]:
+def prepare_voters(bases: list[str], seeded: Seeded, threads: int = 8, seed_: int = 2026) -> list[Voter]:
     """Log every voter in (/login) and draft their ballot (the ballot's form post), each in their own session."""
     rng = random.Random(seed_)
     choices = [_choice(rng, seeded) for _ in seeded.emails]

@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _server import ROOT, free_port, rate, run_wrk, start_gunicorn, wrk_path
+from _server import ROOT, free_port, rate, run_wrk, start_gunicorn, wait_until_idle, wrk_path
 from _vote import (
     SLUG,
     cast_script,
@@ -84,7 +84,7 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per host (default 2)")
     parser.add_argument("--hello-seconds", type=int, default=5)
-    parser.add_argument("--max-seconds", type=int, default=180, help="wrk's bound on the casting run")
+    parser.add_argument("--max-seconds", type=int, default=240, help="wrk's bound on the casting run")
     parser.add_argument(
         "--receipts", type=int, default=50, help="receipt pages fetched and checked afterwards"
     )
@@ -154,6 +154,8 @@ def main() -> None:
                     **settings,
                 )
                 cast_seconds = time.perf_counter() - started
+                for base in bases:  # the casts still queued when wrk stopped are served first
+                    wait_until_idle(base + "/bench-hello")
                 hello_last = run_wrk(
                     wrk, hello_lua, bases[0] + "/bench-hello", duration=args.hello_seconds, **settings
                 )
