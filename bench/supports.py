@@ -31,9 +31,6 @@ import argparse
 import os
 import platform
 import random
-import re
-import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -43,19 +40,23 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
-from _server import BIN, ROOT, free_port, start_gunicorn
-
-try:
-    import requests  # present in the dev environment (a dependency of locust), not pinned by Civic
-except ImportError as exc:  # pragma: no cover - a bench's own start-up check
-    raise SystemExit("bench/supports.py needs the requests package: .venv/bin/pip install requests") from exc
+from _server import (
+    BIN,
+    ROOT,
+    cookie_header,
+    csrf_of,
+    free_port,
+    log_in,
+    lua_table,
+    start_gunicorn,
+    wrk_path,
+)
+from _server import run_wrk as _run_wrk
 
 RESULTS = ROOT / "bench" / "results" / "supports.md"
 CAP = 5
 PASSWORD = "bench-password-not-secret"
 TARGET_P95_MS = 100.0
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-SAFE = re.compile(r"[A-Za-z0-9._~%=;/ +-]+")
 MAX_SECONDS = 600  # wrk's -d for the supports, an upper bound: wrk is stopped once every post is answered
 # wrk's --latency prints 50/75/90/99 only: the `done` hooks print p95 and the answers' statuses.
 REPORT_LUA = """
@@ -193,18 +194,9 @@ def log_in_all(base: str, emails: list[str], threads: int = 4) -> list[tuple[str
     """Log every resident in through /login; return each one's (Cookie header, CSRF token)."""
 
     def one(email: str) -> tuple[str, str]:
-        person = requests.Session()
-        token = CSRF.search(person.get(base + "/login").text).group(1)  # type: ignore[union-attr]
-        login = person.post(
-            base + "/login",
-            data={"csrf_token": token, "email": email, "password": PASSWORD},
-            allow_redirects=False,
-        )
-        if login.status_code != 303:
-            raise SystemExit(f"login {email}: {login.status_code}")
-        token = CSRF.search(person.get(base + "/").text).group(1)  # type: ignore[union-attr]
-        cookie = "; ".join(f"{c.name}={c.value}" for c in person.cookies)
-        return cookie, token
+        person = log_in(base, email, PASSWORD)
+        token = csrf_of(person, base + "/")
+        return cookie_header(person), token
 
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(one, emails))
@@ -228,15 +220,8 @@ def support_requests(
     return posts
 
 
-def lua_string(text: str) -> str:
-    if not SAFE.fullmatch(text):
-        raise SystemExit(f"unexpected characters in {text!r}")
-    return f'"{text}"'
-
-
 def supports_script(posts: list[tuple[str, str, str]]) -> str:
-    rows = ",\n".join("{" + ", ".join(lua_string(v) for v in post) + "}" for post in posts)
-    return "local R = {\n" + rows + "\n}\n" + SUPPORTS_LUA
+    return lua_table(posts) + SUPPORTS_LUA
 
 
 def run_wrk(
@@ -248,30 +233,16 @@ def run_wrk(
     *extra: str,
 ) -> dict[str, int]:
     """Run wrk; with ``extra`` (the supports), stop it once each of its threads has printed DONE."""
-    cmd = [
+    return _run_wrk(
         wrk,
-        f"-t{args.threads}",
-        f"-c{args.clients}",
-        f"-d{duration}s",
-        "--timeout",
-        "30s",
-        "-s",
-        str(script),
-    ]
-    proc = subprocess.Popen([*cmd, url, "--", *extra], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    lines, done = [], 0
-    for line in proc.stdout:
-        lines.append(line)
-        done += line.strip() == "DONE"
-        if extra and done == args.threads:
-            proc.send_signal(signal.SIGINT)
-    proc.wait()
-    out = "".join(lines)
-    match = re.search(r"^BENCH (.*)$", out, re.MULTILINE)
-    if proc.returncode != 0 or match is None:
-        raise SystemExit(f"unexpected wrk output (exit {proc.returncode}):\n{out}")
-    return {k: int(v) for k, v in (pair.split("=") for pair in match.group(1).split())}
+        script,
+        url,
+        threads=args.threads,
+        clients=args.clients,
+        duration=duration,
+        extra=extra,
+        stop_when_done=bool(extra),
+    )
 
 
 def check_database(db_path: Path, *, expected: int) -> tuple[int, int]:
@@ -325,9 +296,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    wrk = shutil.which("wrk") or "/usr/bin/wrk"
-    if not Path(wrk).exists():
-        raise SystemExit("wrk not found: apt-get install wrk")
+    wrk = wrk_path()
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="civic-bench-supports-") as tmp:

@@ -9,7 +9,10 @@ from sqlalchemy import Engine, Enum, event
 
 
 def install_sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
-    """Turn on WAL, foreign keys, a busy timeout, synchronous=FULL and secure_delete on every SQLite connection."""
+    """Turn on WAL, foreign keys, a busy timeout, synchronous=FULL and secure_delete on every SQLite connection.
+
+    And keep a savepoint inside its transaction: see ``_begin_before_savepoint``.
+    """
     if engine.dialect.name != "sqlite":
         return
     if getattr(engine, "_civic_pragmas", False):
@@ -27,6 +30,16 @@ def install_sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
         # ballot tags and the emptied pool, and nothing should be readable from the file afterwards.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+
+    @event.listens_for(engine, "savepoint")
+    def _begin_before_savepoint(connection: Any, _name: str) -> None:
+        # Python's sqlite3 opens a transaction only before INSERT, UPDATE or DELETE. A SAVEPOINT sent first
+        # (``begin_nested`` before any write: recording a participation) then starts the transaction itself,
+        # and its RELEASE commits it: what followed (the ballot) was a second transaction, and a crash or a
+        # rollback between the two left the first one written. A real BEGIN first keeps everything in one.
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection is not None and not dbapi_connection.in_transaction:
+            dbapi_connection.execute("BEGIN")
 
     engine._civic_pragmas = True  # type: ignore[attr-defined]
 

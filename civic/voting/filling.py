@@ -166,13 +166,13 @@ def basket(settings: Settings, pool: VotePool, reading: Reading, *, submitted: b
     that a project must be chosen."""
     s = normalised(settings)
     costs = {p.external_id: p.cost_cents for p in pool.projects}
-    names = {p.external_id: p.proposal.title for p in pool.projects}
     filled = FilledBallot(tuple(p.external_id for p in reading.projects), reading.points)
     violations = ballot_violations(s, costs, pool.budget_cents, filled)
     # Without a choice yet, say what to do rather than what is wrong.
-    problems = tuple(
-        _message(v, names) for v in violations if reading.projects or submitted or v.rule != "too_few"
-    )
+    shown = [v for v in violations if reading.projects or submitted or v.rule != "too_few"]
+    # Titles only word a problem: a valid ballot (every cast) loads none of the ballot's proposals (one query each).
+    names = {p.external_id: p.proposal.title for p in pool.projects} if shown else {}
+    problems = tuple(_message(v, names) for v in shown)
     return Basket(
         reading=reading,
         spent_cents=sum(p.cost_cents for p in reading.projects),

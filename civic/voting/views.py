@@ -12,6 +12,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from civic.core.database import commit_keeping_loaded
 from civic.core.errors import DomainError, InvalidInput, ValidationFailed
 from civic.core.time import utcnow
 from civic.eligibility import queries as roll
@@ -482,7 +483,9 @@ def cast_ballot(edition_slug: str) -> Response:
     except DomainError as refusal:
         db.session.rollback()
         return _review_page(edition, settings, message=refusal.message, status=refusal.status_code)
-    db.session.commit()
+    # Kept loaded: reading the edition's id and slug after a plain commit reloads it with its calendar,
+    # districts and themes (four queries) for nothing.
+    commit_keeping_loaded()
     tasks.mix_edition(edition.id)  # after the commit: the mixer must find the ballots
     session.pop(filling.DRAFTS, None)
     session[RECEIPT] = {"edition": edition.slug, "cast": [[c.place, c.tracker] for c in cast]}

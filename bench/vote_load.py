@@ -1,0 +1,226 @@
+"""Casting ballots through the real HTTP stack: 32 voters at once, against hello-world, then the database checked.
+
+Starts gunicorn (2 workers, bench/pages_app.py: Civic plus a bare /bench-hello) on a fresh database with the
+migrations applied — SQLite (WAL, synchronous FULL: civic/core/database.py) in a temporary instance folder, or
+the PostgreSQL database named by ``--database`` (dropped and created again; its name must start with
+``civic_bench``) — and `civic worker` beside it (the mixer seals the pooled ballots in batches, as in
+production). Seeds, through the ORM (not measured), an edition whose town-wide knapsack vote is open and
+thousands of distinct voters, each on the roll and linked to their account. Each voter logs in through the real
+/login and drafts their ballot through the ballot's real form post, in their own session (not measured). Then
+Debian's `wrk` holds 32 connections casting (POST /editions/<slug>/vote/cast with each voter's own cookie and
+CSRF token, one cast per voter, no pause: saturation), bounded by the number of voters and by ``--max-seconds``.
+
+hello-world is measured by the same wrk settings on the same gunicorn just before and just after. Reports
+requests/s, the ratio to hello-world (target ≥ 10 %), p50 / p95 / p99 ms (target p95 ≤ 100 ms) and the
+errors (target 0), then checks the database: no double participation, online participations == online
+ballots (pool + box), every tracker acknowledged to a client (read from the signed session cookie of each 303,
+which the receipt page shows; a sample of receipt pages is fetched and checked too) in the pool or the box.
+
+``--hosts 2`` is the deployment beyond one machine, on loopback: two gunicorn instances (each ``--workers``
+workers, each its own instance folder; the secret key and the person key shared) on two ports, sharing
+PostgreSQL and Redis (task queue: CIVIC_QUEUE_URL, rate limits: CIVIC_RATELIMIT_STORAGE_URI; redis-server is
+started on a free port unless ``--redis`` names one); wrk's threads alternate between the hosts.
+
+    .venv/bin/python bench/vote_load.py [--database postgresql://postgres@127.0.0.1:54329/civic_bench]
+        [--hosts 2] [--voters 2000 --clients 32 --workers 2 --no-worker --no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _server import ROOT, free_port, rate, run_wrk, start_gunicorn, wait_until_idle, wrk_path
+from _vote import (
+    SLUG,
+    cast_script,
+    check_receipts,
+    database_label,
+    fresh_database,
+    hello_script,
+    host_env,
+    instance_folder,
+    load_average,
+    prepare_voters,
+    problems,
+    read_acks,
+    redis_server,
+    secret_key,
+    seed,
+    start_worker,
+    stop,
+    tally,
+    tally_line,
+    write_section,
+)
+
+RESULTS = ROOT / "bench" / "results" / "vote_load.md"
+TARGET_RATIO = 0.10
+TARGET_P95_MS = 100.0
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database", help="postgresql://…/civic_bench… (default: SQLite in a temporary folder)"
+    )
+    parser.add_argument(
+        "--hosts", type=int, default=1, choices=(1, 2), help="gunicorn instances (2: PostgreSQL)"
+    )
+    parser.add_argument(
+        "--redis", help="redis://host:port of a running Redis (default with --hosts 2: start one)"
+    )
+    parser.add_argument("--voters", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=32, help="wrk connections (default 32)")
+    parser.add_argument(
+        "--threads", type=int, default=2, help="wrk threads (default 2; a multiple of --hosts)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per host (default 2)")
+    parser.add_argument("--hello-seconds", type=int, default=5)
+    parser.add_argument("--max-seconds", type=int, default=240, help="wrk's bound on the casting run")
+    parser.add_argument(
+        "--receipts", type=int, default=50, help="receipt pages fetched and checked afterwards"
+    )
+    parser.add_argument(
+        "--no-worker", action="store_true", help="no `civic worker`: every ballot stays pooled"
+    )
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if args.hosts > 1 and not args.database:
+        parser.error("--hosts 2 shares one database between the hosts: give --database postgresql://…")
+    if args.threads % args.hosts:
+        parser.error("--threads must be a multiple of --hosts")
+    return args
+
+
+def row(name: str, raw: dict[str, int], hello: float) -> str:
+    return (
+        f"| {name} | {raw['requests']} | {rate(raw):,.0f} | {rate(raw) / hello:.1%} | {raw['p50'] / 1000:.1f} | "
+        f"{raw['p95'] / 1000:.1f} | {raw['p99'] / 1000:.1f} | {raw['max'] / 1000:.1f} |"
+    )
+
+
+def main() -> None:
+    args = arguments()
+    wrk = wrk_path()
+    ports = [free_port() for _ in range(args.hosts)]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    with tempfile.TemporaryDirectory(prefix="civic-bench-vote-") as tmp_name:
+        tmp = Path(tmp_name)
+        key = secret_key()
+        instances = [instance_folder(tmp, f"host-{n + 1}", key) for n in range(args.hosts)]
+        with redis_server(args.redis, needed=args.hosts > 1) as redis:
+            database_url = fresh_database(args.database, instances[0])
+            envs = [host_env(inst, database_url, redis, bases[0], tmp / "vote-keys") for inst in instances]
+            print(f"Preparing the database ({database_label(database_url)})…", file=sys.stderr, flush=True)
+            seeded = seed(envs[0], args.voters)
+            worker = None if args.no_worker else start_worker(envs[0], tmp / "worker.log")
+            procs = []
+            try:
+                procs = [start_gunicorn(p, args.workers, env) for p, env in zip(ports, envs, strict=True)]
+                print(
+                    f"Logging {args.voters} voters in and drafting their ballots…",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                started = time.perf_counter()
+                voters = prepare_voters(bases, seeded)
+                prepared_in = time.perf_counter() - started
+                hello_lua, cast_lua, acks_dir = tmp / "hello.lua", tmp / "cast.lua", tmp / "acks"
+                hello_lua.write_text(hello_script(ports))
+                cast_lua.write_text(cast_script(ports, voters))
+                acks_dir.mkdir()
+                settings = {"threads": args.threads, "clients": args.clients}
+                load_before = load_average()
+                hello_first = run_wrk(
+                    wrk, hello_lua, bases[0] + "/bench-hello", duration=args.hello_seconds, **settings
+                )
+                print(f"wrk: {len(voters)} casts", file=sys.stderr, flush=True)
+                started = time.perf_counter()
+                cast = run_wrk(
+                    wrk,
+                    cast_lua,
+                    bases[0] + "/",
+                    duration=args.max_seconds,
+                    extra=(str(args.threads), str(acks_dir), f"/editions/{SLUG}/vote/cast"),
+                    stop_when_done=True,
+                    **settings,
+                )
+                cast_seconds = time.perf_counter() - started
+                for base in bases:  # the casts still queued when wrk stopped are served first
+                    wait_until_idle(base + "/bench-hello")
+                hello_last = run_wrk(
+                    wrk, hello_lua, bases[0] + "/bench-hello", duration=args.hello_seconds, **settings
+                )
+                load_after = load_average()
+                acks = read_acks(acks_dir, key)
+                receipts_missing = check_receipts(bases[0], acks, args.receipts)
+            finally:
+                for proc in procs:
+                    stop(proc)
+                stop(worker)
+            counted = tally(database_url, seeded.edition_id)
+    hello = max(rate(hello_first), rate(hello_last))
+    ratio = rate(cast) / hello
+    unexpected = cast["errors"] + cast["other"]
+    found = problems(counted, acks, expected_participations=cast["s303"])
+    if receipts_missing:
+        found.append(f"{receipts_missing} receipt page(s) without their tracker")
+    if cast["s303"] != len(voters):
+        found.append(f"{cast['s303']} casts acknowledged of {len(voters)}")
+    setup = (
+        f"{database_label(database_url)}, {args.hosts} host(s) × {args.workers} gunicorn workers"
+        + (", Redis (queue and rate limits)" if redis else "")
+        + (", `civic worker` running the mixer" if worker else ", no worker")
+    )
+    lines = [
+        "| requests | n | req/s | vs hello | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        row("casts (POST …/vote/cast, 303)", cast, hello),
+        row("hello world (first)", hello_first, hello),
+        row("hello world (last)", hello_last, hello),
+    ]
+    verdicts = (
+        f"ratio ≥ {TARGET_RATIO:.0%}: {'met' if ratio >= TARGET_RATIO else 'NOT met'} ({ratio:.1%}); "
+        f"p95 ≤ {TARGET_P95_MS:.0f} ms: {'met' if cast['p95'] / 1000 <= TARGET_P95_MS else 'NOT met'} "
+        f"({cast['p95'] / 1000:.1f} ms); errors 0: {'met' if not unexpected else 'NOT met'} ({unexpected})"
+    )
+    summary = (
+        f"\n{args.clients} connections ({args.threads} wrk threads), no pause: {len(voters)} voters cast in "
+        f"{cast_seconds:.1f} s ({cast['s303']} answered 303, {cast['other']} other statuses, {cast['errors']} "
+        f"socket errors; {cast['s409']} replays of a cast already made, refused with 409, once a wrk thread "
+        f"had no voter left). Targets — {verdicts}. The vs-hello column compares with the faster "
+        f"hello-world run.\n\nDatabase afterwards: {tally_line(counted, acks)}; {args.receipts} receipt pages "
+        f"fetched, {receipts_missing} without their tracker. "
+        + ("Checks: all hold.\n" if not found else "PROBLEMS: " + "; ".join(found) + ".\n")
+    )
+    report = "\n".join(lines) + "\n" + summary
+    print(f"{setup}\n\n{report}")
+    if not args.no_write:
+        intro = (
+            "`bench/vote_load.py`: see its docstring for what is measured and checked. The machine has 2 cores "
+            "shared with other work: figures are noisy (load average is given per run)."
+        )
+        body = (
+            f"{setup}; {args.voters} voters logged in and their ballots drafted beforehand ({prepared_in:.0f} s, "
+            f"not measured); wrk {args.clients} connections, {args.threads} threads; "
+            f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores "
+            f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). Load average (1, 5, 15 min): "
+            f"{load_before} before, {load_after} after.\n\n"
+            f"    .venv/bin/python {' '.join(['bench/vote_load.py', *sys.argv[1:]])}\n\n" + report
+        )
+        heading = f"{database_label(database_url).split(' ')[0]}, {args.hosts} host(s)"
+        write_section(RESULTS, "Casting ballots under load", intro, heading, body)
+    if found or unexpected:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
