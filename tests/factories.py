@@ -230,3 +230,17 @@ def create_tally_run(*, pool=None, rule: str = "greedy"):
     db.session.commit()
     execute_run(run.id)
     return db.session.get(TallyRun, run.id)
+
+
+def create_tally_sheet(*, pool=None, place: str = "Mairie annexe", officer: User | None = None):
+    """A paper tally sheet of a pool's box with one officer's entry (one blank ballot), still waiting for the second."""
+    from civic.accounts.roles import Role
+    from civic.voting.models import SheetState, TallySheet, TallySheetEntry
+
+    pool = pool or create_vote_pool()
+    officer = officer or create_user(roles=(Role.FRONT_DESK,))
+    sheet = TallySheet(edition_id=pool.edition_id, pool=pool, place=place, number=1, state=SheetState.TYPING)
+    sheet.entries.append(TallySheetEntry(position=1, officer_id=officer.id, ballots=[], blank=1))
+    db.session.add(sheet)
+    db.session.commit()
+    return sheet

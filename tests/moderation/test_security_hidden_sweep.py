@@ -17,6 +17,7 @@ from tests.factories import (
     create_proposal,
     create_report,
     create_tally_run,
+    create_tally_sheet,
     create_user,
     create_vote_pool,
 )
@@ -42,6 +43,7 @@ def _seed() -> dict[str, Callable[[], object]]:
     from tests.analysis.factories import create_review
 
     review = create_review(proposal=proposal, state="submitted")
+    sheet = create_tally_sheet(pool=pool)
     return {
         "edition_slug": lambda: edition.slug,
         "edition_id": lambda: edition.id,
@@ -60,6 +62,7 @@ def _seed() -> dict[str, Callable[[], object]]:
         "theme_id": lambda: edition.themes[0].id if edition.themes else 0,
         "kind": lambda: "charter",
         "review_id": lambda: review.id,
+        "sheet_id": lambda: sheet.id,
         # Pre-selection days, results and attachments hold no hidden or unpublished text of their own here.
         "result_id": lambda: 999_999,
         "session_id": lambda: 999_999,

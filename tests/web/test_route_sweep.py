@@ -25,6 +25,7 @@ from tests.factories import (
     create_proposal,
     create_report,
     create_tally_run,
+    create_tally_sheet,
     create_user,
     create_vote_pool,
 )
@@ -57,6 +58,7 @@ def _samples() -> dict[str, Callable[[], object]]:
         "attachment_id": lambda: 999_999,
         "review_id": lambda: create_review(state="submitted").id,
         "service_id": lambda: _sample_service().id,
+        "sheet_id": lambda: create_tally_sheet().id,
     }
 
 

@@ -18,6 +18,7 @@ from tests.factories import (
     create_proposal,
     create_report,
     create_tally_run,
+    create_tally_sheet,
     create_user,
     create_vote_pool,
 )
@@ -65,6 +66,7 @@ def _seed(app):
     db.session.add(TownSettings(id=SETTINGS_ID, name="Ville " + QUOTED))
     db.session.commit()
     review = _seed_review(proposal, author)
+    sheet = create_tally_sheet(pool=pool, place="Bureau " + QUOTED)
     with app.app_context():
         forget_town_identity()
     return {
@@ -85,6 +87,7 @@ def _seed(app):
         "theme_id": lambda: edition.themes[0].id if edition.themes else 0,
         "kind": lambda: "charter",
         "review_id": lambda: review.id,
+        "sheet_id": lambda: sheet.id,
         # Pre-selection days, results and attachments hold no hidden or unpublished text of their own here.
         "result_id": lambda: 999_999,
         "session_id": lambda: 999_999,
