@@ -26,6 +26,7 @@ DEMO_DISTRICTS = ["Centre-bourg", "Les Tilleuls", "Port-Neuf", "La Garenne", "Ke
 DEMO_STAFF = [
     ("admin@demo.civic.example.org", "Aline Admin", ("admin", "resident")),
     ("accueil@demo.civic.example.org", "Fabrice Accueil", ("front_desk", "resident")),
+    ("bureau@demo.civic.example.org", "Gaëlle Bureau", ("front_desk", "resident")),
     ("analyste@demo.civic.example.org", "Anouk Analyste", ("analyst", "resident")),
     ("analyses@demo.civic.example.org", "Mathis Analyses", ("analysis_manager", "resident")),
     ("moderation@demo.civic.example.org", "Morgane Modération", ("moderator", "resident")),

@@ -80,7 +80,10 @@ def test_seed_closes_a_vote_cast_through_the_real_paths_and_publishes_it(demo_ap
         edition = db.session.scalar(select(Edition).where(Edition.slug == SLUG))
         seal = db.session.get(VoteSeal, edition.id)
         assert seal is not None and seal.counts["reconciled"], seal.counts
-        assert seal.counts["online_ballots"] > 20 and seal.counts["superseded"] == 2
+        # 26 online voters, two of whom voted twice and one of whom then voted on paper: 25 online ballots count.
+        assert seal.counts["online_ballots"] == 25 and seal.counts["superseded"] == 3, seal.counts
+        assert seal.counts["town_hall_participations"] == 5 and seal.counts["in_person_ballots"] == 5
+        assert seal.counts["paper_participations"] == 7 and seal.counts["paper_ballots"] == 6
         pool = db.session.scalar(select(VotePool).where(VotePool.edition_id == edition.id))
         published = db.session.scalar(
             select(TallyRun).where(TallyRun.pool_id == pool.id, TallyRun.published_at.is_not(None))
@@ -92,3 +95,5 @@ def test_seed_closes_a_vote_cast_through_the_real_paths_and_publishes_it(demo_ap
     assert results["pools"][0]["selected"]
     board = client.get(f"/editions/{SLUG}/board", headers={"Accept": "application/json"}).get_json()
     assert board["checks"] and board["sealed"]["counts"]["reconciled"]
+    ballots_pb = client.get(f"/editions/{SLUG}/ballots.pb").get_data(as_text=True)
+    assert "num_votes;36" in ballots_pb, ballots_pb[:400]  # 25 online, 5 kiosk, 6 paper

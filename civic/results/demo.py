@@ -26,13 +26,18 @@ from civic.proposals.services import change_status
 from civic.results.closing import close_vote
 from civic.results.models import TallyRun
 from civic.results.services import execute_run, publish_run
-from civic.voting import ballot, casting, filling, mixer
+from civic.voting import ballot, casting, filling, mixer, townhall
 from civic.voting.ballot_rules import GREEDY, BallotFormat, BallotScope, Settings
 from civic.voting.models import VotePool
 
 SLUG = "budget-participatif-2026-clos"
 ADMIN_EMAIL = "admin@demo.civic.example.org"
 DESK_EMAIL = "accueil@demo.civic.example.org"
+BUREAU_EMAIL = "bureau@demo.civic.example.org"  # the second officer who types the paper tally sheet
+POLLING_PLACE = "Mairie de Saint-Aubin"
+KIOSK_VOTERS = 5
+PAPER_VOTERS = 7  # one of them had voted online: the paper ballot replaces it
+BLANK_PAPER = 1  # of the paper voters, one put a blank ballot in the box
 ONLINE_VOTERS = 26
 REVOTERS = (4, 9)  # these voted online twice
 BIRTH = date(1975, 3, 1)
@@ -52,8 +57,8 @@ def seed_closed_vote_demo(districts: dict[str, District], *, password: str) -> E
     if db.session.scalar(select(Edition).where(Edition.slug == SLUG)):
         return None
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.is_not(None)))}
-    admin, desk = users.get(ADMIN_EMAIL), users.get(DESK_EMAIL)
-    if admin is None or desk is None:
+    admin, desk, bureau = users.get(ADMIN_EMAIL), users.get(DESK_EMAIL), users.get(BUREAU_EMAIL)
+    if admin is None or desk is None or bureau is None:
         return None
     edition = _edition(districts)
     now = utcnow()
@@ -78,6 +83,7 @@ def seed_closed_vote_demo(districts: dict[str, District], *, password: str) -> E
     (pool,) = ballot.build_all_ballots(actor=admin, edition=edition)
     db.session.flush()
     _vote_online(edition, pool, settings, desk, password)
+    _vote_at_the_town_hall(edition, pool, settings, desk, bureau)
     _end_the_vote(edition)
     db.session.commit()
     close_vote(edition)
@@ -108,6 +114,67 @@ def _vote_online(edition: Edition, pool: VotePool, settings: Settings, desk: Use
             )
         if n % 10 == 0:
             mixer.mix(edition=edition)
+    db.session.flush()
+
+
+def _vote_at_the_town_hall(
+    edition: Edition, pool: VotePool, settings: Settings, desk: User, bureau: User
+) -> None:
+    """The polling place at the town hall: kiosk ballots, then paper ballots on a tally sheet typed twice."""
+    rng = random.Random(2026)  # noqa: S311 (demo choices, not a secret)
+    when = utcnow() - timedelta(days=2)
+    for n in range(1, KIOSK_VOTERS + 1):
+        identifier = f"SAINT-AUBIN-K{n:03d}"
+        add_in_person(actor=desk, edition=edition, identifier=identifier, birth_date=BIRTH, district_id=None)
+        recorded = townhall.record_in_person(
+            actor=desk,
+            edition=edition,
+            identifier=identifier,
+            birth_date=BIRTH,
+            medium=townhall.Medium.KIOSK,
+            place=POLLING_PLACE,
+            now=when,
+        )
+        townhall.cast_at_kiosk(
+            edition=edition,
+            settings=settings,
+            typed_ticket=recorded.ticket or "",
+            ballots=[(pool, _choices(rng, pool))],
+            now=when,
+        )
+    # Paper: the first paper voter had voted online (votant01); their online ballot is superseded.
+    identifiers = ["SAINT-AUBIN-C001"] + [f"SAINT-AUBIN-P{n:03d}" for n in range(2, PAPER_VOTERS + 1)]
+    for identifier in identifiers[1:]:
+        add_in_person(actor=desk, edition=edition, identifier=identifier, birth_date=BIRTH, district_id=None)
+    for identifier in identifiers:
+        townhall.record_in_person(
+            actor=desk,
+            edition=edition,
+            identifier=identifier,
+            birth_date=BIRTH,
+            medium=townhall.Medium.PAPER,
+            place=POLLING_PLACE,
+            now=when,
+        )
+    readings = [_choices(rng, pool) for _ in range(PAPER_VOTERS - BLANK_PAPER)]
+    for officer in (desk, bureau):  # typed twice, by two officers: the second entry matches, the sheet is accepted
+        townhall.type_sheet(
+            actor=officer,
+            edition=edition,
+            settings=settings,
+            pool=pool,
+            place=POLLING_PLACE,
+            number=1,
+            readings=readings,
+            blank=BLANK_PAPER,
+        )
+    townhall.save_remarks(
+        actor=desk,
+        edition=edition,
+        place=POLLING_PLACE,
+        remarks="Bureau ouvert de 9 h à 18 h. Un électeur ayant voté en ligne a voté sur papier : "
+        "son vote en ligne est remplacé. Aucun incident.",
+    )
     db.session.flush()
 
 
