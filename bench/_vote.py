@@ -115,8 +115,10 @@ def hello_script(ports: list[int]) -> str:
     return f"PORTS = {{{', '.join(map(str, ports))}}}\n" + REPORT_LUA
 
 
-def cast_script(ports: list[int], voters: list[Voter]) -> str:
-    return lua_table([(v.cookie, v.body) for v in voters]) + hello_script(ports) + CAST_LUA
+def cast_script(ports: list[int], voters: list[Voter], pause_ms: int = 0) -> str:
+    """The casting script; ``pause_ms``: each connection waits that long before each of its requests."""
+    paced = f"delay = function() return {int(pause_ms)} end\n" if pause_ms else ""
+    return lua_table([(v.cookie, v.body) for v in voters]) + hello_script(ports) + CAST_LUA + paced
 
 
 # --- the database, Redis and the processes ---------------------------------------------------------

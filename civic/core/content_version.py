@@ -19,11 +19,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.extensions import db
 
-# Tables whose rows never show on a public page: writing them must not throw every cached page away
+# Tables whose rows never show on a cached public page: writing them must not throw every cached page away
 # (a login updates the session row, every staff action adds an audit entry, a running count reports its
-# progress every second).
+# progress every second). A ballot cast writes only the participation, the mixer's pool and the ballot
+# tags: no cached page reads them (the board, which shows how many ballots wait, is never cached), so
+# during a vote each cast leaves the page cache alone; the mixer's batches (ballot, board_batch) do not.
 NEUTRAL_TABLES = frozenset(
-    {"user_session", "audit_entry", "content_version", "alembic_version", "tally_run_progress"}
+    {
+        "user_session",
+        "audit_entry",
+        "content_version",
+        "alembic_version",
+        "tally_run_progress",
+        "participation",
+        "ballot_pool",
+        "ballot_tag",
+    }
 )
 
 _WRITE = re.compile(

@@ -139,6 +139,7 @@ class Participation(db.Model):
         ),
         CheckConstraint("channel != 'online' OR place IS NULL", name="online_has_no_place"),
         CheckConstraint("ballots >= 0", name="ballots_not_negative"),
+        CheckConstraint("notices_due >= 0", name="notices_due_not_negative"),
         # Physical order follows the (keyed, random-looking) person key, not the order people voted.
         {"sqlite_with_rowid": False},
     )
@@ -153,3 +154,6 @@ class Participation(db.Model):
     # checks that online ballots and online participations agree. 0 in person (kiosk and paper ballots are
     # reconciled per polling place).
     ballots: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # How many online votes of this person still wait for their confirmation e-mail: the worker sends it
+    # in batches (civic.voting.notices), never from the cast's request.
+    notices_due: Mapped[int] = mapped_column(default=0, server_default=text("0"))

@@ -92,31 +92,44 @@ class Standing:
     person_key: str | None = None
 
 
-def standing(edition: Edition, user_id: int | None) -> Standing:
-    """Return whether this account may vote in the edition, where, and whether it already took part."""
+def standing(edition: Edition, user_id: int | None, *, with_reach: bool = True) -> Standing:
+    """Return whether this account may vote in the edition, where, and whether it already took part.
+
+    ``with_reach=False`` leaves ``reach`` out (None): a town-wide ballot does not need it, and working it
+    out reads the edition's districts and its districts rule.
+    """
     if user_id is None:
         return Standing(linked=False)
-    row = db.session.execute(
-        select(VoterRollEntry)
+    # One query: the linked roll entry and, if any, the person's participation.
+    found = db.session.execute(
+        select(VoterRollEntry, Participation)
         .join(
             RollLink,
             (RollLink.edition_id == VoterRollEntry.edition_id)
             & (RollLink.person_key == VoterRollEntry.person_key),
         )
+        .outerjoin(
+            Participation,
+            (Participation.edition_id == VoterRollEntry.edition_id)
+            & (Participation.person_key == VoterRollEntry.person_key),
+        )
         .where(RollLink.edition_id == edition.id, RollLink.user_id == user_id)
-    ).scalar_one_or_none()
-    if row is None:
+    ).one_or_none()
+    if found is None:
         return Standing(linked=False)
-    try:
-        rule = DistrictReach(eligibility_hooks().districts_rule(edition))
-    except ValueError:
-        rule = DistrictReach.OWN
-    reach = voting_reach(rule, row.district_id, [d.district_id for d in edition.districts])
+    row, participation = found
+    reach = None
+    if with_reach:
+        try:
+            rule = DistrictReach(eligibility_hooks().districts_rule(edition))
+        except ValueError:
+            rule = DistrictReach.OWN
+        reach = voting_reach(rule, row.district_id, [d.district_id for d in edition.districts])
     return Standing(
         linked=True,
         district_id=row.district_id,
         reach=reach,
-        participation=db.session.get(Participation, (edition.id, row.person_key)),
+        participation=participation,
         person_key=row.person_key,
     )
 

@@ -327,6 +327,7 @@ def record_participation(
         day=day or today(),
         officer_id=actor.id if channel in IN_PERSON_CHANNELS else None,
         place=place.strip() if place else None,
+        notices_due=0 if channel in IN_PERSON_CHANNELS else 1,
     )
     existing = db.session.get(Participation, (edition.id, person_key))
     if existing is not None:
@@ -372,7 +373,36 @@ def _replace_online(edition: Edition, existing: Participation, new: Participatio
     return replaced
 
 
-def renew_online_participation(*, actor: User, edition: Edition, person_key: str, day: date) -> Participation:
+def record_online_participation(*, edition: Edition, person_key: str, day: date, ballots: int) -> Participation:
+    """Record the online participation of a person whose standing was read in this transaction.
+
+    The caller has just read, in this same transaction, that the voter's account is linked to this roll
+    entry and that the person has no participation yet (``civic.eligibility.queries.standing``); the
+    primary key still settles a race with another channel: the loser gets ``AlreadyVoted``. The
+    participation waits for its confirmation e-mail (``notices_due``).
+    """
+    participation = Participation(
+        edition_id=edition.id,
+        person_key=person_key,
+        channel=ParticipationChannel.ONLINE,
+        day=day,
+        ballots=ballots,
+        notices_due=1,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(participation)
+    except IntegrityError as exc:
+        winner = db.session.get(Participation, (edition.id, person_key), populate_existing=True)
+        if winner is None:
+            raise
+        raise AlreadyVoted(winner) from exc
+    return participation
+
+
+def renew_online_participation(
+    *, actor: User, edition: Edition, person_key: str, day: date, ballots: int = 0
+) -> Participation:
     """Record a person's new online vote over their earlier one (revote): the participation's day moves on.
 
     The update comes first in the transaction, so that two revotes of one person queue behind each other's
@@ -389,7 +419,7 @@ def renew_online_participation(*, actor: User, edition: Edition, person_key: str
             Participation.person_key == person_key,
             Participation.channel == ParticipationChannel.ONLINE,
         )
-        .values(day=day)
+        .values(day=day, ballots=ballots, notices_due=Participation.notices_due + 1)
         .execution_options(synchronize_session=False)
     )
     participation = db.session.get(Participation, (edition.id, person_key), populate_existing=True)

@@ -11,7 +11,7 @@ from functools import cache
 from babel import numbers
 from flask_babel import format_currency, get_locale
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from civic.core.money import cents_to_euros
 from civic.extensions import db
@@ -92,15 +92,22 @@ def edition_by_id(edition_id: int) -> Edition | None:
     return db.session.scalar(select(Edition).where(Edition.id == edition_id).options(*WITH_EVERYTHING))
 
 
-def edition_by_slug(slug: str, *, with_everything: bool = True) -> Edition | None:
-    """Return an edition by its address, with its districts, themes and calendar (unless told not to)."""
-    return db.session.scalar(_edition_by_slug_statement(with_everything), {"slug": slug})
+def edition_by_slug(slug: str, *, with_everything: bool = True, with_calendar: bool = False) -> Edition | None:
+    """Return an edition by its address, with its districts, themes and calendar (unless told not to).
+
+    ``with_calendar`` (with ``with_everything=False``) loads the calendar alone, in the same query.
+    """
+    if with_calendar and not with_everything:
+        return db.session.scalars(_edition_by_slug_statement(False, True), {"slug": slug}).unique().first()
+    return db.session.scalar(_edition_by_slug_statement(with_everything, False), {"slug": slug})
 
 
 @cache
-def _edition_by_slug_statement(with_everything: bool) -> Select[tuple[Edition]]:
+def _edition_by_slug_statement(with_everything: bool, with_calendar: bool) -> Select[tuple[Edition]]:
     # Built once: most public pages start with this lookup, and building it costs more than running it.
     stmt = select(Edition).where(Edition.slug == bindparam("slug"))
+    if with_calendar:
+        return stmt.options(joinedload(Edition.phases))
     return stmt.options(*WITH_EVERYTHING) if with_everything else stmt
 
 

@@ -85,13 +85,14 @@ def edition_list() -> Response:
     )
 
 
-def visible_edition_or_404(slug: str, *, with_everything: bool = True) -> Edition:
+def visible_edition_or_404(slug: str, *, with_everything: bool = True, with_calendar: bool = False) -> Edition:
     """Return the edition with this slug if the visitor may see it (other blueprints use it too).
 
     ``with_everything=False`` loads the edition alone, for pages that show none of its calendar, themes
-    or districts (each eager-loaded collection costs a query and its objects).
+    or districts (each eager-loaded collection costs a query and its objects); ``with_calendar=True`` then
+    adds its calendar, in the same query.
     """
-    edition = queries.edition_by_slug(slug, with_everything=with_everything)
+    edition = queries.edition_by_slug(slug, with_everything=with_everything, with_calendar=with_calendar)
     roles = current_user.roles if current_user.is_authenticated else frozenset()
     if edition is None or not can_view_edition(roles, published=edition.published):
         abort(404)

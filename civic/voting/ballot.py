@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from civic.accounts.models import User
 from civic.core import audit
@@ -467,7 +468,12 @@ def public_pools(edition: Edition) -> list[VotePool]:
 
     Ballot boxes imported from pabulib files are past elections shown by the results pages, not ballots.
     """
-    pools = _built_pools(edition)
+    # One query, the boxes with their projects and district (the vote's pages and every cast read them).
+    pools = db.session.scalars(
+        select(VotePool)
+        .where(VotePool.edition_id == edition.id, VotePool.source.is_(None))
+        .options(joinedload(VotePool.projects), joinedload(VotePool.district))
+    ).unique()
     return sorted(
         (p for p in pools if p.projects),
         key=lambda p: (p.district is not None, p.district.name if p.district else ""),

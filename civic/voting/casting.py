@@ -24,11 +24,10 @@ from flask_babel import lazy_gettext as _l
 
 from civic.accounts.models import User
 from civic.core.errors import PermissionDenied, ValidationFailed
-from civic.core.mail import send_mail
 from civic.core.time import utcnow
 from civic.eligibility import queries as roll
 from civic.eligibility.models import Participation, ParticipationChannel
-from civic.eligibility.services import AlreadyVoted, record_participation, renew_online_participation
+from civic.eligibility.services import AlreadyVoted, record_online_participation, renew_online_participation
 from civic.extensions import db
 from civic.processes.models import Edition
 from civic.processes.phases import Action, is_allowed
@@ -64,10 +63,10 @@ def allowed_pools(
     return [p for p in pools if p.district_id in reach.district_ids]
 
 
-def _check_reach(edition: Edition, settings: Settings, user: User, chosen: Sequence[VotePool]) -> None:
+def _check_reach(settings: Settings, standing: roll.Standing, chosen: Sequence[VotePool]) -> None:
     if normalised(settings).scope is BallotScope.EDITION:
         return
-    reach = roll.standing(edition, user.id).reach
+    reach = standing.reach
     if reach is None or reach.everywhere:
         return
     others = [p for p in chosen if p.district_id not in reach.district_ids]
@@ -97,18 +96,15 @@ def online_cancellation(edition: Edition) -> Callable[[str], None] | None:
 
 
 def _participate(
-    actor: User, edition: Edition, person_key: str, moment: datetime, *, revoting: bool
+    actor: User, edition: Edition, person_key: str, moment: datetime, *, revoting: bool, ballots: int
 ) -> Participation:
     if not revoting:
-        return record_participation(
-            actor=actor,
-            edition=edition,
-            person_key=person_key,
-            channel=ParticipationChannel.ONLINE,
-            day=moment.date(),
+        # The standing just read says the account is linked to this entry and the person has not voted.
+        return record_online_participation(
+            edition=edition, person_key=person_key, day=moment.date(), ballots=ballots
         )
     participation = renew_online_participation(
-        actor=actor, edition=edition, person_key=person_key, day=moment.date()
+        actor=actor, edition=edition, person_key=person_key, day=moment.date(), ballots=ballots
     )
     tags.supersede(edition, person_key)
     return participation
@@ -132,7 +128,8 @@ def cast_ballots(
     moment = now or utcnow()
     if not is_allowed(edition.calendar, moment, Action.VOTE, city_list=edition.is_city_list):
         raise PhaseClosed(_l("The vote is closed: no ballot can be cast now."))
-    standing = roll.standing(edition, actor.id)
+    edition_wide = normalised(settings).scope is BallotScope.EDITION
+    standing = roll.standing(edition, actor.id, with_reach=not edition_wide)
     if not standing.linked or standing.person_key is None:
         raise PermissionDenied(_l("Link your account to the voter roll before voting."))
     revoting = standing.participation is not None
@@ -144,8 +141,8 @@ def cast_ballots(
     for pool, reading in filled:
         if not filling.basket(settings, pool, reading).ok:
             raise ValidationFailed(_l("A ballot breaks a rule of the vote: go back to it and correct it."))
-    _check_reach(edition, settings, actor, [pool for pool, _r in filled])
-    participation = _participate(actor, edition, standing.person_key, moment, revoting=revoting)
+    _check_reach(settings, standing, [pool for pool, _r in filled])
+    _participate(actor, edition, standing.person_key, moment, revoting=revoting, ballots=len(filled))
     cast, ids = [], []
     for pool, reading in filled:
         points = reading.points or (None,) * len(reading.projects)
@@ -153,17 +150,7 @@ def cast_ballots(
         place = pool.district.name if pool.district else str(_l("the whole town"))
         cast.append(Cast(pool_id=pool.id, place=place, tracker=pooled.tracker))
         ids.append(pooled.id)
-    participation.ballots = len(ids)
     if settings.tags_ballots:
         tags.remember(edition, standing.person_key, ids)
     db.session.flush()
-    if actor.email:
-        send_mail(
-            to=actor.email,
-            template="participation_recorded",
-            locale=actor.locale or "fr",
-            name=actor.display_name,
-            edition=edition,
-            day=moment.date(),
-        )
     return cast

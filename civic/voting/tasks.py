@@ -9,6 +9,7 @@ next run: nothing is lost, nothing sealed twice.
 from __future__ import annotations
 
 import logging
+import time
 
 from huey import crontab
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from civic.core import queue
 from civic.core.time import utcnow
 from civic.extensions import db
 from civic.processes.models import Edition
-from civic.voting import mixer
+from civic.voting import mixer, notices
 from civic.voting.models import PooledBallot, VotePool
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,25 @@ def mix_waiting_ballots() -> int:
     return sealed
 
 
+# When this process last asked the worker to mix each edition (monotonic seconds).
+_MIX_ASKED: dict[int, float] = {}
+MIX_REQUEST_INTERVAL = 2.0
+
+
+def request_mix(edition_id: int) -> None:
+    """Ask the worker to mix the edition soon: at most once per MIX_REQUEST_INTERVAL per web process.
+
+    Every cast calls this after its commit. A batch needs 2k waiting ballots, so asking on every cast
+    would only put a queue write (and its fsync) in every request; the minute's mixer catches what a
+    skipped request leaves. Immediate mode (tests) asks every time.
+    """
+    now = time.monotonic()
+    if not queue.huey.immediate and now - _MIX_ASKED.get(edition_id, -MIX_REQUEST_INTERVAL) < MIX_REQUEST_INTERVAL:
+        return
+    _MIX_ASKED[edition_id] = now
+    mix_edition(edition_id)
+
+
 @queue.task()
 def mix_edition(edition_id: int) -> None:
     """Mix one edition now (its ballots wait until at least MIXER_BATCH_SIZE of them do)."""
@@ -82,3 +102,4 @@ def drop_ended_tickets() -> int:
 
 queue.huey.periodic_task(crontab(minute="*"))(queue.in_app_context(mix_waiting_ballots))
 queue.huey.periodic_task(crontab(minute="*"))(queue.in_app_context(drop_ended_tickets))
+queue.huey.periodic_task(crontab(minute="*"))(queue.in_app_context(notices.send_due_notices))

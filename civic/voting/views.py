@@ -6,7 +6,7 @@ import dataclasses
 import random
 from datetime import datetime
 
-from flask import Blueprint, Flask, abort, flash, jsonify, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, flash, g, jsonify, redirect, request, session, url_for
 from flask.wrappers import Response
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -95,6 +95,9 @@ def _labels() -> dict[str, object]:
 
 def _settings(edition: Edition) -> Settings | None:
     row = services.settings_of(edition)
+    # Held for the request: the session's identity map is weak, and the districts rule and the casting
+    # read the same row again (a second query once nothing refers to it).
+    g.setdefault("ballot_settings_rows", []).append(row)
     return row.rules() if row else None
 
 
@@ -472,7 +475,7 @@ def review_ballot(edition_slug: str) -> Response:
 @limiter.limit(WRITE_LIMIT, key_func=account_key)
 def cast_ballot(edition_slug: str) -> Response:
     """Cast: one participation and the ballots, one transaction; the trackers are shown once, after."""
-    edition = visible_edition_or_404(edition_slug)
+    edition = visible_edition_or_404(edition_slug, with_everything=False, with_calendar=True)
     settings = _settings(edition) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -486,7 +489,7 @@ def cast_ballot(edition_slug: str) -> Response:
     # Kept loaded: reading the edition's id and slug after a plain commit reloads it with its calendar,
     # districts and themes (four queries) for nothing.
     commit_keeping_loaded()
-    tasks.mix_edition(edition.id)  # after the commit: the mixer must find the ballots
+    tasks.request_mix(edition.id)  # after the commit: the mixer must find the ballots
     session.pop(filling.DRAFTS, None)
     session[RECEIPT] = {"edition": edition.slug, "cast": [[c.place, c.tracker] for c in cast]}
     return redirect(url_for("voting.receipt", edition_slug=edition.slug), 303)  # type: ignore[return-value]

@@ -20,6 +20,7 @@ from tests.factories import (
     create_proposal,
     create_report,
     create_tally_run,
+    create_tally_sheet,
     create_user,
     create_vote_pool,
 )
@@ -36,6 +37,7 @@ CONTENT_ARGS = frozenset(
         "pool_id",
         "run_id",
         "review_id",
+        "sheet_id",
     }
 )
 STAFF_ROLE = {"moderator": Role.MODERATOR, "front desk": Role.FRONT_DESK, "analyst": Role.ANALYST}
@@ -61,6 +63,7 @@ def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object, object
     from tests.analysis.factories import create_review
 
     review = create_review(proposal=proposal, state="submitted")
+    sheet = create_tally_sheet(pool=pool, place="Bureau fantôme")
     samples: dict[str, Callable[[], object]] = {
         "edition_slug": lambda: edition.slug,
         "edition_id": lambda: edition.id,
@@ -79,6 +82,7 @@ def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object, object
         "theme_id": lambda: theme.id,
         "kind": lambda: "charter",
         "review_id": lambda: review.id,
+        "sheet_id": lambda: sheet.id,
         # Pre-selection days, results and attachments hold no hidden or unpublished text of their own here.
         "result_id": lambda: 999_999,
         "session_id": lambda: 999_999,

@@ -31,7 +31,7 @@ from civic.eligibility.models import Participation
 from civic.extensions import db
 from civic.results.closing import close_vote
 from civic.voting import ballot as ballot_services
-from civic.voting import casting, filling, mixer, tags
+from civic.voting import casting, filling, mixer, notices, tags
 from civic.voting.ballot_rules import BallotFormat
 from civic.voting.models import Ballot, BallotTag, BoardBatch, PooledBallot
 from tests.factories import create_user
@@ -181,9 +181,14 @@ def test_after_the_close_nothing_re_links_a_voter_to_a_ballot(app, monkeypatch, 
         assert not any(s in blob for s in secrets_), entry.action
         # A voter's own entries are about their roll link (identity side), never about a ballot.
         assert entry.actor_id not in users or not entry.action.startswith(("voting.", "tally.")), entry.action
+    # The worker sends the confirmation e-mails (the vote is over: all that are due), one per person, in
+    # an order that is not the voting order; a revoter is told they voted twice.
+    assert notices.send_due_notices() == VOTERS
     outbox = sent_mail()  # the services ran in the test's own app (conftest: the twin app)
     recorded = [m for m in outbox if m.template == "participation_recorded"]
-    assert len(recorded) == VOTERS + len(REVOTERS)  # one per vote, revotes included: each person is told
+    assert len(recorded) == VOTERS
+    assert len([m for m in recorded if "avez voté 2 fois" in m.body]) == len(REVOTERS)  # in French
+    assert [m.to for m in recorded] != [f"voter{n}@example.org" for n in range(VOTERS)]
     assert all(not any(s in m.body or s in m.subject for s in secrets_) for m in outbox)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert not any(s in logged for s in secrets_)

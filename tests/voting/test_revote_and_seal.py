@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from civic.accounts.roles import Role
 from civic.core.audit import AuditEntry
 from civic.core.errors import Conflict
+from civic.core.mail import outbox as sent_mail
 from civic.core.time import utcnow
 from civic.eligibility import keys
 from civic.eligibility import services as roll_services
@@ -20,7 +21,7 @@ from civic.extensions import db
 from civic.results.closing import close_ended_votes, close_vote
 from civic.results.models import TallyRun
 from civic.voting import ballot as ballot_services
-from civic.voting import board, mixer, sealing, tags
+from civic.voting import board, mixer, notices, sealing, tags
 from civic.voting.ballot_rules import BallotFormat, Settings
 from civic.voting.models import Ballot, BallotTag, PooledBallot, VoteSeal
 from civic.voting.services import election_for_pool
@@ -77,7 +78,11 @@ def test_with_revoting_the_last_online_ballot_counts_and_the_earlier_one_stays_o
     (participation,) = db.session.scalars(select(Participation)).all()
     assert participation.ballots == 1 and participation.channel is ParticipationChannel.ONLINE
     assert _count(PooledBallot) == 2 and _count(PooledBallot, PooledBallot.superseded.is_(True)) == 1
-    assert len([m for m in outbox if "was recorded on" in m.body]) == 2  # the person is told each time
+    # The person is told, in one e-mail sent by the worker, that they voted twice since the last one.
+    assert not [m for m in outbox if "was recorded on" in m.body]
+    assert notices.send_due_notices(minimum=1) == 1
+    (told,) = [m for m in sent_mail() if "was recorded on" in m.body]  # sent in the test's (twin) app
+    assert "You voted 2 times since our last message: only your last ballot counts." in told.body
     mixer.mix(edition=edition, final=True)
     db.session.commit()
     # While the vote is open, "check my ballot" does not say the first was replaced (a coercer could ask).
@@ -252,11 +257,12 @@ def test_the_seal_vote_command_refuses_an_open_vote_then_seals_it(app, login_as,
     token = csrf_token(client, f"/editions/{edition.slug}/vote/{pool.id}")
     _cast(client, edition, pool, token, ids["Jardin"])
     refused = civic(app, "seal-vote", edition.slug)
-    assert refused.exit_code != 0 and "still open" in refused.output
+    # The refusals are the domain's messages, in the town's default language (French).
+    assert refused.exit_code != 0 and "encore ouvert" in refused.output
     _close(edition)
     done = civic(app, "seal-vote", edition.slug)
     assert done.exit_code == 0, done.output
     assert "1 online" in done.output and "the counts match the participations" in done.output
     again = civic(app, "seal-vote", edition.slug)
-    assert again.exit_code != 0 and "already sealed" in again.output
+    assert again.exit_code != 0 and "déjà scellé" in again.output
     assert civic(app, "seal-vote", "no-such-edition").exit_code != 0

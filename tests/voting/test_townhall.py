@@ -418,7 +418,7 @@ def test_a_mismatched_sheet_is_not_accepted(client, app):
     log_in(client, third)
     late = _type(client, edition, pool, [[ids["Jardin"]]])
     assert late.status_code == 409
-    assert "already been typed twice" in late.get_data(as_text=True)
+    assert "déjà été saisie deux fois" in late.get_data(as_text=True)  # the third officer reads French
 
 
 def test_a_paper_ballot_breaking_a_rule_is_shown_and_nothing_is_saved(client, app):

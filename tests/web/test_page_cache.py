@@ -128,3 +128,23 @@ def test_the_home_page_is_cached_too(cached, app):
     app.test_client().get("/")
     with app.app_context():
         assert page_cache().hits == 1
+
+
+def test_a_cast_leaves_the_cache_alone_and_the_mixer_s_batch_does_not(cached, client, login_as):
+    from civic.voting import mixer
+    from tests.conftest import csrf_token
+    from tests.voting.test_casting import _on_roll
+    from tests.voting.test_filling import _ballot
+
+    edition, pool, ids, _ = _ballot(cached)
+    user = login_as()
+    _on_roll(edition, user)
+    token = csrf_token(client, f"/editions/{edition.slug}/vote/{pool.id}")
+    client.post(f"/editions/{edition.slug}/vote/{pool.id}", data={"csrf_token": token, "project": [ids["Jardin"]]})
+    before = current_version()
+    cast = client.post(f"/editions/{edition.slug}/vote/cast", data={"csrf_token": token})
+    assert cast.status_code == 303
+    assert current_version() == before  # participation and pool only: no cached page shows them
+    mixer.mix(edition=edition, final=True)
+    db.session.commit()
+    assert current_version() > before  # a sealed batch is public content
