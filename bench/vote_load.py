@@ -255,7 +255,6 @@ def main() -> None:
         )
         + "\n\n"
         f"Database afterwards: {tally_line(counted, acks)}; {args.receipts} receipt pages "
-        f"Database afterwards: {tally_line(counted, acks)}; {args.receipts} receipt pages "
         f"fetched, {receipts_missing} without their tracker. "
         + ("Checks: all hold.\n" if not found else "PROBLEMS: " + "; ".join(found) + ".\n")
     )
