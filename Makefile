@@ -59,7 +59,7 @@ importlint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy --follow-imports=silent civic/tally civic/accounts/permissions.py civic/accounts/roles.py civic/core/money.py civic/processes/phases.py civic/proposals/permissions.py civic/proposals/statuses.py civic/moderation/permissions.py civic/preselection/rules.py civic/analysis/rules.py civic/voting/ballot_rules.py civic/voting/board.py
+	$(BIN)/mypy --follow-imports=silent civic/tally civic/accounts/permissions.py civic/accounts/roles.py civic/core/money.py civic/processes/phases.py civic/proposals/permissions.py civic/proposals/statuses.py civic/moderation/permissions.py civic/preselection/rules.py civic/analysis/rules.py civic/voting/ballot_rules.py civic/voting/board.py civic/commons/ledger_rules.py
 
 # The whole suite: lint, import contract, types of the pure packages, unit, HTTP and browser tests.
 test: install vendor translations lint importlint typecheck
