@@ -123,7 +123,9 @@ def _name_demo_town() -> None:
 @civic_cli.command("create-admin")
 @click.argument("email")
 @click.option("--name", "display_name", help="Display name of a new account (default: the part before @).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of standard input."
+)
 def create_admin(email: str, display_name: str | None, password_stdin: bool) -> None:
     """Create a confirmed administrator account EMAIL, or make the existing account EMAIL an administrator."""
     from email_validator import EmailNotValidError, validate_email
@@ -186,7 +188,9 @@ def _fail(message: object) -> NoReturn:
 
 @civic_cli.command("import-pb")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
-@click.option("--edition", "edition_ref", help="Add the pool to this edition (slug or name), or name the new one.")
+@click.option(
+    "--edition", "edition_ref", help="Add the pool to this edition (slug or name), or name the new one."
+)
 @click.option("--district", "district_name", help="Make it the pool of this district (created if needed).")
 def import_pb(path: str, edition_ref: str | None, district_name: str | None) -> None:
     """Import a pabulib .pb file: an edition, its proposals, a vote pool and the ballots."""
@@ -255,8 +259,32 @@ def seal_vote(edition_ref: str) -> None:
     click.echo(
         f"Sealed the vote of {edition.slug!r}: {counts['online_ballots']} online, {counts['in_person_ballots']} "
         f"kiosk and {counts['paper_ballots']} paper ballots counted, {counts['superseded']} superseded; "
-        + ("the counts match the participations." if counts["reconciled"] else f"PROBLEMS: {counts['problems']}")
+        + (
+            "the counts match the participations."
+            if counts["reconciled"]
+            else f"PROBLEMS: {counts['problems']}"
+        )
     )
+
+
+ledger_cli = AppGroup("ledger", help="The co-budget's ledger.")
+civic_cli.add_command(ledger_cli)
+
+
+@ledger_cli.command("check")
+def ledger_check() -> None:
+    """Verify every invariant of the ledger; print the first broken one and exit 1, or say that all hold."""
+    from civic.commons import ledger
+
+    started = time.perf_counter()
+    found = ledger.problems()
+    if found:
+        click.echo(
+            f"The ledger is broken: {found[0]}" + (f" (and {len(found) - 1} more)" if len(found) > 1 else "")
+        )
+        raise SystemExit(1)
+    journals = ledger.journal_count()
+    click.echo(f"The ledger holds: {journals} journals checked in {time.perf_counter() - started:.2f} s.")
 
 
 @civic_cli.command("tally", with_appcontext=False)
@@ -336,9 +364,7 @@ def worker(workers: int, worker_type: str) -> None:
     run_worker(current_app._get_current_object(), workers=workers, worker_type=worker_type)  # type: ignore[attr-defined]
 
 
-def _count_edition(
-    edition_ref: str, district: str | None, rule: str, progress: Progress | None
-) -> Outcome:
+def _count_edition(edition_ref: str, district: str | None, rule: str, progress: Progress | None) -> Outcome:
     from civic.tally.api import get_rule
     from civic.voting.services import count_pool, find_pool
 

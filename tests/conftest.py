@@ -74,8 +74,16 @@ def _empty_all_tables() -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # The ledger's triggers refuse deleting postings and posted journals: a test database is the one
+        # place where they are lifted, while it is emptied, and put back.
+        from civic.commons import ddl
+
+        for statement in ddl.for_dialect("sqlite", drop=True):
+            db.session.execute(text(statement))
         for table in reversed(tables):
             db.session.execute(table.delete())
+        for statement in ddl.for_dialect("sqlite"):
+            db.session.execute(text(statement))
     db.session.commit()
 
 

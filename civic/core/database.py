@@ -70,6 +70,7 @@ MODEL_MODULES = (
     "civic.eligibility.models",
     "civic.voting.models",
     "civic.results.models",
+    "civic.commons.models",
 )
 
 

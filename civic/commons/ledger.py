@@ -1,0 +1,465 @@
+"""Posting to the stored ledger, one journal per transaction step, and checking the whole book.
+
+``post`` is the only way money, time or items move (``../shared/design/commons.md``, "Posting a journal"):
+in the caller's transaction, inside a savepoint, it first takes the chain's head row (an UPDATE: on SQLite
+the write lock, on PostgreSQL a row lock, so journals are chained one after the other and no deferred SQLite
+transaction can meet a stale snapshot), inserts the journal as a draft, updates each account **in ascending
+id order** (the accounts' CHECKs refuse any overdraft or over-funding, whatever runs at the same time),
+inserts the postings, marks the journal posted (a trigger checks it balances per unit) and moves the head.
+A refusal rolls the savepoint back and raises ``LedgerRefusal`` with a stable reason; nothing is written.
+
+``problems`` verifies, with a few aggregate queries and one pass over the postings, every invariant the
+design lists; ``civic ledger check`` prints the first broken one and exits 1.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from civic.commons import ledger_rules as rules
+from civic.commons.ledger_rules import LedgerRefusal, Unit
+from civic.commons.models import (
+    AccountKind,
+    JournalStatus,
+    LedgerAccount,
+    LedgerHead,
+    LedgerJournal,
+    LedgerPending,
+    LedgerPosting,
+    PendingState,
+)
+from civic.core.time import utcnow
+from civic.extensions import db
+
+# Constraint names (naming convention: ck_<table>_<name>, uq_...) -> the refusal they mean.
+_REFUSALS = (
+    ("within_floor", rules.NOT_ENOUGH),
+    ("within_cap", rules.OVER_CAP),
+    ("pending_not_negative", rules.OVER_PENDING),
+    ("uq_ledger_journal_reverses", rules.ALREADY_REVERSED),
+    ("uq_ledger_journal_idempotency_key", rules.DUPLICATE_KEY),
+    ("balance per unit", rules.UNBALANCED),
+    ("amount_not_zero", rules.ZERO_AMOUNT),
+)
+
+
+def _refusal(error: IntegrityError) -> LedgerRefusal:
+    message = str(error.orig)
+    for name, reason in _REFUSALS:
+        if name in message:
+            return LedgerRefusal(reason)
+    if "CHECK constraint failed" in message or "violates check constraint" in message:
+        return LedgerRefusal(rules.NOT_ENOUGH)
+    raise error
+
+
+def open_account(
+    kind: AccountKind,
+    unit: Unit,
+    *,
+    owner_id: int | None = None,
+    label: str = "",
+    floor: int | None = 0,
+    cap: int | None = None,
+) -> LedgerAccount:
+    """Open an account (flushed). ``floor=None`` only for the outside world, whose balance goes negative."""
+    account = LedgerAccount(kind=kind, unit=unit, owner_id=owner_id, label=label, floor=floor, cap=cap)
+    db.session.add(account)
+    db.session.flush()
+    return account
+
+
+def _take_head() -> str:
+    """Take the chain's head row (a write first: the lock) and return the last posted journal's hash."""
+    statement = text("UPDATE ledger_head SET sequence = sequence + 1 WHERE id = 1 RETURNING last_hash")
+    row = db.session.execute(statement).first()
+    if row is None:  # a brand-new ledger: create the head once, whoever comes first
+        db.session.execute(
+            text(
+                "INSERT INTO ledger_head (id, sequence, last_hash) VALUES (1, 0, :g) ON CONFLICT DO NOTHING"
+            ),
+            {"g": rules.GENESIS},
+        )
+        row = db.session.execute(statement).one()
+    return str(row[0])
+
+
+def _net(legs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """One leg per account (the sum of what was asked for it), in ascending account id order."""
+    net: dict[int, int] = defaultdict(int)
+    for account_id, amount in legs:
+        net[account_id] += amount
+    return sorted(net.items())
+
+
+def post(
+    kind: str,
+    legs: Iterable[tuple[int, int]],
+    *,
+    actor_id: int | None = None,
+    on_behalf_of_id: int | None = None,
+    delegation_id: int | None = None,
+    reverses_id: int | None = None,
+    key: str | None = None,
+    memo: str = "",
+) -> LedgerJournal:
+    """Post one journal in the caller's transaction (flushed, not committed), or raise ``LedgerRefusal``.
+
+    ``key`` is the idempotency key of the form that asked: a second post with the same key (a double
+    click) returns the journal already posted and posts nothing.
+    """
+    net = _net(legs)
+    if not net:
+        raise LedgerRefusal(rules.EMPTY)
+    if any(amount == 0 for _a, amount in net):
+        raise LedgerRefusal(rules.ZERO_AMOUNT)
+    if key is not None:
+        existing = db.session.scalar(select(LedgerJournal).where(LedgerJournal.idempotency_key == key))
+        if existing is not None:
+            return existing
+    try:
+        with db.session.begin_nested():
+            journal = _post(kind, net, actor_id, on_behalf_of_id, delegation_id, reverses_id, key, memo)
+    except IntegrityError as error:
+        if key is not None and "idempotency_key" in str(error.orig):
+            existing = db.session.scalar(select(LedgerJournal).where(LedgerJournal.idempotency_key == key))
+            if existing is not None:
+                return existing
+        raise _refusal(error) from error
+    return journal
+
+
+def _post(
+    kind: str,
+    net: Sequence[tuple[int, int]],
+    actor_id: int | None,
+    on_behalf_of_id: int | None,
+    delegation_id: int | None,
+    reverses_id: int | None,
+    key: str | None,
+    memo: str,
+) -> LedgerJournal:
+    previous = _take_head()
+    wanted = select(LedgerAccount.id, LedgerAccount.unit).where(LedgerAccount.id.in_([a for a, _ in net]))
+    units: dict[int, Unit] = dict(db.session.execute(wanted).all())  # type: ignore[arg-type]
+    if len(units) != len(net):
+        raise LedgerRefusal(rules.UNKNOWN_ACCOUNT)
+    sums: dict[Unit, int] = defaultdict(int)
+    for account_id, amount in net:
+        sums[units[account_id]] += amount
+    if any(sums.values()):
+        raise LedgerRefusal(rules.UNBALANCED)
+    journal = LedgerJournal(
+        kind=kind,
+        actor_id=actor_id,
+        on_behalf_of_id=on_behalf_of_id,
+        delegation_id=delegation_id,
+        reverses_id=reverses_id,
+        idempotency_key=key,
+        memo=memo[:500],
+        previous_hash=previous,
+    )
+    db.session.add(journal)
+    db.session.flush()
+    update = text(
+        "UPDATE ledger_account SET balance = balance + :delta, version = version + 1 "
+        "WHERE id = :id RETURNING balance, version"
+    )
+    postings = []
+    for account_id, amount in net:  # ascending ids: concurrent journals lock accounts in the same order
+        balance, version = db.session.execute(update, {"delta": amount, "id": account_id}).one()
+        postings.append(
+            {
+                "journal_id": journal.id,
+                "account_id": account_id,
+                "amount": amount,
+                "account_version": version,
+                "balance_after": balance,
+            }
+        )
+    db.session.execute(LedgerPosting.__table__.insert(), postings)
+    journal.hash = rules.journal_hash(previous, journal.id, kind, list(net), reverses_id)
+    journal.status = JournalStatus.POSTED
+    db.session.flush()
+    db.session.execute(
+        text("UPDATE ledger_head SET last_journal_id = :j, last_hash = :h WHERE id = 1"),
+        {"j": journal.id, "h": journal.hash},
+    )
+    return journal
+
+
+def legs_of(journal: LedgerJournal) -> list[tuple[int, int]]:
+    rows = db.session.execute(
+        select(LedgerPosting.account_id, LedgerPosting.amount)
+        .where(LedgerPosting.journal_id == journal.id)
+        .order_by(LedgerPosting.account_id)
+    )
+    return [(int(a), int(n)) for a, n in rows]
+
+
+def reverse(
+    journal_id: int,
+    *,
+    actor_id: int | None = None,
+    kind: str = "reversal",
+    key: str | None = None,
+    memo: str = "",
+) -> LedgerJournal:
+    """Post the reversal of a journal: every posting negated, money back where it came from. Once only."""
+    original = db.session.get(LedgerJournal, journal_id)
+    if original is None or original.status is not JournalStatus.POSTED:
+        raise LedgerRefusal(rules.UNKNOWN_JOURNAL)
+    if original.reverses_id is not None:
+        raise LedgerRefusal(rules.REVERSAL_OF_REVERSAL)
+    if db.session.scalar(select(LedgerJournal.id).where(LedgerJournal.reverses_id == journal_id)) is not None:
+        raise LedgerRefusal(rules.ALREADY_REVERSED)
+    legs = [(account_id, -amount) for account_id, amount in legs_of(original)]
+    return post(kind, legs, actor_id=actor_id, reverses_id=journal_id, key=key, memo=memo)
+
+
+# --- two-phase transfers -----------------------------------------------------------------------------
+
+
+def reserve(
+    kind: str,
+    source_id: int,
+    target_id: int,
+    amount: int,
+    *,
+    actor_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> LedgerPending:
+    """Reserve ``amount`` from source to target (a pledge, a matching reservation); the CHECKs bound it."""
+    if amount <= 0:
+        raise LedgerRefusal(rules.ZERO_AMOUNT)
+    if source_id == target_id:
+        raise LedgerRefusal(rules.UNBALANCED)
+    try:
+        with db.session.begin_nested():
+            for account_id, column in sorted(((source_id, "pending_out"), (target_id, "pending_in"))):
+                moved = db.session.execute(
+                    text(f"UPDATE ledger_account SET {column} = {column} + :a WHERE id = :id"),  # noqa: S608
+                    {"a": amount, "id": account_id},
+                )
+                if moved.rowcount != 1:  # type: ignore[attr-defined]
+                    raise LedgerRefusal(rules.UNKNOWN_ACCOUNT, account_id)
+            pending = LedgerPending(
+                kind=kind,
+                source_id=source_id,
+                target_id=target_id,
+                amount=amount,
+                actor_id=actor_id,
+                expires_at=expires_at,
+            )
+            db.session.add(pending)
+            db.session.flush()
+    except IntegrityError as error:
+        raise _refusal(error) from error
+    return pending
+
+
+def _release(pending: LedgerPending) -> None:
+    for account_id, column in sorted(((pending.source_id, "pending_out"), (pending.target_id, "pending_in"))):
+        db.session.execute(
+            text(f"UPDATE ledger_account SET {column} = {column} - :a WHERE id = :id"),  # noqa: S608
+            {"a": pending.amount, "id": account_id},
+        )
+
+
+def _claim(pending_id: int, state: PendingState, *, posted: int = 0, journal_id: int | None = None) -> None:
+    """Move a pending transfer out of "pending" (once: of two at the same time, one changes the row)."""
+    claimed = db.session.execute(
+        text(
+            "UPDATE ledger_pending SET state = :s, posted_amount = :p, journal_id = :j "
+            "WHERE id = :id AND state = 'pending'"
+        ),
+        {"s": state.value, "p": posted, "j": journal_id, "id": pending_id},
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise LedgerRefusal(rules.PENDING_SETTLED)
+
+
+def _open_pending(pending_id: int) -> LedgerPending:
+    pending = db.session.get(LedgerPending, pending_id, populate_existing=True)
+    if pending is None or pending.state is not PendingState.PENDING:
+        raise LedgerRefusal(rules.PENDING_SETTLED)
+    return pending
+
+
+def settle(
+    pending_id: int, amount: int | None = None, *, kind: str = "deliver", actor_id: int | None = None
+) -> LedgerJournal | None:
+    """Post a pending transfer, fully or partly; the rest is released. Exactly once, whatever the race."""
+    with db.session.begin_nested():
+        pending = _open_pending(pending_id)
+        amount = pending.amount if amount is None else amount
+        if amount < 0 or amount > pending.amount:
+            raise LedgerRefusal(rules.OVER_PENDING)
+        _release(pending)
+        journal = None
+        if amount:
+            journal = post(
+                kind, [(pending.source_id, -amount), (pending.target_id, amount)], actor_id=actor_id
+            )
+        _claim(pending_id, PendingState.POSTED, posted=amount, journal_id=journal.id if journal else None)
+    db.session.expire(pending)
+    return journal
+
+
+def void(pending_id: int, *, expired: bool = False) -> None:
+    """Cancel a pending transfer (voided, or expired): nothing is posted, the reservation is released."""
+    with db.session.begin_nested():
+        pending = _open_pending(pending_id)
+        _release(pending)
+        _claim(pending_id, PendingState.EXPIRED if expired else PendingState.VOIDED)
+    db.session.expire(pending)
+
+
+def journal_count() -> int:
+    return int(db.session.scalar(select(func.count()).select_from(LedgerJournal)) or 0)
+
+
+# --- the check -----------------------------------------------------------------------------------------
+
+
+def problems(*, now: datetime | None = None) -> list[str]:
+    """Every broken invariant of the stored ledger, in a stable order (empty when the books hold)."""
+    found: list[str] = []
+    per_account = (
+        select(
+            LedgerPosting.account_id.label("account_id"),
+            func.sum(LedgerPosting.amount).label("total"),
+            func.count().label("n"),
+            func.max(LedgerPosting.account_version).label("top"),
+        )
+        .group_by(LedgerPosting.account_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            LedgerAccount.id,
+            LedgerAccount.balance,
+            LedgerAccount.version,
+            per_account.c.total,
+            per_account.c.n,
+            per_account.c.top,
+        )
+        .outerjoin(per_account, per_account.c.account_id == LedgerAccount.id)
+        .order_by(LedgerAccount.id)
+    ).all()
+    for account_id, balance, version, total, n, top in rows:
+        if balance != (total or 0):
+            found.append(
+                f"account {account_id}: balance {balance} is not the sum of its postings ({total or 0})"
+            )
+        if version != (n or 0) or (top or 0) != (n or 0):
+            found.append(f"account {account_id}: posting versions have gaps")
+    for account_id, balance, after in db.session.execute(
+        select(LedgerAccount.id, LedgerAccount.balance, LedgerPosting.balance_after)
+        .join(LedgerPosting, LedgerPosting.account_id == LedgerAccount.id)
+        .where(
+            LedgerPosting.account_version == LedgerAccount.version,
+            LedgerPosting.balance_after != LedgerAccount.balance,
+        )
+    ):
+        found.append(
+            f"account {account_id}: balance {balance} is not its last posting's balance_after ({after})"
+        )
+    for (journal_id,) in db.session.execute(
+        select(LedgerPosting.journal_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .group_by(LedgerPosting.journal_id, LedgerAccount.unit)
+        .having(func.sum(LedgerPosting.amount) != 0)
+        .order_by(LedgerPosting.journal_id)
+    ):
+        found.append(f"journal {journal_id}: does not balance")
+    for unit, total in db.session.execute(
+        select(LedgerAccount.unit, func.sum(LedgerAccount.balance))
+        .group_by(LedgerAccount.unit)
+        .having(func.sum(LedgerAccount.balance) != 0)
+    ):
+        found.append(f"unit {unit}: accounts sum to {total}, not 0")
+    found.extend(_pending_problems(now or utcnow()))
+    found.extend(_chain_problems())
+    return found
+
+
+def _pending_problems(now: datetime) -> list[str]:
+    found = []
+    open_ = LedgerPending.state == PendingState.PENDING
+    out = {
+        int(a): int(n)
+        for a, n in db.session.execute(
+            select(LedgerPending.source_id, func.sum(LedgerPending.amount))
+            .where(open_)
+            .group_by(LedgerPending.source_id)
+        )
+    }
+    into = {
+        int(a): int(n)
+        for a, n in db.session.execute(
+            select(LedgerPending.target_id, func.sum(LedgerPending.amount))
+            .where(open_)
+            .group_by(LedgerPending.target_id)
+        )
+    }
+    for account_id, pending_out, pending_in in db.session.execute(
+        select(LedgerAccount.id, LedgerAccount.pending_out, LedgerAccount.pending_in).order_by(
+            LedgerAccount.id
+        )
+    ):
+        if pending_out != out.get(account_id, 0) or pending_in != into.get(account_id, 0):
+            found.append(f"account {account_id}: pending figures differ from the open pending transfers")
+    for (pending_id,) in db.session.execute(
+        select(LedgerPending.id).where(
+            open_, LedgerPending.expires_at.is_not(None), LedgerPending.expires_at < now
+        )
+    ):
+        found.append(f"pending transfer {pending_id}: still pending past its expiry")
+    return found
+
+
+def _chain_problems() -> list[str]:
+    found = []
+    drafts = db.session.scalar(
+        select(func.count()).select_from(LedgerJournal).where(LedgerJournal.status == JournalStatus.DRAFT)
+    )
+    if drafts:
+        found.append(f"{drafts} journal(s) left in draft")
+    legs: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for journal_id, account_id, amount in db.session.execute(
+        select(LedgerPosting.journal_id, LedgerPosting.account_id, LedgerPosting.amount)
+    ):
+        legs[journal_id].append((account_id, amount))
+    previous = rules.GENESIS
+    last_id = None
+    for journal_id, kind, reverses_id, prev, hash_ in db.session.execute(
+        select(
+            LedgerJournal.id,
+            LedgerJournal.kind,
+            LedgerJournal.reverses_id,
+            LedgerJournal.previous_hash,
+            LedgerJournal.hash,
+        )
+        .where(LedgerJournal.status == JournalStatus.POSTED)
+        .order_by(LedgerJournal.id)
+    ):
+        if not legs.get(journal_id):
+            found.append(f"journal {journal_id}: posted without postings")
+        expected = rules.journal_hash(
+            previous, journal_id, kind, sorted(legs.get(journal_id, [])), reverses_id
+        )
+        if prev != previous or hash_ != expected:
+            found.append(f"journal {journal_id}: the hash chain breaks")
+        previous, last_id = hash_, journal_id
+    head = db.session.get(LedgerHead, 1)
+    if last_id is not None and (
+        head is None or head.last_journal_id != last_id or head.last_hash != previous
+    ):
+        found.append("the chain's head is not the last posted journal")
+    return found

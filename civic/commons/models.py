@@ -1,0 +1,151 @@
+"""The co-budget's ledger as stored: accounts with cached balances, journals, postings, pending transfers.
+
+The rules are ``civic.commons.ledger_rules``; here the database enforces them itself, whatever the code
+above does: two ``CHECK`` constraints per account make an overdraft or an over-funding impossible under any
+concurrency, postings cannot be updated or deleted, a journal is posted only if its postings sum to zero
+per unit, a posted journal's content cannot change, and a journal is reversed at most once (a unique
+``reverses_id``). The triggers are plain DDL attached to the tables (``civic.commons.ddl``), so that the
+migrations and ``db.create_all()`` (tests) create the same ones on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from civic.commons import ddl
+from civic.commons.ledger_rules import GENESIS, Unit
+from civic.core.database import enum_column
+from civic.core.time import utcnow
+from civic.extensions import db
+
+
+class AccountKind(enum.StrEnum):
+    EXTERNAL = "external"  # the outside world: money and time come from it (its balance goes negative)
+    FUNDER = "funder"
+    ROUND_POOL = "round_pool"
+    MEMBER_WALLET = "member_wallet"
+    PROJECT_FUNDING = "project_funding"
+    DELEGATION_EARMARK = "delegation_earmark"
+    MATCHING_POOL = "matching_pool"
+    MEMBER_OFFER = "member_offer"  # time, skills or venues a member offers
+    PROJECT_NEED = "project_need"  # a project's non-money need
+
+
+class JournalStatus(enum.StrEnum):
+    DRAFT = "draft"
+    POSTED = "posted"
+
+
+class PendingState(enum.StrEnum):
+    PENDING = "pending"
+    POSTED = "posted"
+    VOIDED = "voided"
+    EXPIRED = "expired"
+
+
+class LedgerAccount(db.Model):
+    """An account of one unit; ``balance`` is a cache of its postings, guarded by the CHECKs."""
+
+    __tablename__ = "ledger_account"
+    __table_args__ = (
+        CheckConstraint("floor IS NULL OR balance - pending_out >= floor", name="within_floor"),
+        CheckConstraint("cap IS NULL OR balance + pending_in <= cap", name="within_cap"),
+        CheckConstraint("pending_out >= 0 AND pending_in >= 0", name="pending_not_negative"),
+        CheckConstraint("version >= 0", name="version_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[AccountKind] = mapped_column(enum_column(AccountKind, 30))
+    # Who or what owns it, by kind (a user, a round, a project, a delegation); none for the outside world.
+    owner_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    unit: Mapped[Unit] = mapped_column(enum_column(Unit, 20))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    pending_out: Mapped[int] = mapped_column(BigInteger, default=0)
+    pending_in: Mapped[int] = mapped_column(BigInteger, default=0)
+    floor: Mapped[int | None] = mapped_column(BigInteger)
+    cap: Mapped[int | None] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(default=0)
+
+
+class LedgerJournal(db.Model):
+    """One business event; posted once, never changed, reversed at most once."""
+
+    __tablename__ = "ledger_journal"
+    __table_args__ = (
+        UniqueConstraint("reverses_id", name="uq_ledger_journal_reverses"),
+        UniqueConstraint("idempotency_key", name="uq_ledger_journal_idempotency_key"),
+        CheckConstraint("reverses_id IS NULL OR reverses_id < id", name="reverses_an_earlier_journal"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[JournalStatus] = mapped_column(enum_column(JournalStatus, 10), default=JournalStatus.DRAFT)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    delegation_id: Mapped[int | None] = mapped_column(Integer)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_journal.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(80))
+    memo: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    previous_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LedgerPosting(db.Model):
+    """One leg of a posted journal: immutable (triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "ledger_posting"
+    __table_args__ = (
+        UniqueConstraint("account_id", "account_version", name="uq_ledger_posting_account_version"),
+        CheckConstraint("amount != 0", name="amount_not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("ledger_journal.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    account_version: Mapped[int]
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+
+
+class LedgerPending(db.Model):
+    """A two-phase transfer (a pledge, a matching reservation): pending, then posted, voided or expired."""
+
+    __tablename__ = "ledger_pending"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("posted_amount >= 0 AND posted_amount <= amount", name="posted_within_amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[PendingState] = mapped_column(enum_column(PendingState, 10), default=PendingState.PENDING)
+    posted_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    expires_at: Mapped[datetime | None]
+    journal_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_journal.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerHead(db.Model):
+    """One row: the last posted journal and its hash (every posting takes this row first)."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_journal_id: Mapped[int | None] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+
+
+# After every table exists (the triggers read several of them): create_all and the test databases.
+for _statement in ddl.statements():
+    event.listen(db.metadata, "after_create", _statement)
