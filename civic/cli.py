@@ -287,6 +287,20 @@ def ledger_check() -> None:
     click.echo(f"The ledger holds: {journals} journals checked in {time.perf_counter() - started:.2f} s.")
 
 
+@ledger_cli.command("export-beancount")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file (default: standard output).")
+def ledger_export_beancount(output: str | None) -> None:
+    """Write the ledger's books as Beancount text (check them with `bean-check FILE`)."""
+    from civic.commons.beancount import export
+
+    text = export()
+    if output:
+        with open(output, "w", encoding="utf-8") as file:
+            file.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
 @civic_cli.command("tally", with_appcontext=False)
 @click.argument("path", metavar="[FILE]", required=False, type=click.Path(dir_okay=False))
 @click.option("--edition", "edition_ref", help="Count this edition's pool (slug or name) from the database.")

@@ -218,4 +218,39 @@ def test_the_ledger_check_command_says_the_books_hold_then_names_the_first_broke
     db.session.commit()
     broken = civic(app, "ledger", "check")
     assert broken.exit_code == 1
-    assert f"The ledger is broken: account {wallet}: balance 7 is not the sum of its postings (100)" in broken.output
+    assert (
+        f"The ledger is broken: account {wallet}: balance 7 is not the sum of its postings (100)"
+        in broken.output
+    )
+
+
+def test_the_books_exported_as_beancount_pass_bean_check_and_a_drifted_balance_does_not(app, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.voting.helpers import civic
+
+    bean_check = shutil.which("bean-check") or str(Path(sys.executable).with_name("bean-check"))
+    _outside, pool, wallet, project = _round()
+    ledger.post("allocate", [(pool, -2_345), (wallet, 2_345)])
+    given = ledger.post("contribute", [(wallet, -1_005), (project, 1_005)], memo='Atelier "vélo"')
+    ledger.reverse(given.id, kind="refund")
+    world = ledger.open_account(AccountKind.EXTERNAL, Unit.MINUTES, floor=None)
+    offer = ledger.open_account(AccountKind.MEMBER_OFFER, Unit.MINUTES)
+    ledger.post("offer", [(world.id, -90), (offer.id, 90)])
+    db.session.commit()
+    books = tmp_path / "books.beancount"
+    written = civic(app, "ledger", "export-beancount", "--output", str(books))
+    assert written.exit_code == 0, written.output
+    text_ = books.read_text()
+    assert "Assets:Wallets:A3  -10.05 EUR" in text_ and "90 MINUTES" in text_
+    checked = subprocess.run([bean_check, str(books)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # A cached balance that drifted from the postings: Beancount's own arithmetic catches it.
+    db.session.execute(text(f"UPDATE ledger_account SET balance = balance + 1 WHERE id = {wallet}"))
+    db.session.commit()
+    civic(app, "ledger", "export-beancount", "--output", str(books))
+    failed = subprocess.run([bean_check, str(books)], capture_output=True, text=True)
+    assert failed.returncode != 0 and "Balance failed" in failed.stdout + failed.stderr
