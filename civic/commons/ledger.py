@@ -74,6 +74,11 @@ def open_account(
     return account
 
 
+def take_head() -> str:
+    """Take the ledger's head row for the rest of the transaction (callers that read, then post)."""
+    return _take_head()
+
+
 def _take_head() -> str:
     """Take the chain's head row (a write first: the lock) and return the last posted journal's hash."""
     statement = text("UPDATE ledger_head SET sequence = sequence + 1 WHERE id = 1 RETURNING last_hash")

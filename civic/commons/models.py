@@ -146,6 +146,82 @@ class LedgerHead(db.Model):
     last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
 
 
+# --- rounds and projects ---------------------------------------------------------------------------------
+
+
+class RoundState(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ProjectState(enum.StrEnum):
+    OPEN = "open"  # taking contributions
+    FUNDED = "funded"  # reached its maximum, or its minimum at the close
+    FAILED = "failed"  # below its minimum at the close: every contribution was given back
+    CANCELLED = "cancelled"  # cancelled by the organiser: every contribution was given back
+
+
+class CoBudgetRound(db.Model):
+    """A co-budget round (tour de co-budget): funders fill its pool, the organiser allocates it to members."""
+
+    __tablename__ = "cobudget_round"
+    __table_args__ = (
+        CheckConstraint("member_project_cap IS NULL OR member_project_cap > 0", name="member_cap_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[RoundState] = mapped_column(enum_column(RoundState, 10), default=RoundState.OPEN)
+    # At most this much of one member's allocation may go to one project (None: no limit).
+    member_project_cap: Mapped[int | None] = mapped_column(BigInteger)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outside_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
+    pool_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
+
+
+class RoundMember(db.Model):
+    """A member of a round and their wallet (their allocation)."""
+
+    __tablename__ = "cobudget_member"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("cobudget_round.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    wallet_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"), unique=True)
+
+
+class CommonsProject(db.Model):
+    """A project of a round: its money goes to its funding account, capped at its maximum goal."""
+
+    __tablename__ = "commons_project"
+    __table_args__ = (
+        CheckConstraint("minimum >= 0 AND maximum >= minimum AND maximum > 0", name="goals_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("cobudget_round.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    state: Mapped[ProjectState] = mapped_column(enum_column(ProjectState, 10), default=ProjectState.OPEN)
+    minimum: Mapped[int] = mapped_column(BigInteger)  # the sum of its budget lines' minimums (cents)
+    maximum: Mapped[int] = mapped_column(BigInteger)  # the sum of their maximums: the funding account's cap
+    funding_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BudgetLineRow(db.Model):
+    """One budget line of a project: what it pays for, its minimum and its maximum (cents)."""
+
+    __tablename__ = "commons_budget_line"
+    __table_args__ = (CheckConstraint("minimum >= 0 AND maximum >= minimum", name="bounds_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("commons_project.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    minimum: Mapped[int] = mapped_column(BigInteger)
+    maximum: Mapped[int] = mapped_column(BigInteger)
+
+
 # After every table exists (the triggers read several of them): create_all and the test databases.
 for _statement in ddl.statements():
     event.listen(db.metadata, "after_create", _statement)
