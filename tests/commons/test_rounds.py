@@ -59,7 +59,7 @@ def test_contributions_reaching_the_maximum_fund_the_project_in_the_same_transac
     assert ledger.problems() == []
 
 
-def test_over_the_maximum_over_the_allocation_and_over_the_member_limit_are_refused(app):
+def test_the_per_member_limit_and_a_stranger_are_refused(app):
     round_, members, bikes, carpool = _setup(member_project_cap=400_00)
     db.session.rollback()
     for project, amount, reason in (
