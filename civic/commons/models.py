@@ -222,6 +222,24 @@ class BudgetLineRow(db.Model):
     maximum: Mapped[int] = mapped_column(BigInteger)
 
 
+class CommonsNeed(db.Model):
+    """A project's non-money need: hours of a skill (minutes) or items (venue-days), its account capped at it."""
+
+    __tablename__ = "commons_need"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("skill_level IS NULL OR skill_level BETWEEN 1 AND 3", name="skill_level_1_to_3"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("commons_project.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[Unit] = mapped_column(enum_column(Unit, 20))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    skill_level: Mapped[int | None]  # 1-3 for time: the indicative value is 1-3 x the SMIC hourly rate
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"), unique=True)
+
+
 # After every table exists (the triggers read several of them): create_all and the test databases.
 for _statement in ddl.statements():
     event.listen(db.metadata, "after_create", _statement)
