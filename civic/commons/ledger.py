@@ -246,13 +246,7 @@ def reserve(
         raise LedgerRefusal(rules.UNBALANCED)
     try:
         with db.session.begin_nested():
-            for account_id, column in sorted(((source_id, "pending_out"), (target_id, "pending_in"))):
-                moved = db.session.execute(
-                    text(f"UPDATE ledger_account SET {column} = {column} + :a WHERE id = :id"),  # noqa: S608
-                    {"a": amount, "id": account_id},
-                )
-                if moved.rowcount != 1:  # type: ignore[attr-defined]
-                    raise LedgerRefusal(rules.UNKNOWN_ACCOUNT, account_id)
+            _shift_pending(source_id, target_id, amount)
             pending = LedgerPending(
                 kind=kind,
                 source_id=source_id,
@@ -268,12 +262,19 @@ def reserve(
     return pending
 
 
-def _release(pending: LedgerPending) -> None:
-    for account_id, column in sorted(((pending.source_id, "pending_out"), (pending.target_id, "pending_in"))):
-        db.session.execute(
-            text(f"UPDATE ledger_account SET {column} = {column} - :a WHERE id = :id"),  # noqa: S608
-            {"a": pending.amount, "id": account_id},
+def _shift_pending(source_id: int, target_id: int, amount: int) -> None:
+    """Add ``amount`` (negative: release) to the source's pending_out and the target's pending_in, in id order."""
+    for account_id, column in sorted(((source_id, "pending_out"), (target_id, "pending_in"))):
+        moved = db.session.execute(
+            text(f"UPDATE ledger_account SET {column} = {column} + :a WHERE id = :id"),  # noqa: S608
+            {"a": amount, "id": account_id},
         )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise LedgerRefusal(rules.UNKNOWN_ACCOUNT, account_id)
+
+
+def _release(pending: LedgerPending) -> None:
+    _shift_pending(pending.source_id, pending.target_id, -pending.amount)
 
 
 def _claim(pending_id: int, state: PendingState, *, posted: int = 0, journal_id: int | None = None) -> None:

@@ -332,11 +332,17 @@ def record_participation(
     existing = db.session.get(Participation, (edition.id, person_key))
     if existing is not None:
         return _replace_online(edition, existing, participation)
+    return _insert_participation(participation)
+
+
+def _insert_participation(participation: Participation) -> Participation:
+    """Insert a participation; the primary key settles a race: the loser gets ``AlreadyVoted`` (the winner)."""
     try:
         with db.session.begin_nested():
             db.session.add(participation)
     except IntegrityError as exc:
-        winner = db.session.get(Participation, (edition.id, person_key), populate_existing=True)
+        key = (participation.edition_id, participation.person_key)
+        winner = db.session.get(Participation, key, populate_existing=True)
         if winner is None:
             raise
         raise AlreadyVoted(winner) from exc
@@ -389,15 +395,7 @@ def record_online_participation(*, edition: Edition, person_key: str, day: date,
         ballots=ballots,
         notices_due=1,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(participation)
-    except IntegrityError as exc:
-        winner = db.session.get(Participation, (edition.id, person_key), populate_existing=True)
-        if winner is None:
-            raise
-        raise AlreadyVoted(winner) from exc
-    return participation
+    return _insert_participation(participation)
 
 
 def renew_online_participation(

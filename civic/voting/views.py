@@ -97,7 +97,7 @@ def _settings(edition: Edition) -> Settings | None:
     row = services.settings_of(edition)
     # Held for the request: the session's identity map is weak, and the districts rule and the casting
     # read the same row again (a second query once nothing refers to it).
-    g.setdefault("ballot_settings_rows", []).append(row)
+    g.setdefault("ballot_settings_rows", {})[edition.id] = row
     return row.rules() if row else None
 
 
