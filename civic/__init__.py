@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.accounts.views import bp as accounts_bp
     from civic.admin.styleguide import bp as styleguide_bp
     from civic.admin.views import bp as admin_bp
+    from civic.commons.views import bp as commons_bp
     from civic.home.views import bp as home_bp
     from civic.moderation.views import bp as moderation_bp
     from civic.processes.views import bp as processes_bp
@@ -121,7 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.web.views import bp as web_bp
 
     app.register_blueprint(town_bp)
-    for blueprint in (web_bp, home_bp, accounts_bp, processes_bp, proposals_bp, results_bp, moderation_bp, admin_bp):
+    for blueprint in (web_bp, home_bp, accounts_bp, processes_bp, proposals_bp, results_bp, commons_bp, moderation_bp, admin_bp):
         app.register_blueprint(blueprint)
     # Each domain adds its part of the personal-data export (civic.accounts.personal_data).
     import civic.moderation.personal_data

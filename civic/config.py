@@ -93,6 +93,7 @@ class Config:
     COMMENT_EDIT_RATE_LIMIT = "10 per minute"
     COAUTHOR_INVITE_RATE_LIMIT = "10 per hour"
     SUPPORT_RATE_LIMIT = "30 per minute;300 per day"  # supporting and withdrawing (preselection/views.py)
+    COMMONS_RATE_LIMIT = "60 per minute;2000 per day"  # every write of the commons pages, per account
     ANALYSIS_REPLY_RATE_LIMIT = "10 per hour;30 per day"  # holders' answers to a draft verdict
     # Each tick of a ballot saves the draft (the htmx basket): generous, yet a bound on a bot.
     BALLOT_DRAFT_RATE_LIMIT = "120 per minute;3000 per day"  # per account (voting/views.py)

@@ -244,3 +244,38 @@ def create_tally_sheet(*, pool=None, place: str = "Mairie annexe", officer: User
     db.session.add(sheet)
     db.session.commit()
     return sheet
+
+
+def create_commons_call(*, title: str = "Se déplacer autrement", published: bool = True, text: str = ""):
+    """A published appel à communs, open from yesterday for a month, with one project that needs time, and a
+    pending pledge of that time (every URL argument of the commons pages has something to point at)."""
+    from datetime import date, timedelta
+
+    from civic.commons import needs, services
+    from civic.commons.ledger_rules import BudgetLine, Unit
+
+    organiser = create_user(roles=(Role.ORGANISER,))
+    today = date.today()
+    data = services.CallInput(
+        title=title, problem=text or "Le problème", solution_traits=text, territory=text, code_licence="EUPL-1.2",
+        data_licence="", content_licence="", hardware_licence="", community_rules=text, governance_rules=text,
+        opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30), member_project_cap=None,
+    )
+    call = services.create_call(actor=organiser, data=data)
+    call.published = True
+    holder = create_user(display_name="Porteur " + text if text else None)
+    project = services.start_project(
+        actor=holder,
+        call=call,
+        data=services.ProjectInput(
+            title=(text or "Atelier") + " projet", summary=text or "Résumé", team=text, ways_of_acting=text,
+            partners=text, governance=text, commons_rules=text, citizen_involvement=text, animation=text,
+            lines=[BudgetLine("outils", 100_00, 200_00)],
+            needs=[services.NeedInput(label=(text or "design"), unit=Unit.MINUTES, quantity=600, skill_level=2)],
+        ),
+    )
+    need = needs.add_need(project, label="salle " + text, unit=Unit.ITEMS, quantity=2)
+    pledge = needs.pledge(need, holder.id, 1)
+    call.published = published
+    db.session.commit()
+    return call, project, need, pledge

@@ -11,9 +11,20 @@ migrations and ``db.create_all()`` (tests) create the same ones on SQLite and on
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, event
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.commons import ddl
@@ -206,6 +217,52 @@ class CommonsProject(db.Model):
     minimum: Mapped[int] = mapped_column(BigInteger)  # the sum of its budget lines' minimums (cents)
     maximum: Mapped[int] = mapped_column(BigInteger)  # the sum of their maximums: the funding account's cap
     funding_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the holder says of it (the appel à communs' "start a new project"); plain text, shown escaped.
+    summary: Mapped[str] = mapped_column(Text, default="")
+    team: Mapped[str] = mapped_column(Text, default="")
+    ways_of_acting: Mapped[str] = mapped_column(Text, default="")
+    partners: Mapped[str] = mapped_column(Text, default="")
+    governance: Mapped[str] = mapped_column(Text, default="")
+    commons_rules: Mapped[str] = mapped_column(Text, default="")
+    citizen_involvement: Mapped[str] = mapped_column(Text, default="")
+    animation: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProjectFollower(db.Model):
+    """Someone who wants an e-mail when one of the project's needs is filled or when it is funded."""
+
+    __tablename__ = "commons_follower"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("commons_project.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CommonsCall(db.Model):
+    """An appel à communs: the défi, the deliverable rules, its dates and the co-budget round attached to it."""
+
+    __tablename__ = "commons_call"
+    __table_args__ = (CheckConstraint("closes_on >= opens_on", name="dates_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    # The défi: the problem, what an acceptable solution looks like (cost, externalities), the territory.
+    problem: Mapped[str] = mapped_column(Text, default="")
+    solution_traits: Mapped[str] = mapped_column(Text, default="")
+    territory: Mapped[str] = mapped_column(Text, default="")
+    # The deliverable rules: a licence per kind of deliverable, the community and governance of the commons.
+    code_licence: Mapped[str] = mapped_column(String(40), default="")
+    data_licence: Mapped[str] = mapped_column(String(40), default="")
+    content_licence: Mapped[str] = mapped_column(String(40), default="")
+    hardware_licence: Mapped[str] = mapped_column(String(40), default="")
+    community_rules: Mapped[str] = mapped_column(Text, default="")
+    governance_rules: Mapped[str] = mapped_column(Text, default="")
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    round_id: Mapped[int] = mapped_column(ForeignKey("cobudget_round.id"), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -92,21 +92,23 @@ def join(round_: CoBudgetRound, user_id: int) -> RoundMember:
     return member
 
 
-def _open(round_: CoBudgetRound) -> None:
+def require_open(round_: CoBudgetRound) -> None:
+    """Refuse (``ROUND_CLOSED``) unless the round is open."""
     if round_.state is not RoundState.OPEN:
         raise LedgerRefusal(ROUND_CLOSED)
 
 
 def fund(
-    round_: CoBudgetRound, amount: int, *, actor_id: int | None, key: str | None = None
+    round_: CoBudgetRound, amount: int, *, actor_id: int | None, key: str | None = None, memo: str = ""
 ) -> LedgerJournal:
-    """A funder puts money in the round's pool (recorded as received from outside)."""
-    _open(round_)
+    """A funder puts money in the round's pool (recorded as received from outside; ``memo``: who, publicly)."""
+    require_open(round_)
     return ledger.post(
         "fund",
         [(round_.outside_account_id, -amount), (round_.pool_account_id, amount)],
         actor_id=actor_id,
         key=key,
+        memo=memo,
     )
 
 
@@ -114,7 +116,7 @@ def allocate(
     round_: CoBudgetRound, user_id: int, amount: int, *, actor_id: int | None, key: str | None = None
 ) -> LedgerJournal:
     """The organiser gives part of the pool to a member."""
-    _open(round_)
+    require_open(round_)
     member = join(round_, user_id)
     return ledger.post(
         "allocate",
@@ -142,7 +144,7 @@ def contribute(
     round_: CoBudgetRound, project: CommonsProject, user_id: int, amount: int, *, key: str | None = None
 ) -> LedgerJournal:
     """A member gives part of their allocation to a project; the project is funded once at its maximum."""
-    _open(round_)
+    require_open(round_)
     if project.round_id != round_.id or project.state is not ProjectState.OPEN:
         raise LedgerRefusal(PROJECT_CLOSED)
     member = db.session.get(RoundMember, (round_.id, user_id))
@@ -200,7 +202,7 @@ def cancel_project(project: CommonsProject, *, actor_id: int | None) -> int:
 
 def close_round(round_: CoBudgetRound, *, actor_id: int | None) -> dict[str, int]:
     """Close the round: projects at their minimum are funded, the others give their money back."""
-    _open(round_)
+    require_open(round_)
     ledger.take_head()
     funded = failed = 0
     for project in db.session.scalars(

@@ -17,6 +17,7 @@ from tests.factories import (
     create_proposal,
     create_report,
     create_tally_run,
+    create_commons_call,
     create_tally_sheet,
     create_user,
     create_vote_pool,
@@ -44,6 +45,7 @@ def _seed() -> dict[str, Callable[[], object]]:
 
     review = create_review(proposal=proposal, state="submitted")
     sheet = create_tally_sheet(pool=pool)
+    call, project, need, pledge = create_commons_call()
     return {
         "edition_slug": lambda: edition.slug,
         "edition_id": lambda: edition.id,
@@ -63,6 +65,10 @@ def _seed() -> dict[str, Callable[[], object]]:
         "kind": lambda: "charter",
         "review_id": lambda: review.id,
         "sheet_id": lambda: sheet.id,
+        "call_slug": lambda s=call.slug: s,
+        "commons_project_id": lambda i=project.id: i,
+        "need_id": lambda i=need.id: i,
+        "pledge_id": lambda i=pledge.id: i,
         # Pre-selection days, results and attachments hold no hidden or unpublished text of their own here.
         "result_id": lambda: 999_999,
         "session_id": lambda: 999_999,

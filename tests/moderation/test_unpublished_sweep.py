@@ -20,6 +20,7 @@ from tests.factories import (
     create_proposal,
     create_report,
     create_tally_run,
+    create_commons_call,
     create_tally_sheet,
     create_user,
     create_vote_pool,
@@ -38,6 +39,10 @@ CONTENT_ARGS = frozenset(
         "run_id",
         "review_id",
         "sheet_id",
+        "call_slug",
+        "commons_project_id",
+        "need_id",
+        "pledge_id",
     }
 )
 STAFF_ROLE = {"moderator": Role.MODERATOR, "front desk": Role.FRONT_DESK, "analyst": Role.ANALYST}
@@ -64,6 +69,8 @@ def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object, object
 
     review = create_review(proposal=proposal, state="submitted")
     sheet = create_tally_sheet(pool=pool, place="Bureau fantôme")
+    # A draft appel à communs: only organisers see it (its project's texts carry the first marker).
+    call, project, need, pledge = create_commons_call(title="Appel fantôme", published=False, text=MARKERS[0])
     samples: dict[str, Callable[[], object]] = {
         "edition_slug": lambda: edition.slug,
         "edition_id": lambda: edition.id,
@@ -83,6 +90,10 @@ def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object, object
         "kind": lambda: "charter",
         "review_id": lambda: review.id,
         "sheet_id": lambda: sheet.id,
+        "call_slug": lambda s=call.slug: s,
+        "commons_project_id": lambda i=project.id: i,
+        "need_id": lambda i=need.id: i,
+        "pledge_id": lambda i=pledge.id: i,
         # Pre-selection days, results and attachments hold no hidden or unpublished text of their own here.
         "result_id": lambda: 999_999,
         "session_id": lambda: 999_999,

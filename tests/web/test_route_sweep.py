@@ -19,6 +19,7 @@ from tests.analysis.factories import create_review
 from tests.conftest import log_in
 from tests.factories import (
     create_coauthor_invitation,
+    create_commons_call,
     create_comment,
     create_district,
     create_edition,
@@ -36,6 +37,14 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 def _samples() -> dict[str, Callable[[], object]]:
     """Return a sample value maker for each URL argument name used by the app."""
+    made: list[tuple] = []
+
+    def _commons():  # one call for the whole sweep: a project's URL names its own call, as a real link does
+        if not made:  # plain values: the objects are detached once a request has ended
+            call, project, need, pledge = create_commons_call()
+            made.append((call.slug, project.id, need.id, pledge.id))
+        return made[0]
+
     return {
         "user_id": lambda: create_user(display_name="Sample Target").id,
         "token": lambda: "not-a-valid-token",
@@ -59,7 +68,12 @@ def _samples() -> dict[str, Callable[[], object]]:
         "review_id": lambda: create_review(state="submitted").id,
         "service_id": lambda: _sample_service().id,
         "sheet_id": lambda: create_tally_sheet().id,
+        "call_slug": lambda: _commons()[0],
+        "commons_project_id": lambda: _commons()[1],
+        "need_id": lambda: _commons()[2],
+        "pledge_id": lambda: _commons()[3],
     }
+
 
 
 def _sample_service():

@@ -18,6 +18,7 @@ from tests.factories import (
     create_proposal,
     create_report,
     create_tally_run,
+    create_commons_call,
     create_tally_sheet,
     create_user,
     create_vote_pool,
@@ -67,6 +68,7 @@ def _seed(app):
     db.session.commit()
     review = _seed_review(proposal, author)
     sheet = create_tally_sheet(pool=pool, place="Bureau " + QUOTED)
+    call, project, need, pledge = create_commons_call(title="Appel " + QUOTED, text=QUOTED)
     with app.app_context():
         forget_town_identity()
     return {
@@ -88,6 +90,10 @@ def _seed(app):
         "kind": lambda: "charter",
         "review_id": lambda: review.id,
         "sheet_id": lambda: sheet.id,
+        "call_slug": lambda s=call.slug: s,
+        "commons_project_id": lambda i=project.id: i,
+        "need_id": lambda i=need.id: i,
+        "pledge_id": lambda i=pledge.id: i,
         # Pre-selection days, results and attachments hold no hidden or unpublished text of their own here.
         "result_id": lambda: 999_999,
         "session_id": lambda: 999_999,

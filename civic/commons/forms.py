@@ -1,0 +1,204 @@
+"""Input shapes of the commons pages. Amounts are typed in euros in the reader's language and held in cents."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from civic.commons.labels import LICENCES, SKILL_LEVELS
+from civic.web.forms import AmountField, DateRange
+
+TEXT = 4000
+LINE_ROWS = 4
+NEED_ROWS = 4
+MAX_HOURS = 10_000  # a need of more than ten thousand hours is a typo
+MAX_ITEMS = 10_000
+
+
+def _licence_choices(kind: str) -> list[SelectChoice]:
+    return [SelectChoice("", _l("not required")), *(SelectChoice(value, value) for value in LICENCES[kind])]
+
+
+class KeyedForm(FlaskForm):
+    """A form that posts once: its idempotency key makes a double click post a single journal."""
+
+    key = HiddenField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.key.data:
+            self.key.data = secrets.token_urlsafe(16)
+
+
+class CallForm(FlaskForm):
+    title = StringField(_l("Title of the call"), validators=[DataRequired(), Length(max=200)])
+    problem = TextAreaField(
+        _l("The défi: what problem should the commons solve?"), validators=[DataRequired(), Length(max=TEXT)]
+    )
+    solution_traits = TextAreaField(
+        _l("What an acceptable solution looks like (cost, externalities)"),
+        validators=[Optional(), Length(max=TEXT)],
+    )
+    territory = TextAreaField(_l("Territory"), validators=[Optional(), Length(max=TEXT)])
+    code_licence = SelectField(_l("Licence for code"), choices=_licence_choices("code"), default="EUPL-1.2")
+    data_licence = SelectField(_l("Licence for data"), choices=_licence_choices("data"), default="ODbL-1.0")
+    content_licence = SelectField(
+        _l("Licence for content"), choices=_licence_choices("content"), default="CC-BY-SA-4.0"
+    )
+    hardware_licence = SelectField(
+        _l("Licence for hardware"), choices=_licence_choices("hardware"), default=""
+    )
+    community_rules = TextAreaField(_l("Community rules"), validators=[Optional(), Length(max=TEXT)])
+    governance_rules = TextAreaField(
+        _l("Governance rules of the commons"), validators=[Optional(), Length(max=TEXT)]
+    )
+    opens_on = DateField(_l("Opens on"), validators=[InputRequired(), DateRange()])
+    closes_on = DateField(_l("Closes on"), validators=[InputRequired(), DateRange()])
+    member_project_cap = AmountField(
+        _l("Most one member may give one project (€)"),
+        validators=[Optional()],
+        description=_l("Leave empty for no limit."),
+    )
+
+    def validate_member_project_cap(self, field: AmountField) -> None:
+        if field.data is not None and field.data <= 0:
+            raise ValueError(_l("Give an amount above zero, or leave it empty."))
+
+
+class LineForm(Form):
+    label = StringField(_l("What it pays for"), validators=[Optional(), Length(max=200)])
+    minimum = AmountField(_l("At least (€)"), validators=[Optional()])
+    maximum = AmountField(_l("At most (€)"), validators=[Optional()])
+
+
+class NeedForm(Form):
+    label = StringField(_l("What is needed"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("time", _l("hours of time or a skill")),
+            SelectChoice("items", _l("items (a venue, a loan…)")),
+        ],
+    )
+    quantity = IntegerField(
+        _l("How many (hours or items)"), validators=[Optional(), NumberRange(min=1, max=MAX_HOURS)]
+    )
+    skill_level = SelectField(
+        _l("Skill level (for time)"),
+        choices=[SelectChoice(str(level), label) for level, label in SKILL_LEVELS.items()],
+        default="1",
+    )
+
+
+class ProjectForm(FlaskForm):
+    title = StringField(_l("Name of the project"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("In a few lines"), validators=[DataRequired(), Length(max=TEXT)])
+    team = TextAreaField(_l("Team"), validators=[Optional(), Length(max=TEXT)])
+    ways_of_acting = TextAreaField(_l("How you will act"), validators=[Optional(), Length(max=TEXT)])
+    partners = TextAreaField(_l("Partners"), validators=[Optional(), Length(max=TEXT)])
+    governance = TextAreaField(_l("Governance"), validators=[Optional(), Length(max=TEXT)])
+    commons_rules = TextAreaField(_l("Rules of the commons"), validators=[Optional(), Length(max=TEXT)])
+    citizen_involvement = TextAreaField(
+        _l("How residents take part"), validators=[Optional(), Length(max=TEXT)]
+    )
+    animation = TextAreaField(_l("Community animation"), validators=[Optional(), Length(max=TEXT)])
+    lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=LINE_ROWS)
+    needs = FieldList(FormField(NeedForm), min_entries=NEED_ROWS, max_entries=NEED_ROWS)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for row in self.lines:
+            line = row.form
+            filled = line.label.data or line.minimum.data is not None or line.maximum.data is not None
+            if not filled:
+                continue
+            if not (line.label.data or "").strip():
+                line.label.errors = [*line.label.errors, _l("Say what this line pays for.")]
+                valid = False
+            if line.maximum.data is None or line.maximum.data <= 0:
+                line.maximum.errors = [*line.maximum.errors, _l("Give the most this line needs, above zero.")]
+                valid = False
+            elif (line.minimum.data or 0) > line.maximum.data:
+                line.minimum.errors = [*line.minimum.errors, _l("The minimum cannot be above the maximum.")]
+                valid = False
+        for row in self.needs:
+            need = row.form
+            if not (need.label.data or "").strip() and need.quantity.data is None:
+                continue
+            if not (need.label.data or "").strip():
+                need.label.errors = [*need.label.errors, _l("Say what is needed.")]
+                valid = False
+            if need.quantity.data is None:
+                need.quantity.errors = [*need.quantity.errors, _l("Say how many hours or items.")]
+                valid = False
+        return valid
+
+
+class ContributeForm(KeyedForm):
+    amount = AmountField(_l("Amount (€)"), validators=[InputRequired()])
+
+
+class PledgeForm(FlaskForm):
+    quantity = IntegerField(
+        _l("How many (hours or items)"), validators=[InputRequired(), NumberRange(min=1, max=MAX_HOURS)]
+    )
+
+
+class DeliverForm(FlaskForm):
+    quantity = IntegerField(
+        _l("Delivered (hours or items)"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_HOURS)],
+        description=_l("Leave empty if everything pledged was delivered."),
+    )
+
+
+class FundForm(KeyedForm):
+    amount = AmountField(_l("Amount received (€)"), validators=[InputRequired()])
+    funder_name = StringField(_l("Funder shown publicly"), validators=[Optional(), Length(max=200)])
+    anonymous = BooleanField(_l("Anonymous: show no name"))
+
+    def validate_funder_name(self, field: StringField) -> None:
+        if not self.anonymous.data and not (field.data or "").strip():
+            raise ValueError(_l("Give the funder's name, or tick anonymous."))
+
+
+class AllocateForm(KeyedForm):
+    email = EmailField(_l("Member's e-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    amount = AmountField(_l("Amount (€)"), validators=[InputRequired()])
+
+
+class AllocateEvenlyForm(KeyedForm):
+    amount = AmountField(_l("Amount for each member (€)"), validators=[InputRequired()])
+
+
+class AllocateCsvForm(KeyedForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[DataRequired()],
+        description=_l(
+            "One line per member: e-mail address; amount in euros (for example: anne@example.org;50)."
+        ),
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token."""

@@ -1,0 +1,66 @@
+"""Words for people: the ledger's refusals, journal kinds, states and units, in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from civic.commons import ledger_rules as rules
+from civic.commons import needs, rounds
+from civic.commons.ledger_rules import LedgerRefusal, Unit
+from civic.commons.models import ProjectState
+from civic.core.errors import Conflict
+
+REFUSALS = {
+    rules.NOT_ENOUGH: _l("There is not enough left for this amount."),
+    rules.OVER_CAP: _l("This is more than the project still needs: it is (nearly) fully funded."),
+    rules.ZERO_AMOUNT: _l("Give an amount above zero."),
+    rules.ALREADY_REVERSED: _l("This entry was already reversed."),
+    rules.REVERSAL_OF_REVERSAL: _l("A reversal is never reversed itself."),
+    rules.PENDING_SETTLED: _l("This pledge was already delivered or voided."),
+    rules.OVER_PENDING: _l("This is more than was pledged."),
+    rounds.MEMBER_CAP: _l("This would take you over the limit one member may give one project."),
+    rounds.ROUND_CLOSED: _l("This co-budget round is closed."),
+    rounds.PROJECT_CLOSED: _l("This project no longer takes contributions."),
+    rounds.NOT_A_MEMBER: _l("Join the co-budget round first."),
+    needs.NOT_HOLDER: _l("Only the project's holder confirms what was delivered."),
+    needs.NOT_YOURS: _l("Only the member who pledged it, or the project's holder, may void this pledge."),
+}
+
+
+class Refused(Conflict):
+    """A ledger refusal worded for the reader (409)."""
+
+    def __init__(self, refusal: LedgerRefusal) -> None:
+        super().__init__(REFUSALS.get(refusal.reason, _l("This could not be recorded. Nothing was changed.")))
+        self.reason = refusal.reason
+
+
+JOURNAL_KINDS = {
+    "fund": _l("funding of the pool"),
+    "allocate": _l("allocation to a member"),
+    "contribute": _l("contribution to a project"),
+    "refund": _l("refund"),
+    "pledge": _l("pledge"),
+    "deliver": _l("delivery confirmed"),
+    "reversal": _l("reversal"),
+    "cancel": _l("refund"),
+}
+
+PROJECT_STATES = {
+    ProjectState.OPEN: _l("open to contributions"),
+    ProjectState.FUNDED: _l("funded"),
+    ProjectState.FAILED: _l("not funded: money given back"),
+    ProjectState.CANCELLED: _l("cancelled: money given back"),
+}
+
+UNITS = {Unit.MINUTES: _l("hours"), Unit.ITEMS: _l("items")}
+
+SKILL_LEVELS = {1: _l("general help"), 2: _l("qualified skill"), 3: _l("expert skill")}
+
+# Licences a call may require for its deliverables (SPDX identifiers); the empty choice means "not required".
+LICENCES = {
+    "code": ("EUPL-1.2", "AGPL-3.0-or-later", "GPL-3.0-or-later", "MIT", "Apache-2.0"),
+    "data": ("ODbL-1.0", "etalab-2.0", "CC-BY-4.0", "CC0-1.0"),
+    "content": ("CC-BY-SA-4.0", "CC-BY-4.0", "CC0-1.0"),
+    "hardware": ("CERN-OHL-S-2.0", "CERN-OHL-W-2.0", "CERN-OHL-P-2.0"),
+}

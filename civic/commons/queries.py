@@ -1,0 +1,367 @@
+"""Read models of the commons pages: every figure comes from the ledger's accounts and postings, none is kept aside."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from civic.accounts.models import User
+from civic.commons.ledger_rules import Unit, indicative_value_cents
+from civic.commons.models import (
+    BudgetLineRow,
+    CoBudgetRound,
+    CommonsCall,
+    CommonsNeed,
+    CommonsProject,
+    LedgerAccount,
+    LedgerJournal,
+    LedgerPending,
+    LedgerPosting,
+    PendingState,
+    ProjectFollower,
+    ProjectState,
+    RoundMember,
+)
+from civic.extensions import db
+
+LEDGER_PAGE_SIZE = 50
+
+
+def calls(*, include_drafts: bool) -> list[CommonsCall]:
+    stmt = select(CommonsCall).order_by(CommonsCall.opens_on.desc(), CommonsCall.id.desc())
+    if not include_drafts:
+        stmt = stmt.where(CommonsCall.published.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def call_by_slug(slug: str) -> CommonsCall | None:
+    return db.session.scalar(select(CommonsCall).where(CommonsCall.slug == slug))
+
+
+def _balances(account_ids: Sequence[int]) -> dict[int, LedgerAccount]:
+    if not account_ids:
+        return {}
+    rows = db.session.scalars(
+        select(LedgerAccount)
+        .where(LedgerAccount.id.in_(account_ids))
+        .execution_options(populate_existing=True)
+    )
+    return {account.id: account for account in rows}
+
+
+@dataclass(frozen=True)
+class NeedFigures:
+    need: CommonsNeed
+    delivered: int
+    pledged: int
+
+    @property
+    def lacking(self) -> int:
+        return max(self.need.quantity - self.delivered - self.pledged, 0)
+
+    @property
+    def indicative_value_cents(self) -> int | None:
+        if self.need.unit is not Unit.MINUTES or self.need.skill_level is None:
+            return None
+        return indicative_value_cents(self.delivered, self.need.skill_level)
+
+
+@dataclass
+class ProjectFigures:
+    project: CommonsProject
+    raised: int
+    needs: list[NeedFigures] = field(default_factory=list)
+    lines: list[BudgetLineRow] = field(default_factory=list)
+
+    @property
+    def asks_money(self) -> bool:
+        return self.project.maximum > 1  # a project asking only for time has a one-cent funding account
+
+    @property
+    def lacking_to_minimum(self) -> int:
+        return max(self.project.minimum - self.raised, 0)
+
+    @property
+    def lacking_to_maximum(self) -> int:
+        return max(self.project.maximum - self.raised, 0)
+
+    @property
+    def percent_of_minimum(self) -> int:
+        goal = self.project.minimum or self.project.maximum
+        return min(100, self.raised * 100 // goal) if goal else 100
+
+    @property
+    def lacks_anything(self) -> bool:
+        open_ = self.project.state in (ProjectState.OPEN, ProjectState.FUNDED)
+        money = self.asks_money and self.project.state is ProjectState.OPEN and self.lacking_to_minimum > 0
+        return open_ and (money or any(n.lacking for n in self.needs))
+
+    def sort_key(self) -> tuple[int, int, int]:
+        """Open projects first, then the ones that lack the most money, then the most time and items."""
+        closed = self.project.state is not ProjectState.OPEN
+        return (closed, -self.lacking_to_minimum, -sum(n.lacking for n in self.needs))
+
+
+def project_figures(projects: Sequence[CommonsProject]) -> list[ProjectFigures]:
+    """What each project has raised, its budget lines and its needs, in four queries whatever the count."""
+    if not projects:
+        return []
+    ids = [p.id for p in projects]
+    need_rows = list(
+        db.session.scalars(
+            select(CommonsNeed).where(CommonsNeed.project_id.in_(ids)).order_by(CommonsNeed.id)
+        )
+    )
+    line_rows = list(
+        db.session.scalars(
+            select(BudgetLineRow).where(BudgetLineRow.project_id.in_(ids)).order_by(BudgetLineRow.id)
+        )
+    )
+    accounts = _balances([p.funding_account_id for p in projects] + [n.account_id for n in need_rows])
+    figures = {p.id: ProjectFigures(p, raised=accounts[p.funding_account_id].balance) for p in projects}
+    for need in need_rows:
+        account = accounts[need.account_id]
+        figures[need.project_id].needs.append(
+            NeedFigures(need, delivered=account.balance, pledged=account.pending_in)
+        )
+    for line in line_rows:
+        figures[line.project_id].lines.append(line)
+    return list(figures.values())
+
+
+def projects_of(call: CommonsCall) -> list[ProjectFigures]:
+    """The call's projects, those that lack the most first (what the community should relay)."""
+    projects = list(
+        db.session.scalars(select(CommonsProject).where(CommonsProject.round_id == call.round_id))
+    )
+    return sorted(project_figures(projects), key=ProjectFigures.sort_key)
+
+
+@dataclass(frozen=True)
+class RoundFigures:
+    round: CoBudgetRound
+    pool: int  # not yet allocated
+    funded_total: int  # everything that came from outside, net of reversals
+    allocated_unspent: int  # in members' wallets
+    members: int
+
+
+def round_figures(call: CommonsCall) -> RoundFigures:
+    round_ = db.session.get(CoBudgetRound, call.round_id)
+    assert round_ is not None
+    accounts = _balances([round_.pool_account_id, round_.outside_account_id])
+    wallets = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(LedgerAccount.balance), 0))
+        .select_from(RoundMember)
+        .join(LedgerAccount, LedgerAccount.id == RoundMember.wallet_account_id)
+        .where(RoundMember.round_id == round_.id)
+    ).one()
+    return RoundFigures(
+        round=round_,
+        pool=accounts[round_.pool_account_id].balance,
+        funded_total=-accounts[round_.outside_account_id].balance,
+        allocated_unspent=int(wallets[1]),
+        members=int(wallets[0]),
+    )
+
+
+def wallet_balance(member: RoundMember | None) -> int | None:
+    if member is None:
+        return None
+    return _balances([member.wallet_account_id])[member.wallet_account_id].balance
+
+
+@dataclass(frozen=True)
+class Gift:
+    """One contribution to a project, as the public trail shows it."""
+
+    journal_id: int
+    amount: int
+    at: datetime
+    by: str
+    reversed: bool
+
+
+def gifts_to(project: CommonsProject) -> list[Gift]:
+    """Every contribution to the project, newest first, with whether it was given back."""
+    reversal = aliased(LedgerJournal)
+    rows = db.session.execute(
+        select(
+            LedgerJournal.id, LedgerPosting.amount, LedgerJournal.created_at, User.display_name, reversal.id
+        )
+        .join(LedgerPosting, LedgerPosting.journal_id == LedgerJournal.id)
+        .outerjoin(User, User.id == LedgerJournal.actor_id)
+        .outerjoin(reversal, reversal.reverses_id == LedgerJournal.id)
+        .where(
+            LedgerPosting.account_id == project.funding_account_id,
+            LedgerPosting.amount > 0,
+            LedgerJournal.kind == "contribute",
+        )
+        .order_by(LedgerJournal.id.desc())
+    ).all()
+    return [Gift(row[0], row[1], row[2], row[3] or "", row[4] is not None) for row in rows]
+
+
+@dataclass(frozen=True)
+class PledgeRow:
+    pending: LedgerPending
+    need: CommonsNeed
+    member: str
+
+
+def pledges_of(project: CommonsProject, *, only_pending: bool = True) -> list[PledgeRow]:
+    stmt = (
+        select(LedgerPending, CommonsNeed, User.display_name)
+        .join(CommonsNeed, CommonsNeed.account_id == LedgerPending.target_id)
+        .outerjoin(User, User.id == LedgerPending.actor_id)
+        .where(CommonsNeed.project_id == project.id)
+        .order_by(LedgerPending.id)
+    )
+    if only_pending:
+        stmt = stmt.where(LedgerPending.state == PendingState.PENDING)
+    return [PledgeRow(p, n, name or "") for p, n, name in db.session.execute(stmt).all()]
+
+
+def follower_count(project: CommonsProject) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count()).select_from(ProjectFollower).where(ProjectFollower.project_id == project.id)
+        )
+        or 0
+    )
+
+
+# --- the public ledger --------------------------------------------------------------------------
+
+
+def round_account_labels(call: CommonsCall) -> dict[int, tuple[str, str]]:
+    """Every account of the round → (kind, name) for the public ledger: pool, outside, wallets, projects, needs."""
+    round_ = db.session.get(CoBudgetRound, call.round_id)
+    assert round_ is not None
+    labels: dict[int, tuple[str, str]] = {
+        round_.outside_account_id: ("outside", ""),
+        round_.pool_account_id: ("pool", ""),
+    }
+    for wallet_id, name in db.session.execute(
+        select(RoundMember.wallet_account_id, User.display_name)
+        .join(User, User.id == RoundMember.user_id)
+        .where(RoundMember.round_id == round_.id)
+    ):
+        labels[wallet_id] = ("wallet", name or "")
+    for account_id, title in db.session.execute(
+        select(CommonsProject.funding_account_id, CommonsProject.title).where(
+            CommonsProject.round_id == round_.id
+        )
+    ):
+        labels[account_id] = ("project", title)
+    for account_id, label, title in db.session.execute(
+        select(CommonsNeed.account_id, CommonsNeed.label, CommonsProject.title)
+        .join(CommonsProject, CommonsProject.id == CommonsNeed.project_id)
+        .where(CommonsProject.round_id == round_.id)
+    ):
+        labels[account_id] = ("need", f"{title} — {label}")
+    return labels
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    journal: LedgerJournal
+    actor: str
+    on_behalf_of: str
+    legs: list[tuple[int, int, str, str, Unit]]  # account id, amount, account kind, account name, unit
+
+
+def _journal_ids(account_ids: Sequence[int]):  # type: ignore[no-untyped-def]
+    return select(LedgerPosting.journal_id).where(LedgerPosting.account_id.in_(account_ids)).distinct()
+
+
+def ledger_count(labels: dict[int, tuple[str, str]]) -> int:
+    return int(
+        db.session.scalar(select(func.count()).select_from(_journal_ids(list(labels)).subquery())) or 0
+    )
+
+
+def ledger_lines(
+    labels: dict[int, tuple[str, str]], *, offset: int = 0, limit: int | None = None
+) -> list[LedgerLine]:
+    """The round's journals, oldest first, with their legs on the round's accounts."""
+    actor = aliased(User)
+    behalf = aliased(User)
+    stmt = (
+        select(LedgerJournal, actor.display_name, behalf.display_name)
+        .outerjoin(actor, actor.id == LedgerJournal.actor_id)
+        .outerjoin(behalf, behalf.id == LedgerJournal.on_behalf_of_id)
+        .where(LedgerJournal.id.in_(_journal_ids(list(labels))))
+        .order_by(LedgerJournal.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = db.session.execute(stmt).all()
+    ids = [journal.id for journal, _a, _b in rows]
+    legs: dict[int, list[tuple[int, int, str, str, Unit]]] = defaultdict(list)
+    if ids:
+        for journal_id, account_id, amount, unit in db.session.execute(
+            select(
+                LedgerPosting.journal_id, LedgerPosting.account_id, LedgerPosting.amount, LedgerAccount.unit
+            )
+            .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+            .where(LedgerPosting.journal_id.in_(ids))
+            .order_by(LedgerPosting.id)
+        ):
+            kind, name = labels.get(account_id, ("offer", ""))
+            legs[journal_id].append((account_id, amount, kind, name, unit))
+    return [
+        LedgerLine(
+            journal, _public_actor(journal, a), "" if journal.kind == "fund" else (b or ""), legs[journal.id]
+        )
+        for journal, a, b in rows
+    ]
+
+
+def _public_actor(journal: LedgerJournal, name: str | None) -> str:
+    # Money put into the pool is shown under the funder's public name (the memo), or as anonymous: never
+    # under the account that recorded it.
+    if journal.kind == "fund":
+        return journal.memo
+    return name or ""
+
+
+def iter_ledger(labels: dict[int, tuple[str, str]], chunk: int = 500) -> Iterator[LedgerLine]:
+    """Every journal of the round, in chunks (for the CSV and JSON exports)."""
+    offset = 0
+    while True:
+        lines = ledger_lines(labels, offset=offset, limit=chunk)
+        yield from lines
+        if len(lines) < chunk:
+            return
+        offset += chunk
+
+
+def pledge_unit(pending: LedgerPending) -> Unit:
+    account = db.session.get(LedgerAccount, pending.target_id)
+    assert account is not None
+    return account.unit
+
+
+@dataclass(frozen=True)
+class MemberWallet:
+    user: User
+    balance: int
+
+
+def member_wallets(call: CommonsCall) -> list[MemberWallet]:
+    """The round's members and what is left in their allocation."""
+    rows = db.session.execute(
+        select(User, LedgerAccount.balance)
+        .join(RoundMember, RoundMember.user_id == User.id)
+        .join(LedgerAccount, LedgerAccount.id == RoundMember.wallet_account_id)
+        .where(RoundMember.round_id == call.round_id)
+        .order_by(User.display_name, User.id)
+    ).all()
+    return [MemberWallet(user, balance) for user, balance in rows]

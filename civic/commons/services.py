@@ -1,0 +1,434 @@
+"""Use cases of an appel à communs, as the web and the CLI call them: who may, then the ledger, then audit and mail.
+
+``rounds`` and ``needs`` move money and time on the ledger; this module checks who is asking, words the
+ledger's refusals for people (``labels.Refused``), records staff actions in the audit log and tells a
+project's followers, after the commit, when one of its needs is covered or when it is funded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+
+from civic.accounts.models import User
+from civic.accounts.permissions import can_write
+from civic.commons import needs, rounds
+from civic.commons.labels import Refused
+from civic.commons.ledger_rules import BudgetLine, LedgerRefusal, Unit
+from civic.commons.models import (
+    CoBudgetRound,
+    CommonsCall,
+    CommonsNeed,
+    CommonsProject,
+    LedgerPending,
+    ProjectFollower,
+    ProjectState,
+    RoundMember,
+)
+from civic.commons.permissions import can_fund, can_organise
+from civic.core import audit
+from civic.core.errors import InvalidInput, PermissionDenied, ValidationFailed
+from civic.core.links import external_url
+from civic.core.mail import send_mail
+from civic.core.money import MoneyError, parse_amount
+from civic.core.time import local_today
+from civic.extensions import db
+
+SLUG_MAX_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class CallInput:
+    title: str
+    problem: str
+    solution_traits: str
+    territory: str
+    code_licence: str
+    data_licence: str
+    content_licence: str
+    hardware_licence: str
+    community_rules: str
+    governance_rules: str
+    opens_on: date
+    closes_on: date
+    member_project_cap: int | None
+
+
+@dataclass(frozen=True)
+class NeedInput:
+    label: str
+    unit: Unit
+    quantity: int  # minutes for time, a count for items
+    skill_level: int | None
+
+
+@dataclass(frozen=True)
+class ProjectInput:
+    title: str
+    summary: str
+    team: str
+    ways_of_acting: str
+    partners: str
+    governance: str
+    commons_rules: str
+    citizen_involvement: str
+    animation: str
+    lines: Sequence[BudgetLine]
+    needs: Sequence[NeedInput]
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_l("You may not do this."))
+
+
+def _ledger(action):  # type: ignore[no-untyped-def]
+    """Run a ledger action and word its refusal for people."""
+    try:
+        return action()
+    except LedgerRefusal as refusal:
+        raise Refused(refusal) from refusal
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:SLUG_MAX_LENGTH].rstrip("-") or "appel"
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)
+    taken = set(
+        db.session.scalars(select(CommonsCall.slug).where(CommonsCall.slug.startswith(base, autoescape=True)))
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+# --- the call -----------------------------------------------------------------------------------
+
+
+def create_call(*, actor: User, data: CallInput) -> CommonsCall:
+    """Launch an appel à communs (a draft until published) with its co-budget round."""
+    _require(can_organise(actor.roles))
+    if data.closes_on < data.opens_on:
+        raise InvalidInput({"closes_on": [_l("The call must close on or after the day it opens.")]})
+    round_ = rounds.create_round(
+        title=data.title, actor_id=actor.id, member_project_cap=data.member_project_cap
+    )
+    fields = {name: value for name, value in vars(data).items() if name != "member_project_cap"}
+    call = CommonsCall(slug=_unique_slug(data.title), round_id=round_.id, created_by_id=actor.id, **fields)
+    db.session.add(call)
+    db.session.flush()
+    audit.record(
+        actor_id=actor.id,
+        action="commons.call_created",
+        target_type="commons_call",
+        target_id=call.id,
+        after={"title": call.title, "opens_on": str(call.opens_on), "closes_on": str(call.closes_on)},
+    )
+    return call
+
+
+def publish_call(*, actor: User, call: CommonsCall) -> None:
+    """Make a draft call public."""
+    _require(can_organise(actor.roles))
+    call.published = True
+    audit.record(
+        actor_id=actor.id, action="commons.call_published", target_type="commons_call", target_id=call.id
+    )
+    db.session.flush()
+
+
+def round_of(call: CommonsCall) -> CoBudgetRound:
+    round_ = db.session.get(CoBudgetRound, call.round_id)
+    assert round_ is not None  # created with the call
+    return round_
+
+
+def is_open_for_projects(call: CommonsCall, on: date) -> bool:
+    """A published call takes new projects from its opening day to its closing day, both included."""
+    return call.published and call.opens_on <= on <= call.closes_on
+
+
+# --- projects -----------------------------------------------------------------------------------
+
+
+def start_project(*, actor: User, call: CommonsCall, data: ProjectInput) -> CommonsProject:
+    """A resident starts a project of the call with its budget lines and non-money needs; they follow it."""
+    _require(can_write(actor))
+    if not is_open_for_projects(call, local_today()):
+        raise ValidationFailed(_l("This call does not take new projects now."))
+    if not any(line.maximum > 0 for line in data.lines) and not data.needs:
+        raise InvalidInput(
+            {"lines": [_l("Say what the project needs: at least one budget line or one other need.")]}
+        )
+    lines = list(data.lines)
+    if not any(line.maximum > 0 for line in lines):
+        # A project that asks only for time or a venue still has a funding account (of at most one cent).
+        lines = [BudgetLine("", 0, 1)]
+    project = _ledger(
+        lambda: rounds.add_project(round_of(call), title=data.title, holder_id=actor.id, lines=lines)
+    )
+    for name in (
+        "summary",
+        "team",
+        "ways_of_acting",
+        "partners",
+        "governance",
+        "commons_rules",
+        "citizen_involvement",
+        "animation",
+    ):
+        setattr(project, name, getattr(data, name))
+    for need in data.needs:
+        needs.add_need(
+            project, label=need.label, unit=need.unit, quantity=need.quantity, skill_level=need.skill_level
+        )
+    db.session.add(ProjectFollower(project_id=project.id, user_id=actor.id))
+    db.session.flush()
+    return project
+
+
+def follow(*, user: User, project: CommonsProject, on: bool) -> None:
+    """Follow a project (an e-mail when a need is covered or when it is funded), or stop following it."""
+    exists = db.session.get(ProjectFollower, (project.id, user.id)) is not None
+    if on and not exists:
+        db.session.add(ProjectFollower(project_id=project.id, user_id=user.id))
+    elif not on and exists:
+        db.session.execute(
+            delete(ProjectFollower).where(
+                ProjectFollower.project_id == project.id, ProjectFollower.user_id == user.id
+            )
+        )
+    db.session.flush()
+
+
+def is_following(user: User | None, project: CommonsProject) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.get(ProjectFollower, (project.id, user.id)) is not None
+
+
+def _tell_followers(call: CommonsCall, project: CommonsProject, template: str, **context: object) -> None:
+    followers: Iterable[User] = db.session.scalars(
+        select(User)
+        .join(ProjectFollower, ProjectFollower.user_id == User.id)
+        .where(ProjectFollower.project_id == project.id, User.email.is_not(None), User.deleted_at.is_(None))
+        .order_by(User.id)
+    )
+    link = external_url("commons.project_page", call_slug=call.slug, commons_project_id=project.id)
+    for follower in followers:
+        send_mail(
+            to=follower.email or "",
+            template=template,
+            locale=follower.locale,
+            project=project,
+            call=call,
+            link=link,
+            **context,
+        )
+
+
+def cancel_project(*, actor: User, call: CommonsCall, project: CommonsProject) -> int:
+    """The organiser cancels a project: every contribution goes back where it came from. Returns how many."""
+    _require(can_organise(actor.roles))
+    refunded = _ledger(lambda: rounds.cancel_project(project, actor_id=actor.id))
+    audit.record(
+        actor_id=actor.id,
+        action="commons.project_cancelled",
+        target_type="commons_project",
+        target_id=project.id,
+        after={"refunded": refunded},
+    )
+    return int(refunded)
+
+
+# --- the round ----------------------------------------------------------------------------------
+
+
+def join(*, actor: User, call: CommonsCall) -> RoundMember:
+    """Join the call's co-budget round (the organiser then allocates part of the pool to members)."""
+    _require(can_write(actor))
+    round_ = round_of(call)
+    if not call.published:
+        raise ValidationFailed(_l("This call is not published yet."))
+    _ledger(lambda: rounds.require_open(round_))
+    return rounds.join(round_, actor.id)
+
+
+def member_of(call: CommonsCall, user: User | None) -> RoundMember | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.get(RoundMember, (call.round_id, user.id))
+
+
+def fund(*, actor: User, call: CommonsCall, amount: int, funder_name: str, key: str | None) -> None:
+    """Record money put into the pool; ``funder_name`` is shown publicly ("" for an anonymous funder)."""
+    _require(can_fund(actor.roles))
+    round_ = round_of(call)
+    name = funder_name.strip()[:200]
+    journal = _ledger(lambda: rounds.fund(round_, amount, actor_id=actor.id, key=key, memo=name))
+    audit.record(
+        actor_id=actor.id,
+        action="commons.round_funded",
+        target_type="cobudget_round",
+        target_id=round_.id,
+        after={"amount": amount, "funder": journal.memo or None},
+    )
+    db.session.flush()
+
+
+def allocate(
+    *, actor: User, call: CommonsCall, allocations: Sequence[tuple[User, int]], key: str | None
+) -> int:
+    """Give each listed member their amount from the pool, all or none. Returns the total allocated."""
+    _require(can_organise(actor.roles))
+    round_ = round_of(call)
+    total = 0
+    for index, (member, amount) in enumerate(allocations):
+        line_key = None if key is None else f"{key}:{index}"
+        _ledger(
+            lambda m=member, a=amount, k=line_key: rounds.allocate(round_, m.id, a, actor_id=actor.id, key=k)
+        )
+        total += amount
+    audit.record(
+        actor_id=actor.id,
+        action="commons.allocated",
+        target_type="cobudget_round",
+        target_id=round_.id,
+        after={"members": len(allocations), "total": total},
+    )
+    return total
+
+
+def members(call: CommonsCall) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoundMember, RoundMember.user_id == User.id)
+            .where(RoundMember.round_id == call.round_id)
+            .order_by(User.id)
+        )
+    )
+
+
+def contribute(
+    *, actor: User, call: CommonsCall, project: CommonsProject, amount: int, key: str | None
+) -> bool:
+    """A member gives part of their allocation to a project. Returns whether this made the project funded."""
+    _require(can_write(actor))
+    was = project.state
+    _ledger(lambda: rounds.contribute(round_of(call), project, actor.id, amount, key=key))
+    funded = was is ProjectState.OPEN and project.state is ProjectState.FUNDED
+    if funded:
+        _tell_followers(call, project, "commons_funded")
+    return funded
+
+
+def close_round(*, actor: User, call: CommonsCall) -> dict[str, int]:
+    """Close the round: projects at their minimum are funded (followers told), the others give the money back."""
+    _require(can_organise(actor.roles))
+    open_before = set(
+        db.session.scalars(
+            select(CommonsProject.id).where(
+                CommonsProject.round_id == call.round_id, CommonsProject.state == ProjectState.OPEN
+            )
+        )
+    )
+    outcome = _ledger(lambda: rounds.close_round(round_of(call), actor_id=actor.id))
+    for project in db.session.scalars(select(CommonsProject).where(CommonsProject.id.in_(open_before))):
+        if project.state is ProjectState.FUNDED:
+            _tell_followers(call, project, "commons_funded")
+    audit.record(
+        actor_id=actor.id,
+        action="commons.round_closed",
+        target_type="cobudget_round",
+        target_id=call.round_id,
+        after=outcome,
+    )
+    return dict(outcome)
+
+
+# --- time, skills, venues -----------------------------------------------------------------------
+
+
+def pledge(*, actor: User, call: CommonsCall, need: CommonsNeed, quantity: int) -> LedgerPending:
+    """A member pledges part of a need; when nothing is lacking any more, followers are told."""
+    _require(can_write(actor))
+    if not call.published:
+        raise ValidationFailed(_l("This call is not published yet."))
+    pending = _ledger(lambda: needs.pledge(need, actor.id, quantity))
+    if needs.state_of(need).lacking == 0:
+        project = db.session.get(CommonsProject, need.project_id)
+        assert project is not None
+        _tell_followers(call, project, "commons_need_covered", need=need)
+    return pending
+
+
+def deliver(*, actor: User, pending_id: int, quantity: int | None) -> None:
+    """The holder confirms what a pledge delivered (fully or partly)."""
+    _ledger(lambda: needs.deliver(pending_id, actor_id=actor.id, quantity=quantity))
+
+
+def void_pledge(*, actor: User, pending_id: int) -> None:
+    """The member who pledged, or the holder, voids a pledge."""
+    _ledger(lambda: needs.void(pending_id, actor_id=actor.id))
+
+
+def read_allocations(
+    raw: bytes, max_bytes: int, find_user: Callable[[str], User | None], locale: str
+) -> tuple[list[tuple[User, int]], list[str]]:
+    """Read "e-mail; amount" lines (comma, semicolon or tab separated); return the rows, or every problem by line."""
+    if len(raw) > max_bytes:
+        return [], [str(_l("The file is too large (at most 1 MB)."))]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    rows: list[tuple[User, int]] = []
+    problems: list[str] = []
+    seen: set[int] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        # An address holds no comma, so with no ";" or tab the first comma separates (the amount may have one).
+        separator = next((sep for sep in (";", "\t") if sep in line), ",")
+        cells = [cell.strip() for cell in line.split(separator, 1)]
+        if len(cells) != 2:
+            problems.append(str(_l("Line %(n)d: give an e-mail address and an amount.", n=number)))
+            continue
+        email, amount_text = cells
+        try:
+            amount = parse_amount(amount_text, locale)
+        except MoneyError:
+            if number == 1:
+                continue  # a header line
+            problems.append(
+                str(_l("Line %(n)d: “%(text)s” is not an amount.", n=number, text=amount_text[:40]))
+            )
+            continue
+        user = find_user(email)
+        if user is None:
+            problems.append(
+                str(_l("Line %(n)d: no account has the address %(email)s.", n=number, email=email[:254]))
+            )
+        elif user.id in seen:
+            problems.append(str(_l("Line %(n)d: %(email)s is listed twice.", n=number, email=email[:254])))
+        elif amount <= 0:
+            problems.append(str(_l("Line %(n)d: give an amount above zero.", n=number)))
+        else:
+            seen.add(user.id)
+            rows.append((user, amount))
+    if not rows and not problems:
+        problems.append(str(_l("The file has no lines.")))
+    return rows, problems

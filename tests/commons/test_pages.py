@@ -1,0 +1,277 @@
+"""The appel à communs through real HTTP requests: launch, publish, projects with needs, fund, allocate, give,
+pledge and deliver, cancel, close, and the public ledger with its exports."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from civic.accounts.roles import Role
+from civic.commons import ledger
+from civic.commons.models import CommonsCall, CommonsNeed, CommonsProject, LedgerPending, ProjectState
+from civic.core.audit import AuditEntry
+from civic.extensions import db
+from tests.conftest import csrf_token, log_in
+from tests.factories import create_user
+
+TODAY = date.today()
+
+
+def _call_data(token: str, **overrides: str) -> dict[str, str]:
+    data = {
+        "csrf_token": token,
+        "title": "Se déplacer autrement à Saint-Aubin",
+        "problem": "Trop de trajets courts se font en voiture.",
+        "solution_traits": "Peu coûteux, sans émissions.",
+        "territory": "Saint-Aubin et ses hameaux",
+        "code_licence": "EUPL-1.2",
+        "data_licence": "ODbL-1.0",
+        "content_licence": "CC-BY-SA-4.0",
+        "hardware_licence": "",
+        "community_rules": "Ouverte à toutes et tous.",
+        "governance_rules": "Une voix par membre.",
+        "opens_on": (TODAY - timedelta(days=1)).isoformat(),
+        "closes_on": (TODAY + timedelta(days=30)).isoformat(),
+        "member_project_cap": "300",
+    }
+    return data | overrides
+
+
+def _launch(client, organiser) -> CommonsCall:
+    log_in(client, organiser)
+    token = csrf_token(client, "/commons/new")
+    response = client.post("/commons/new", data=_call_data(token))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    call = db.session.scalar(select(CommonsCall))
+    assert call is not None and not call.published
+    response = client.post(f"/commons/{call.slug}/publish", data={"csrf_token": token})
+    assert response.status_code == 303
+    db.session.refresh(call)
+    assert call.published
+    return call
+
+
+def _project_data(token: str) -> dict[str, str]:
+    # What a browser sends: every select has a value, empty rows included.
+    selects = {f"needs-{i}-{name}": value for i in range(4) for name, value in (("kind", "time"), ("skill_level", "1"))}
+    return selects | {
+        "csrf_token": token,
+        "title": "Atelier vélo partagé",
+        "summary": "Un atelier où chacun répare son vélo.",
+        "team": "Trois bénévoles",
+        "lines-0-label": "Outils",
+        "lines-0-minimum": "500",
+        "lines-0-maximum": "800",
+        "lines-1-label": "Local",
+        "lines-1-minimum": "300",
+        "lines-1-maximum": "400,50",
+        "needs-0-label": "design de l'affiche",
+        "needs-0-kind": "time",
+        "needs-0-quantity": "20",
+        "needs-0-skill_level": "2",
+        "needs-1-label": "une salle un soir par semaine",
+        "needs-1-kind": "items",
+        "needs-1-quantity": "1",
+        "needs-1-skill_level": "1",
+    }
+
+
+def test_an_organiser_launches_a_call_that_stays_hidden_until_published(app, client):
+    organiser = create_user(roles=(Role.ORGANISER,))
+    log_in(client, organiser)
+    token = csrf_token(client, "/commons/new")
+    assert client.post("/commons/new", data=_call_data(token)).status_code == 303
+    call = db.session.scalar(select(CommonsCall))
+    assert client.get(f"/commons/{call.slug}").status_code == 200
+    resident = app.test_client()
+    assert resident.get(f"/commons/{call.slug}").status_code == 404
+    assert call.title not in resident.get("/commons").get_data(as_text=True)
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "commons.call_created")) is not None
+
+
+def test_a_resident_cannot_launch_a_call(client):
+    log_in(client, create_user())
+    assert client.get("/commons/new").status_code == 403
+
+
+def test_a_call_closing_before_it_opens_is_refused_with_the_input_kept(client):
+    log_in(client, create_user(roles=(Role.ORGANISER,)))
+    token = csrf_token(client, "/commons/new")
+    data = _call_data(token, closes_on=(TODAY - timedelta(days=5)).isoformat(), problem="Mon texte tapé")
+    response = client.post("/commons/new", data=data)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Mon texte tapé" in body and 'aria-invalid="true"' in body
+    assert db.session.scalar(select(CommonsCall)) is None
+
+
+def test_the_whole_co_budget_through_the_pages(app, client, outbox):
+    organiser = create_user(roles=(Role.ORGANISER,), display_name="Orga")
+    call = _launch(client, organiser)
+    holder = create_user(display_name="Hélène Porteuse")
+    follower = create_user(display_name="Fanny Suiveuse", email="fanny@example.org")
+    giver = create_user(display_name="Gaston Donateur", email="gaston@example.org")
+    funder = create_user(roles=(Role.FUNDER,), display_name="Fondation")
+
+    # A holder starts a project with money lines and non-money needs.
+    holder_client = app.test_client()
+    log_in(holder_client, holder)
+    token = csrf_token(holder_client, f"/commons/{call.slug}/projects/new")
+    response = holder_client.post(f"/commons/{call.slug}/projects/new", data=_project_data(token))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    project = db.session.scalar(select(CommonsProject))
+    assert (project.minimum, project.maximum) == (800_00, 1200_50)
+    design, room = db.session.scalars(select(CommonsNeed).order_by(CommonsNeed.id)).all()
+    assert (design.quantity, design.skill_level, room.quantity) == (20 * 60, 2, 1)
+    page = holder_client.get(f"/commons/{call.slug}/projects/{project.id}").get_data(as_text=True)
+    assert "20 h" in page and "800 €" in page.replace("\u202f", " ").replace("\xa0", " ")
+
+    # A funder records money into the pool, publicly; another gift is anonymous.
+    funder_client = app.test_client()
+    log_in(funder_client, funder)
+    token = csrf_token(funder_client, f"/commons/{call.slug}/round")
+    data = {"csrf_token": token, "amount": "2 000", "funder_name": "Fondation des Mobilités", "key": "k1"}
+    assert funder_client.post(f"/commons/{call.slug}/round/fund", data=data).status_code == 303
+    assert funder_client.post(f"/commons/{call.slug}/round/fund", data=data).status_code == 303  # double click
+    data = {"csrf_token": token, "amount": "100", "anonymous": "y", "key": "k2"}
+    assert funder_client.post(f"/commons/{call.slug}/round/fund", data=data).status_code == 303
+
+    # Members join; the organiser allocates one by one, evenly and by CSV.
+    for person in (follower, giver):
+        c = app.test_client()
+        log_in(c, person)
+        t = csrf_token(c, f"/commons/{call.slug}")
+        assert c.post(f"/commons/{call.slug}/join", data={"csrf_token": t}).status_code == 303
+    token = csrf_token(client, f"/commons/{call.slug}/round")
+    response = client.post(
+        f"/commons/{call.slug}/round/allocate",
+        data={"csrf_token": token, "email": "gaston@example.org", "amount": "200", "key": "a1"},
+    )
+    assert response.status_code == 303
+    response = client.post(
+        f"/commons/{call.slug}/round/allocate-evenly", data={"csrf_token": token, "amount": "100", "key": "a2"}
+    )
+    assert response.status_code == 303
+    csv_file = (io.BytesIO("email;montant\ngaston@example.org;50,50\nfanny@example.org;10\n".encode()), "a.csv")
+    response = client.post(
+        f"/commons/{call.slug}/round/allocate-csv",
+        data={"csrf_token": token, "file": csv_file, "key": "a3"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    round_page = client.get(f"/commons/{call.slug}/round").get_data(as_text=True)
+    assert "Gaston Donateur" in round_page
+
+    # A follower follows the project (htmx fragment), the giver gives: over the member cap is refused.
+    follower_client = app.test_client()
+    log_in(follower_client, follower)
+    t = csrf_token(follower_client, f"/commons/{call.slug}/projects/{project.id}")
+    response = follower_client.post(
+        f"/commons/{call.slug}/projects/{project.id}/follow",
+        data={"csrf_token": t, "on": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200 and 'aria-pressed="true"' in response.get_data(as_text=True)
+
+    giver_client = app.test_client()
+    log_in(giver_client, giver)
+    t = csrf_token(giver_client, f"/commons/{call.slug}/projects/{project.id}")
+    url = f"/commons/{call.slug}/projects/{project.id}/contribute"
+    response = giver_client.post(url, data={"csrf_token": t, "amount": "301", "key": "c1"}, headers={"HX-Request": "true"})
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert "301" in body and 'id="project-' in body  # the fragment, with the typed amount kept
+    response = giver_client.post(url, data={"csrf_token": t, "amount": "250", "key": "c2"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    response = giver_client.post(url, data={"csrf_token": t, "amount": "nonsense", "key": "c3"})
+    assert response.status_code == 422
+
+    # Time: the follower pledges 20 h; the need is covered, followers are told; the holder confirms 15 h.
+    t = csrf_token(follower_client, f"/commons/{call.slug}/projects/{project.id}")
+    response = follower_client.post(f"/commons/{call.slug}/needs/{design.id}/pledge", data={"csrf_token": t, "quantity": "20"})
+    assert response.status_code == 303
+    assert any(m.template == "commons_need_covered" and m.to == "fanny@example.org" for m in outbox)
+    pending = db.session.scalar(select(LedgerPending))
+    t = csrf_token(follower_client, f"/commons/{call.slug}/projects/{project.id}")
+    response = follower_client.post(f"/commons/{call.slug}/pledges/{pending.id}/deliver", data={"csrf_token": t, "quantity": "15"})
+    assert response.status_code == 409  # only the holder confirms
+    t = csrf_token(holder_client, f"/commons/{call.slug}/projects/{project.id}")
+    response = holder_client.post(f"/commons/{call.slug}/pledges/{pending.id}/deliver", data={"csrf_token": t, "quantity": "15"})
+    assert response.status_code == 303
+    page = holder_client.get(f"/commons/{call.slug}/projects/{project.id}").get_data(as_text=True)
+    assert "indicative" in page or "indicative" in page.lower() or "indicati" in page
+
+    # The organiser closes the round: 250 € is below the 800 € minimum, so the gift goes back.
+    t = csrf_token(client, f"/commons/{call.slug}/round/close")
+    response = client.post(f"/commons/{call.slug}/round/close", data={"csrf_token": t})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(CommonsProject, project.id).state is ProjectState.FAILED
+
+    # The public ledger shows it all, to anyone, in HTML, JSON and CSV; the books check.
+    anonymous = app.test_client()
+    html = anonymous.get(f"/commons/{call.slug}/ledger").get_data(as_text=True)
+    assert "Fondation des Mobilités" in html and "Gaston Donateur" in html
+    exported = json.loads(anonymous.get(f"/commons/{call.slug}/ledger", headers={"Accept": "application/json"}).data)
+    kinds = [j["kind"] for j in exported["journals"]]
+    assert kinds.count("fund") == 2 and "contribute" in kinds and "refund" in kinds and "deliver" in kinds
+    anonymous_fund = [j for j in exported["journals"] if j["kind"] == "fund"][1]
+    assert anonymous_fund["by"] is None  # the funder who asked to stay anonymous is not named
+    for journal in exported["journals"]:
+        per_unit: dict[str, int] = {}
+        for leg in journal["legs"]:
+            per_unit[leg["unit"]] = per_unit.get(leg["unit"], 0) + leg["amount"]
+        assert set(per_unit.values()) == {0}, journal
+    csv_text = anonymous.get(f"/commons/{call.slug}/ledger.csv").get_data(as_text=True)
+    assert csv_text.startswith("journal,kind,at") and "refund" in csv_text
+    assert ledger.problems() == []
+
+
+def test_cancelling_a_project_gives_every_contribution_back(app, client):
+    organiser = create_user(roles=(Role.ORGANISER,))
+    call = _launch(client, organiser)
+    holder = create_user()
+    holder_client = app.test_client()
+    log_in(holder_client, holder)
+    token = csrf_token(holder_client, f"/commons/{call.slug}/projects/new")
+    holder_client.post(f"/commons/{call.slug}/projects/new", data=_project_data(token))
+    project = db.session.scalar(select(CommonsProject))
+    token = csrf_token(client, f"/commons/{call.slug}/round")
+    client.post(f"/commons/{call.slug}/round/fund", data={"csrf_token": token, "amount": "500", "funder_name": "Ville"})
+    client.post(
+        f"/commons/{call.slug}/round/allocate",
+        data={"csrf_token": token, "email": holder.email, "amount": "100"},
+    )
+    t = csrf_token(holder_client, f"/commons/{call.slug}/projects/{project.id}")
+    holder_client.post(f"/commons/{call.slug}/projects/{project.id}/contribute", data={"csrf_token": t, "amount": "60"})
+    assert client.get(f"/commons/{call.slug}/projects/{project.id}/cancel").status_code == 200
+    response = client.post(f"/commons/{call.slug}/projects/{project.id}/cancel", data={"csrf_token": token})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(CommonsProject, project.id).state is ProjectState.CANCELLED
+    round_page = client.get(f"/commons/{call.slug}/round").get_data(as_text=True)
+    assert "100" in round_page  # the holder's allocation is whole again
+    assert holder_client.post(
+        f"/commons/{call.slug}/projects/{project.id}/cancel", data={"csrf_token": t}
+    ).status_code == 403
+    assert ledger.problems() == []
+
+
+def test_a_csv_with_bad_lines_allocates_nothing_and_says_which(app, client):
+    call = _launch(client, create_user(roles=(Role.ORGANISER,)))
+    create_user(email="ok@example.org")
+    token = csrf_token(client, f"/commons/{call.slug}/round")
+    client.post(f"/commons/{call.slug}/round/fund", data={"csrf_token": token, "amount": "500", "funder_name": "Ville"})
+    csv_file = (io.BytesIO(b"ok@example.org;10\nnobody@example.org;10\nok@example.org;abc\n"), "a.csv")
+    response = client.post(
+        f"/commons/{call.slug}/round/allocate-csv",
+        data={"csrf_token": token, "file": csv_file},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "nobody@example.org" in body and "abc" in body
+    assert ledger.journal_count() == 1  # the funding only
