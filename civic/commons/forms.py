@@ -79,9 +79,29 @@ class CallForm(FlaskForm):
         description=_l("Leave empty for no limit."),
     )
 
+    allows_delegation = BooleanField(_l("Members may delegate their allocation to other members"), default=True)
+    delegate_cap = AmountField(
+        _l("Most one delegate may hold from others (€)"),
+        validators=[Optional()],
+        description=_l("Leave empty for no limit."),
+    )
+    match_percent = IntegerField(
+        _l("Matching funds: % added to each contribution"),
+        validators=[Optional(), NumberRange(min=1, max=300)],
+        description=_l("For example 100 doubles each contribution. Leave empty for no matching."),
+    )
+    match_contribution_cap = AmountField(_l("Most matched per contribution (€)"), validators=[Optional()])
+    match_member_cap = AmountField(_l("Most matched per member (€)"), validators=[Optional()])
+    match_project_cap = AmountField(_l("Most matched per project (€)"), validators=[Optional()])
+
     def validate_member_project_cap(self, field: AmountField) -> None:
         if field.data is not None and field.data <= 0:
             raise ValueError(_l("Give an amount above zero, or leave it empty."))
+
+    validate_delegate_cap = validate_member_project_cap
+    validate_match_contribution_cap = validate_member_project_cap
+    validate_match_member_cap = validate_member_project_cap
+    validate_match_project_cap = validate_member_project_cap
 
 
 class LineForm(Form):
@@ -155,6 +175,15 @@ class ProjectForm(FlaskForm):
 
 class ContributeForm(KeyedForm):
     amount = AmountField(_l("Amount (€)"), validators=[InputRequired()])
+    # "" gives from your own allocation; a delegation's id, from what was delegated to you (choices set per page).
+    source = SelectField(_l("Give from"), choices=[], validate_choice=False, default="")
+
+
+class DelegateForm(KeyedForm):
+    delegate = SelectField(_l("To the member"), choices=[], validate_choice=False, validators=[DataRequired()])
+    amount = AmountField(_l("Amount (€)"), validators=[InputRequired()])
+    source = SelectField(_l("From"), choices=[], validate_choice=False, default="")
+    project = SelectField(_l("For"), choices=[], validate_choice=False, default="")
 
 
 class PledgeForm(FlaskForm):
@@ -173,6 +202,11 @@ class DeliverForm(FlaskForm):
 
 class FundForm(KeyedForm):
     amount = AmountField(_l("Amount received (€)"), validators=[InputRequired()])
+    target = SelectField(
+        _l("Into"),
+        choices=[SelectChoice("pool", _l("the round's pool")), SelectChoice("matching", _l("the matching pool"))],
+        default="pool",
+    )
     funder_name = StringField(_l("Funder shown publicly"), validators=[Optional(), Length(max=200)])
     anonymous = BooleanField(_l("Anonymous: show no name"))
 

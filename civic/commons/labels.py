@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from civic.commons import delegation, needs, rounds
 from civic.commons import ledger_rules as rules
-from civic.commons import needs, rounds
 from civic.commons.ledger_rules import LedgerRefusal, Unit
 from civic.commons.models import ProjectState
 from civic.core.errors import Conflict
@@ -22,6 +22,16 @@ REFUSALS = {
     rounds.ROUND_CLOSED: _l("This co-budget round is closed."),
     rounds.PROJECT_CLOSED: _l("This project no longer takes contributions."),
     rounds.NOT_A_MEMBER: _l("Join the co-budget round first."),
+    rounds.NO_MATCHING: _l("This round has no matching funds."),
+    rounds.NOT_YOUR_DELEGATION: _l("This delegation is not yours to use."),
+    rounds.DELEGATION_REVOKED: _l("This delegation was revoked."),
+    rounds.OUT_OF_SCOPE: _l("This delegation is for another project."),
+    delegation.NOT_ALLOWED: _l("This round does not allow delegation."),
+    delegation.DELEGATE_CAP: _l("This member already holds as much as one delegate may from others."),
+    "delegation_self": _l("You cannot delegate to yourself."),
+    "delegation_unknown": _l("This delegation does not exist."),
+    "delegation_too_deep": _l("A delegation can be handed on at most three times."),
+    "delegation_cycle": _l("This would send the money back to someone it came from."),
     needs.NOT_HOLDER: _l("Only the project's holder confirms what was delivered."),
     needs.NOT_YOURS: _l("Only the member who pledged it, or the project's holder, may void this pledge."),
 }
@@ -43,7 +53,10 @@ JOURNAL_KINDS = {
     "pledge": _l("pledge"),
     "deliver": _l("delivery confirmed"),
     "reversal": _l("reversal"),
-    "cancel": _l("refund"),
+    "fund_matching": _l("funding of the matching pool"),
+    "delegate": _l("delegation"),
+    "revoke": _l("delegation revoked"),
+    "match": _l("matching funds"),
 }
 
 PROJECT_STATES = {

@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.commons import ddl
@@ -189,6 +190,46 @@ class CoBudgetRound(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     outside_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
     pool_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
+    # Delegation: whether members may hand their allocation to another member, and the most one delegate may
+    # hold from others at once (None: no limit), so that no one gathers the whole round.
+    allows_delegation: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    delegate_cap: Mapped[int | None] = mapped_column(BigInteger)
+    # Matching funds (None: no matching): ratio num/den of each contribution, capped per contribution, per
+    # member and per project, reserved from the matching pool at each contribution, posted at the close.
+    match_num: Mapped[int | None] = mapped_column(Integer)
+    match_den: Mapped[int | None] = mapped_column(Integer)
+    match_contribution_cap: Mapped[int | None] = mapped_column(BigInteger)
+    match_member_cap: Mapped[int | None] = mapped_column(BigInteger)
+    match_project_cap: Mapped[int | None] = mapped_column(BigInteger)
+    matching_account_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_account.id"))
+
+
+class Delegation(db.Model):
+    """A member's allocation (or part of it) handed to another member: its money sits in an earmark account.
+
+    ``origin_id`` is the member whose allocation it was; ``truster_id`` the one who handed it on (the origin,
+    or a delegate re-delegating, depth at most 3); ``project_id`` limits it to one project (None: the round).
+    Revoking moves what is left back to where it came from; past contributions stay.
+    """
+
+    __tablename__ = "cobudget_delegation"
+    __table_args__ = (
+        CheckConstraint("truster_id <> delegate_id", name="not_to_oneself"),
+        CheckConstraint("depth BETWEEN 1 AND 3", name="depth_1_to_3"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("cobudget_round.id"), index=True)
+    origin_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    truster_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("cobudget_delegation.id"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("commons_project.id"))
+    depth: Mapped[int] = mapped_column(Integer)
+    source_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
+    earmark_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
 
 
 class RoundMember(db.Model):

@@ -18,6 +18,7 @@ from civic.commons.models import (
     CommonsCall,
     CommonsNeed,
     CommonsProject,
+    Delegation,
     LedgerAccount,
     LedgerJournal,
     LedgerPending,
@@ -149,12 +150,16 @@ class RoundFigures:
     funded_total: int  # everything that came from outside, net of reversals
     allocated_unspent: int  # in members' wallets
     members: int
+    matching_left: int | None = None  # in the matching pool, not yet reserved (None: no matching)
+    matching_reserved: int = 0
 
 
 def round_figures(call: CommonsCall) -> RoundFigures:
     round_ = db.session.get(CoBudgetRound, call.round_id)
     assert round_ is not None
-    accounts = _balances([round_.pool_account_id, round_.outside_account_id])
+    ids = [round_.pool_account_id, round_.outside_account_id]
+    accounts = _balances(ids + ([round_.matching_account_id] if round_.matching_account_id else []))
+    matching = accounts.get(round_.matching_account_id or 0)
     wallets = db.session.execute(
         select(func.count(), func.coalesce(func.sum(LedgerAccount.balance), 0))
         .select_from(RoundMember)
@@ -167,6 +172,8 @@ def round_figures(call: CommonsCall) -> RoundFigures:
         funded_total=-accounts[round_.outside_account_id].balance,
         allocated_unspent=int(wallets[1]),
         members=int(wallets[0]),
+        matching_left=None if matching is None else matching.balance - matching.pending_out,
+        matching_reserved=0 if matching is None else matching.pending_out,
     )
 
 
@@ -185,6 +192,8 @@ class Gift:
     at: datetime
     by: str
     reversed: bool
+    on_behalf_of: str = ""
+    via: tuple[str, ...] = ()
 
 
 def gifts_to(project: CommonsProject) -> list[Gift]:
@@ -192,7 +201,12 @@ def gifts_to(project: CommonsProject) -> list[Gift]:
     reversal = aliased(LedgerJournal)
     rows = db.session.execute(
         select(
-            LedgerJournal.id, LedgerPosting.amount, LedgerJournal.created_at, User.display_name, reversal.id
+            LedgerJournal.id,
+            LedgerPosting.amount,
+            LedgerJournal.created_at,
+            User.display_name,
+            reversal.id,
+            LedgerJournal.delegation_id,
         )
         .join(LedgerPosting, LedgerPosting.journal_id == LedgerJournal.id)
         .outerjoin(User, User.id == LedgerJournal.actor_id)
@@ -204,7 +218,40 @@ def gifts_to(project: CommonsProject) -> list[Gift]:
         )
         .order_by(LedgerJournal.id.desc())
     ).all()
-    return [Gift(row[0], row[1], row[2], row[3] or "", row[4] is not None) for row in rows]
+    trail = Provenance(project.round_id)
+    gifts = []
+    for journal_id, amount, at, by, reversal_id, delegation_id in rows:
+        origin, via = trail.of(delegation_id)
+        gifts.append(Gift(journal_id, amount, at, by or "", reversal_id is not None, origin, via))
+    return gifts
+
+
+class Provenance:
+    """Names along a delegation chain, read once per page: (origin member, the members it went through)."""
+
+    def __init__(self, round_id: int) -> None:
+        self.links = {
+            d.id: d for d in db.session.scalars(select(Delegation).where(Delegation.round_id == round_id))
+        }
+        ids = {d.origin_id for d in self.links.values()} | {d.delegate_id for d in self.links.values()}
+        rows = (
+            db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+            if ids
+            else []
+        )
+        self.names: dict[int, str | None] = dict(rows)  # type: ignore[arg-type]
+
+    def of(self, delegation_id: int | None) -> tuple[str, tuple[str, ...]]:
+        if delegation_id is None or delegation_id not in self.links:
+            return "", ()
+        chain = []
+        current: int | None = delegation_id
+        while current is not None:
+            chain.append(self.links[current])
+            current = self.links[current].parent_id
+        chain.reverse()
+        via = tuple(self.names.get(d.delegate_id) or "" for d in chain[:-1])
+        return self.names.get(chain[0].origin_id) or "", via
 
 
 @dataclass(frozen=True)
@@ -247,6 +294,14 @@ def round_account_labels(call: CommonsCall) -> dict[int, tuple[str, str]]:
         round_.outside_account_id: ("outside", ""),
         round_.pool_account_id: ("pool", ""),
     }
+    if round_.matching_account_id is not None:
+        labels[round_.matching_account_id] = ("matching", "")
+    for earmark_id, name in db.session.execute(
+        select(Delegation.earmark_account_id, User.display_name)
+        .join(User, User.id == Delegation.delegate_id)
+        .where(Delegation.round_id == round_.id)
+    ):
+        labels[earmark_id] = ("earmark", name or "")
     for wallet_id, name in db.session.execute(
         select(RoundMember.wallet_account_id, User.display_name)
         .join(User, User.id == RoundMember.user_id)
@@ -274,6 +329,7 @@ class LedgerLine:
     actor: str
     on_behalf_of: str
     legs: list[tuple[int, int, str, str, Unit]]  # account id, amount, account kind, account name, unit
+    via: tuple[str, ...] = ()  # the delegates a delegated contribution went through
 
 
 def _journal_ids(account_ids: Sequence[int]):  # type: ignore[no-untyped-def]
@@ -287,7 +343,11 @@ def ledger_count(labels: dict[int, tuple[str, str]]) -> int:
 
 
 def ledger_lines(
-    labels: dict[int, tuple[str, str]], *, offset: int = 0, limit: int | None = None
+    labels: dict[int, tuple[str, str]],
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    round_id: int | None = None,
 ) -> list[LedgerLine]:
     """The round's journals, oldest first, with their legs on the round's accounts."""
     actor = aliased(User)
@@ -316,27 +376,28 @@ def ledger_lines(
         ):
             kind, name = labels.get(account_id, ("offer", ""))
             legs[journal_id].append((account_id, amount, kind, name, unit))
-    return [
-        LedgerLine(
-            journal, _public_actor(journal, a), "" if journal.kind == "fund" else (b or ""), legs[journal.id]
-        )
-        for journal, a, b in rows
-    ]
+    trail = Provenance(round_id) if round_id is not None else None
+    lines = []
+    for journal, a, b in rows:
+        via = trail.of(journal.delegation_id)[1] if trail and journal.kind == "contribute" else ()
+        behalf = "" if journal.kind in ("fund", "fund_matching") else (b or "")
+        lines.append(LedgerLine(journal, _public_actor(journal, a), behalf, legs[journal.id], via))
+    return lines
 
 
 def _public_actor(journal: LedgerJournal, name: str | None) -> str:
     # Money put into the pool is shown under the funder's public name (the memo), or as anonymous: never
     # under the account that recorded it.
-    if journal.kind == "fund":
+    if journal.kind in ("fund", "fund_matching"):
         return journal.memo
     return name or ""
 
 
-def iter_ledger(labels: dict[int, tuple[str, str]], chunk: int = 500) -> Iterator[LedgerLine]:
+def iter_ledger(labels: dict[int, tuple[str, str]], round_id: int, chunk: int = 500) -> Iterator[LedgerLine]:
     """Every journal of the round, in chunks (for the CSV and JSON exports)."""
     offset = 0
     while True:
-        lines = ledger_lines(labels, offset=offset, limit=chunk)
+        lines = ledger_lines(labels, offset=offset, limit=chunk, round_id=round_id)
         yield from lines
         if len(lines) < chunk:
             return
@@ -365,3 +426,56 @@ def member_wallets(call: CommonsCall) -> list[MemberWallet]:
         .order_by(User.display_name, User.id)
     ).all()
     return [MemberWallet(user, balance) for user, balance in rows]
+
+
+@dataclass(frozen=True)
+class DelegationRow:
+    delegation: Delegation
+    left: int
+    origin: str
+    truster: str
+    delegate: str
+    project: str
+
+
+def delegations_of(call: CommonsCall, user_id: int) -> tuple[list[DelegationRow], list[DelegationRow]]:
+    """(the delegations a member made, the live ones made to them), with what is left in each."""
+    truster, delegate, origin = aliased(User), aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(
+            Delegation,
+            LedgerAccount.balance,
+            origin.display_name,
+            truster.display_name,
+            delegate.display_name,
+            CommonsProject.title,
+        )
+        .join(LedgerAccount, LedgerAccount.id == Delegation.earmark_account_id)
+        .join(origin, origin.id == Delegation.origin_id)
+        .join(truster, truster.id == Delegation.truster_id)
+        .join(delegate, delegate.id == Delegation.delegate_id)
+        .outerjoin(CommonsProject, CommonsProject.id == Delegation.project_id)
+        .where(Delegation.round_id == call.round_id)
+        .where((Delegation.truster_id == user_id) | (Delegation.delegate_id == user_id))
+        .order_by(Delegation.id)
+    ).all()
+    made, received = [], []
+    for d, left, o, t, g, title in rows:
+        row = DelegationRow(d, left, o or "", t or "", g or "", title or "")
+        if d.truster_id == user_id:
+            made.append(row)
+        if d.delegate_id == user_id and d.revoked_at is None:
+            received.append(row)
+    return made, received
+
+
+def member_names(call: CommonsCall) -> list[tuple[int, str]]:
+    return [
+        (user_id, name or "")
+        for user_id, name in db.session.execute(
+            select(User.id, User.display_name)
+            .join(RoundMember, RoundMember.user_id == User.id)
+            .where(RoundMember.round_id == call.round_id, User.deleted_at.is_(None))
+            .order_by(User.display_name, User.id)
+        )
+    ]

@@ -13,6 +13,7 @@ Functions flush and leave the commit to the caller (the web layer, later; the te
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -25,22 +26,48 @@ from civic.commons.models import (
     BudgetLineRow,
     CoBudgetRound,
     CommonsProject,
+    Delegation,
     LedgerAccount,
     LedgerJournal,
+    LedgerPending,
     LedgerPosting,
+    PendingState,
     ProjectState,
     RoundMember,
     RoundState,
 )
 from civic.extensions import db
 
-MEMBER_CAP = "member_cap"  # a refusal reason of this module: over the per-member, per-project limit
+MEMBER_CAP = "member_cap"
+NO_MATCHING = "no_matching"
+NOT_YOUR_DELEGATION = "not_your_delegation"
+DELEGATION_REVOKED = "delegation_revoked"
+OUT_OF_SCOPE = "out_of_scope"  # a refusal reason of this module: over the per-member, per-project limit
 ROUND_CLOSED = "round_closed"
 PROJECT_CLOSED = "project_closed"
 NOT_A_MEMBER = "not_a_member"
 
 
-def create_round(*, title: str, actor_id: int | None, member_project_cap: int | None = None) -> CoBudgetRound:
+@dataclass(frozen=True)
+class Matching:
+    """Matching funds: ``num``/``den`` of each contribution, capped per contribution, member and project (cents)."""
+
+    num: int
+    den: int
+    per_contribution: int | None = None
+    per_member: int | None = None
+    per_project: int | None = None
+
+
+def create_round(
+    *,
+    title: str,
+    actor_id: int | None,
+    member_project_cap: int | None = None,
+    matching: Matching | None = None,
+    allows_delegation: bool = True,
+    delegate_cap: int | None = None,
+) -> CoBudgetRound:
     outside = ledger.open_account(AccountKind.EXTERNAL, Unit.EUR_CENTS, floor=None, label=f"outside: {title}")
     pool = ledger.open_account(AccountKind.ROUND_POOL, Unit.EUR_CENTS, label=f"pool: {title}")
     round_ = CoBudgetRound(
@@ -49,7 +76,18 @@ def create_round(*, title: str, actor_id: int | None, member_project_cap: int | 
         created_by_id=actor_id,
         outside_account_id=outside.id,
         pool_account_id=pool.id,
+        allows_delegation=allows_delegation,
+        delegate_cap=delegate_cap,
     )
+    if matching is not None and matching.num > 0 and matching.den > 0:
+        match_pool = ledger.open_account(
+            AccountKind.MATCHING_POOL, Unit.EUR_CENTS, label=f"matching: {title}"
+        )
+        round_.matching_account_id = match_pool.id
+        round_.match_num, round_.match_den = matching.num, matching.den
+        round_.match_contribution_cap = matching.per_contribution
+        round_.match_member_cap = matching.per_member
+        round_.match_project_cap = matching.per_project
     db.session.add(round_)
     db.session.flush()
     return round_
@@ -99,13 +137,23 @@ def require_open(round_: CoBudgetRound) -> None:
 
 
 def fund(
-    round_: CoBudgetRound, amount: int, *, actor_id: int | None, key: str | None = None, memo: str = ""
+    round_: CoBudgetRound,
+    amount: int,
+    *,
+    actor_id: int | None,
+    key: str | None = None,
+    memo: str = "",
+    matching: bool = False,
 ) -> LedgerJournal:
-    """A funder puts money in the round's pool (recorded as received from outside; ``memo``: who, publicly)."""
+    """A funder puts money in the round's pool, or its matching pool (recorded as received from outside;
+    ``memo``: who, publicly)."""
     require_open(round_)
+    target = round_.matching_account_id if matching else round_.pool_account_id
+    if target is None:
+        raise LedgerRefusal(NO_MATCHING)
     return ledger.post(
-        "fund",
-        [(round_.outside_account_id, -amount), (round_.pool_account_id, amount)],
+        "fund_matching" if matching else "fund",
+        [(round_.outside_account_id, -amount), (target, amount)],
         actor_id=actor_id,
         key=key,
         memo=memo,
@@ -127,44 +175,122 @@ def allocate(
     )
 
 
-def given_by(wallet_account_id: int, project: CommonsProject) -> int:
-    """What a wallet has given a project so far, net of refunds (from the postings themselves)."""
+def given_by(source_account_ids: int | Sequence[int], project: CommonsProject) -> int:
+    """What these accounts (a wallet, and the earmarks of its delegations) have given a project so far, net of
+    refunds (from the postings themselves)."""
+    ids = [source_account_ids] if isinstance(source_account_ids, int) else list(source_account_ids)
     into = aliased(LedgerPosting)
     out = aliased(LedgerPosting)
     total = db.session.scalar(
         select(func.coalesce(func.sum(into.amount), 0))
         .select_from(into)
-        .join(out, (out.journal_id == into.journal_id) & (out.account_id == wallet_account_id))
+        .join(out, (out.journal_id == into.journal_id) & (out.account_id.in_(ids)))
         .where(into.account_id == project.funding_account_id)
     )
     return int(total or 0)
 
 
+def member_sources(round_: CoBudgetRound, user_id: int) -> list[int]:
+    """A member's wallet and the earmarks of every delegation of their allocation (at any depth)."""
+    member = db.session.get(RoundMember, (round_.id, user_id))
+    earmarks = db.session.scalars(
+        select(Delegation.earmark_account_id).where(
+            Delegation.round_id == round_.id, Delegation.origin_id == user_id
+        )
+    ).all()
+    return ([member.wallet_account_id] if member else []) + list(earmarks)
+
+
+def _matched(*, actor_id: int | None = None, target_id: int | None = None, source_id: int) -> int:
+    stmt = select(func.coalesce(func.sum(LedgerPending.amount), 0)).where(
+        LedgerPending.kind == "match",
+        LedgerPending.source_id == source_id,
+        LedgerPending.state.in_((PendingState.PENDING, PendingState.POSTED)),
+    )
+    if actor_id is not None:
+        stmt = stmt.where(LedgerPending.actor_id == actor_id)
+    if target_id is not None:
+        stmt = stmt.where(LedgerPending.target_id == target_id)
+    return int(db.session.scalar(stmt) or 0)
+
+
+def _reserve_match(round_: CoBudgetRound, project: CommonsProject, origin_id: int, amount: int) -> int:
+    """Reserve the matching funds one contribution earns (0 when the round has none or a cap is reached)."""
+    if round_.matching_account_id is None or not round_.match_num or not round_.match_den:
+        return 0
+    pool = db.session.get(LedgerAccount, round_.matching_account_id, populate_existing=True)
+    funding = db.session.get(LedgerAccount, project.funding_account_id, populate_existing=True)
+    assert pool is not None and funding is not None
+    member_left = None
+    if round_.match_member_cap is not None:
+        member_left = round_.match_member_cap - _matched(actor_id=origin_id, source_id=pool.id)
+    project_left = project.maximum - funding.balance - funding.pending_in  # the match counts towards the goal
+    if round_.match_project_cap is not None:
+        project_left = min(
+            project_left, round_.match_project_cap - _matched(target_id=funding.id, source_id=pool.id)
+        )
+    match = rules.match_for(
+        amount,
+        ratio=(round_.match_num, round_.match_den),
+        per_contribution_cap=round_.match_contribution_cap,
+        member_left=member_left,
+        project_left=project_left,
+        pool_left=pool.balance - pool.pending_out,
+    )
+    if match > 0:
+        ledger.reserve("match", pool.id, funding.id, match, actor_id=origin_id)
+    return match
+
+
 def contribute(
-    round_: CoBudgetRound, project: CommonsProject, user_id: int, amount: int, *, key: str | None = None
+    round_: CoBudgetRound,
+    project: CommonsProject,
+    user_id: int,
+    amount: int,
+    *,
+    key: str | None = None,
+    delegation: Delegation | None = None,
 ) -> LedgerJournal:
-    """A member gives part of their allocation to a project; the project is funded once at its maximum."""
+    """A member gives part of their allocation to a project (or a delegate, from what was delegated to them, on
+    behalf of its origin); matching funds are reserved; the project is funded once at its maximum."""
     require_open(round_)
     if project.round_id != round_.id or project.state is not ProjectState.OPEN:
         raise LedgerRefusal(PROJECT_CLOSED)
-    member = db.session.get(RoundMember, (round_.id, user_id))
-    if member is None:
-        raise LedgerRefusal(NOT_A_MEMBER)
     if amount <= 0:
         raise LedgerRefusal(rules.ZERO_AMOUNT)
+    if delegation is None:
+        member = db.session.get(RoundMember, (round_.id, user_id))
+        if member is None:
+            raise LedgerRefusal(NOT_A_MEMBER)
+        source, origin = member.wallet_account_id, user_id
+    else:
+        if delegation.round_id != round_.id or delegation.delegate_id != user_id:
+            raise LedgerRefusal(NOT_YOUR_DELEGATION)
+        if delegation.revoked_at is not None:
+            raise LedgerRefusal(DELEGATION_REVOKED)
+        if delegation.project_id is not None and delegation.project_id != project.id:
+            raise LedgerRefusal(OUT_OF_SCOPE)
+        source, origin = delegation.earmark_account_id, delegation.origin_id
     ledger.take_head()  # from here on, no other journal is posted until this transaction ends
+    if key is not None:  # a double-clicked form: its first journal (and its match) stand, nothing more
+        replayed = db.session.scalar(select(LedgerJournal).where(LedgerJournal.idempotency_key == key))
+        if replayed is not None:
+            return replayed
     cap = round_.member_project_cap
-    if cap is not None and given_by(member.wallet_account_id, project) + amount > cap:
+    # The limit is the origin member's: what they gave themselves and through every delegate together.
+    if cap is not None and given_by(member_sources(round_, origin), project) + amount > cap:
         raise LedgerRefusal(MEMBER_CAP)
     journal = ledger.post(
         "contribute",
-        [(member.wallet_account_id, -amount), (project.funding_account_id, amount)],
+        [(source, -amount), (project.funding_account_id, amount)],
         actor_id=user_id,
-        on_behalf_of_id=user_id,
+        on_behalf_of_id=origin,
+        delegation_id=delegation.id if delegation else None,
         key=key,
     )
+    _reserve_match(round_, project, origin, amount)
     funding = db.session.get(LedgerAccount, project.funding_account_id, populate_existing=True)
-    if funding is not None and funding.balance >= project.maximum:
+    if funding is not None and funding.balance + funding.pending_in >= project.maximum:
         project.state = ProjectState.FUNDED  # in the same transaction as the contribution that reached it
     db.session.flush()
     return journal
@@ -186,7 +312,26 @@ def _give_back(project: CommonsProject, *, actor_id: int | None, kind: str) -> i
     ).all()
     for journal_id in journals:
         ledger.reverse(journal_id, actor_id=actor_id, kind=kind)
+    _settle_matches(project, post=False, actor_id=actor_id)
     return len(journals)
+
+
+def _settle_matches(project: CommonsProject, *, post: bool, actor_id: int | None) -> None:
+    """Post the matching funds reserved for a funded project, or void them for one that is not."""
+    reserved = db.session.scalars(
+        select(LedgerPending.id)
+        .where(
+            LedgerPending.kind == "match",
+            LedgerPending.target_id == project.funding_account_id,
+            LedgerPending.state == PendingState.PENDING,
+        )
+        .order_by(LedgerPending.id)
+    ).all()
+    for pending_id in reserved:
+        if post:
+            ledger.settle(pending_id, kind="match", actor_id=actor_id)
+        else:
+            ledger.void(pending_id)
 
 
 def cancel_project(project: CommonsProject, *, actor_id: int | None) -> int:
@@ -208,12 +353,17 @@ def close_round(round_: CoBudgetRound, *, actor_id: int | None) -> dict[str, int
     for project in db.session.scalars(
         select(CommonsProject).where(CommonsProject.round_id == round_.id).order_by(CommonsProject.id)
     ):
+        if project.state is ProjectState.FUNDED:
+            _settle_matches(project, post=True, actor_id=actor_id)
+            funded += 1
+            continue
         if project.state is not ProjectState.OPEN:
-            funded += project.state is ProjectState.FUNDED
             continue
         raised = db.session.get(LedgerAccount, project.funding_account_id, populate_existing=True)
         lines = [BudgetLine("", project.minimum, project.maximum)]
-        if raised is not None and rules.is_funded(raised.balance, lines, closed=True):
+        # Matching funds reserved for its contributions count towards the goal: they are posted now.
+        if raised is not None and rules.is_funded(raised.balance + raised.pending_in, lines, closed=True):
+            _settle_matches(project, post=True, actor_id=actor_id)
             project.state = ProjectState.FUNDED
             funded += 1
         else:

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 
 from civic.accounts.models import User
 from civic.accounts.permissions import can_write
+from civic.commons import delegation as delegations
 from civic.commons import needs, rounds
 from civic.commons.labels import Refused
 from civic.commons.ledger_rules import BudgetLine, LedgerRefusal, Unit
@@ -26,6 +27,7 @@ from civic.commons.models import (
     CommonsCall,
     CommonsNeed,
     CommonsProject,
+    Delegation,
     LedgerPending,
     ProjectFollower,
     ProjectState,
@@ -41,6 +43,20 @@ from civic.core.time import local_today
 from civic.extensions import db
 
 SLUG_MAX_LENGTH = 60
+CALL_TEXTS = (
+    "title",
+    "problem",
+    "solution_traits",
+    "territory",
+    "code_licence",
+    "data_licence",
+    "content_licence",
+    "hardware_licence",
+    "community_rules",
+    "governance_rules",
+    "opens_on",
+    "closes_on",
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,12 @@ class CallInput:
     opens_on: date
     closes_on: date
     member_project_cap: int | None
+    allows_delegation: bool = True
+    delegate_cap: int | None = None
+    match_percent: int | None = None  # matching funds: this % of each contribution (None: no matching)
+    match_contribution_cap: int | None = None
+    match_member_cap: int | None = None
+    match_project_cap: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,10 +144,24 @@ def create_call(*, actor: User, data: CallInput) -> CommonsCall:
     _require(can_organise(actor.roles))
     if data.closes_on < data.opens_on:
         raise InvalidInput({"closes_on": [_l("The call must close on or after the day it opens.")]})
+    matching = None
+    if data.match_percent:
+        matching = rounds.Matching(
+            num=data.match_percent,
+            den=100,
+            per_contribution=data.match_contribution_cap,
+            per_member=data.match_member_cap,
+            per_project=data.match_project_cap,
+        )
     round_ = rounds.create_round(
-        title=data.title, actor_id=actor.id, member_project_cap=data.member_project_cap
+        title=data.title,
+        actor_id=actor.id,
+        member_project_cap=data.member_project_cap,
+        matching=matching,
+        allows_delegation=data.allows_delegation,
+        delegate_cap=data.delegate_cap,
     )
-    fields = {name: value for name, value in vars(data).items() if name != "member_project_cap"}
+    fields = {name: getattr(data, name) for name in CALL_TEXTS}
     call = CommonsCall(slug=_unique_slug(data.title), round_id=round_.id, created_by_id=actor.id, **fields)
     db.session.add(call)
     db.session.flush()
@@ -243,6 +279,7 @@ def cancel_project(*, actor: User, call: CommonsCall, project: CommonsProject) -
     """The organiser cancels a project: every contribution goes back where it came from. Returns how many."""
     _require(can_organise(actor.roles))
     refunded = _ledger(lambda: rounds.cancel_project(project, actor_id=actor.id))
+    delegations.sweep_revoked(round_of(call))
     audit.record(
         actor_id=actor.id,
         action="commons.project_cancelled",
@@ -272,12 +309,17 @@ def member_of(call: CommonsCall, user: User | None) -> RoundMember | None:
     return db.session.get(RoundMember, (call.round_id, user.id))
 
 
-def fund(*, actor: User, call: CommonsCall, amount: int, funder_name: str, key: str | None) -> None:
-    """Record money put into the pool; ``funder_name`` is shown publicly ("" for an anonymous funder)."""
+def fund(
+    *, actor: User, call: CommonsCall, amount: int, funder_name: str, key: str | None, matching: bool = False
+) -> None:
+    """Record money put into the pool (or the matching pool); ``funder_name`` is shown publicly ("" for an
+    anonymous funder)."""
     _require(can_fund(actor.roles))
     round_ = round_of(call)
     name = funder_name.strip()[:200]
-    journal = _ledger(lambda: rounds.fund(round_, amount, actor_id=actor.id, key=key, memo=name))
+    journal = _ledger(
+        lambda: rounds.fund(round_, amount, actor_id=actor.id, key=key, memo=name, matching=matching)
+    )
     audit.record(
         actor_id=actor.id,
         action="commons.round_funded",
@@ -323,12 +365,26 @@ def members(call: CommonsCall) -> list[User]:
 
 
 def contribute(
-    *, actor: User, call: CommonsCall, project: CommonsProject, amount: int, key: str | None
+    *,
+    actor: User,
+    call: CommonsCall,
+    project: CommonsProject,
+    amount: int,
+    key: str | None,
+    delegation_id: int | None = None,
 ) -> bool:
-    """A member gives part of their allocation to a project. Returns whether this made the project funded."""
+    """A member gives part of their allocation (or of a delegation made to them) to a project. Returns whether
+    this made the project funded."""
     _require(can_write(actor))
     was = project.state
-    _ledger(lambda: rounds.contribute(round_of(call), project, actor.id, amount, key=key))
+    delegation = None
+    if delegation_id is not None:
+        delegation = db.session.get(Delegation, delegation_id)
+        if delegation is None:
+            raise Refused(LedgerRefusal(rounds.NOT_YOUR_DELEGATION))
+    _ledger(
+        lambda: rounds.contribute(round_of(call), project, actor.id, amount, key=key, delegation=delegation)
+    )
     funded = was is ProjectState.OPEN and project.state is ProjectState.FUNDED
     if funded:
         _tell_followers(call, project, "commons_funded")
@@ -346,6 +402,7 @@ def close_round(*, actor: User, call: CommonsCall) -> dict[str, int]:
         )
     )
     outcome = _ledger(lambda: rounds.close_round(round_of(call), actor_id=actor.id))
+    delegations.sweep_revoked(round_of(call))
     for project in db.session.scalars(select(CommonsProject).where(CommonsProject.id.in_(open_before))):
         if project.state is ProjectState.FUNDED:
             _tell_followers(call, project, "commons_funded")
@@ -432,3 +489,47 @@ def read_allocations(
     if not rows and not problems:
         problems.append(str(_l("The file has no lines.")))
     return rows, problems
+
+
+# --- delegation ---------------------------------------------------------------------------------
+
+
+def delegate(
+    *,
+    actor: User,
+    call: CommonsCall,
+    delegate_id: int,
+    amount: int,
+    parent_id: int | None,
+    project_id: int | None,
+    key: str | None,
+) -> Delegation:
+    """A member hands part of their allocation (or of a delegation made to them) to another member."""
+    _require(can_write(actor))
+    round_ = round_of(call)
+    parent = db.session.get(Delegation, parent_id) if parent_id is not None else None
+    if parent_id is not None and (parent is None or parent.round_id != round_.id):
+        raise Refused(LedgerRefusal(rounds.NOT_YOUR_DELEGATION))
+    project = db.session.get(CommonsProject, project_id) if project_id is not None else None
+    if project is not None and project.round_id != round_.id:
+        raise Refused(LedgerRefusal(rounds.OUT_OF_SCOPE))
+    return _ledger(
+        lambda: delegations.delegate(
+            round_,
+            truster_id=actor.id,
+            delegate_id=delegate_id,
+            amount=amount,
+            parent=parent,
+            project=project,
+            key=key,
+        )
+    )
+
+
+def revoke(*, actor: User, call: CommonsCall, delegation_id: int) -> int:
+    """The truster takes back what is left of a delegation."""
+    delegation = db.session.get(Delegation, delegation_id)
+    if delegation is None or delegation.round_id != call.round_id:
+        raise Refused(LedgerRefusal(rounds.NOT_YOUR_DELEGATION))
+    _ledger(lambda: rounds.require_open(round_of(call)))
+    return int(_ledger(lambda: delegations.revoke(delegation, actor_id=actor.id)))

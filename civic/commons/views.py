@@ -15,6 +15,7 @@ from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from civic.accounts.models import User
 from civic.commons import queries, services
@@ -25,6 +26,7 @@ from civic.commons.forms import (
     CallForm,
     ConfirmForm,
     ContributeForm,
+    DelegateForm,
     DeliverForm,
     FundForm,
     PledgeForm,
@@ -76,6 +78,8 @@ def leg_label(kind: str, name: str) -> str:
         "wallet": _("allocation of %(name)s", name=name),
         "project": _("project “%(name)s”", name=name),
         "need": _("need: %(name)s", name=name),
+        "matching": _("the matching pool"),
+        "earmark": _("delegated to %(name)s", name=name),
     }
     return words.get(kind, _("what a member offers"))
 
@@ -188,11 +192,22 @@ def call_publish(call_slug: str) -> Response:
 def call_page(call_slug: str) -> Response:
     """The défi, its rules, the round's figures and its projects, those that lack the most first."""
     call = _call_or_404(call_slug)
+    return render("commons/call.html", **_call_context(call))
+
+
+def _call_context(call: CommonsCall, delegate_form: DelegateForm | None = None) -> dict[str, Any]:
     member = services.member_of(call, current_user)
-    return render(
-        "commons/call.html",
+    made, received = queries.delegations_of(call, current_user.id) if member else ([], [])
+    projects = queries.projects_of(call)
+    form = delegate_form or DelegateForm(formdata=None)
+    if member:
+        _delegate_choices(form, call, received, projects)
+    return dict(
+        made=made,
+        received=received,
+        delegate_form=form,
         call=call,
-        projects=queries.projects_of(call),
+        projects=projects,
         figures=queries.round_figures(call),
         member=member,
         wallet=queries.wallet_balance(member),
@@ -202,6 +217,32 @@ def call_page(call_slug: str) -> Response:
         form=ConfirmForm(),
         **_words(),
     )
+
+
+def _delegated_to_me(rows: list[Any]) -> list[SelectChoice]:
+    own = [SelectChoice("", _("my own allocation"))]
+    return own + [
+        SelectChoice(
+            str(row.delegation.id),
+            _("what %(name)s delegated to me (%(left)s left)", name=row.truster, left=format_euros(row.left)),
+        )
+        for row in rows
+    ]
+
+
+def _delegate_choices(
+    form: DelegateForm, call: CommonsCall, received: list[Any], projects: list[Any]
+) -> None:
+    others = [(user_id, name) for user_id, name in queries.member_names(call) if user_id != current_user.id]
+    form.delegate.choices = [SelectChoice("", _("Choose a member"))] + [
+        SelectChoice(str(user_id), name) for user_id, name in others
+    ]
+    form.source.choices = _delegated_to_me(received)
+    form.project.choices = [SelectChoice("", _("any project of the round"))] + [
+        SelectChoice(str(f.project.id), f.project.title)
+        for f in projects
+        if f.project.state is ProjectState.OPEN
+    ]
 
 
 @bp.route("/commons/<call_slug>/join", methods=["POST"])
@@ -215,6 +256,50 @@ def join(call_slug: str) -> Response:
         db.session.commit()
         flash(_("You are a member of this co-budget round."), "success")
     return _see_other("commons.call_page", call_slug=call.slug)
+
+
+@bp.route("/commons/<call_slug>/delegate", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, key_func=account_key)
+def delegate(call_slug: str) -> Response:
+    """A member hands part of their allocation (or of a delegation made to them) to another member."""
+    call = _call_or_404(call_slug)
+    form = DelegateForm()
+    if form.validate_on_submit() and _int_or_none(form.delegate.data) is not None:
+        try:
+            services.delegate(
+                actor=current_user,
+                call=call,
+                delegate_id=_int_or_none(form.delegate.data) or 0,
+                amount=form.amount.data or 0,
+                parent_id=_int_or_none(form.source.data),
+                project_id=_int_or_none(form.project.data),
+                key=f"delegate:{current_user.id}:{form.key.data}",
+            )
+            db.session.commit()
+            flash(_("Your delegation is recorded. You can revoke it at any time."), "success")
+            return _see_other("commons.call_page", call_slug=call.slug, _anchor="delegation-title")
+        except DomainError as error:
+            _refused(form, error, "amount")
+    elif form.is_submitted() and not form.delegate.errors:
+        form.delegate.errors = [_("Choose a member.")]
+    return render("commons/call.html", status=422 if not form.errors else 409, **_call_context(call, form))
+
+
+@bp.route("/commons/<call_slug>/delegations/<int:delegation_id>/revoke", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, key_func=account_key)
+def revoke(call_slug: str, delegation_id: int) -> Response:
+    """The truster takes back what is left of a delegation (past contributions stay)."""
+    call = _call_or_404(call_slug)
+    if ConfirmForm().validate_on_submit():
+        returned = services.revoke(actor=current_user, call=call, delegation_id=delegation_id)
+        db.session.commit()
+        flash(
+            _("The delegation is revoked: %(amount)s came back to you.", amount=format_euros(returned)),
+            "success",
+        )
+    return _see_other("commons.call_page", call_slug=call.slug, _anchor="delegation-title")
 
 
 # --- projects -----------------------------------------------------------------------------------
@@ -268,9 +353,17 @@ def project_new(call_slug: str) -> Response:
     return _see_other("commons.project_page", call_slug=call.slug, commons_project_id=project.id)
 
 
+def _int_or_none(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) < 12 else None
+
+
 def _project_context(call: CommonsCall, project: CommonsProject, **forms: Any) -> dict[str, Any]:
     member = services.member_of(call, current_user)
     user_id = current_user.id if current_user.is_authenticated else None
+    received = queries.delegations_of(call, user_id)[1] if member and user_id else []
+    usable = [r for r in received if r.left > 0 and r.delegation.project_id in (None, project.id)]
+    contribute_form = forms.get("contribute_form") or ContributeForm(formdata=None)
+    contribute_form.source.choices = _delegated_to_me(usable)
     return {
         "call": call,
         "project": project,
@@ -285,7 +378,8 @@ def _project_context(call: CommonsCall, project: CommonsProject, **forms: Any) -
         "user_id": user_id,
         "holder": db.session.get(User, project.holder_id) if project.holder_id else None,
         "can_organise": _viewer_organises(),
-        "contribute_form": forms.get("contribute_form") or ContributeForm(formdata=None),
+        "contribute_form": contribute_form,
+        "usable_delegations": usable,
         "pledge_forms": forms.get("pledge_forms") or {},
         "confirm_form": ConfirmForm(),
         "pledge_form": PledgeForm(formdata=None),
@@ -317,7 +411,12 @@ def contribute(call_slug: str, commons_project_id: int) -> Response:
         try:
             key = f"contribute:{current_user.id}:{form.key.data}"
             funded = services.contribute(
-                actor=current_user, call=call, project=project, amount=form.amount.data or 0, key=key
+                actor=current_user,
+                call=call,
+                project=project,
+                amount=form.amount.data or 0,
+                key=key,
+                delegation_id=_int_or_none(form.source.data),
             )
             db.session.commit()
             flash(
@@ -478,6 +577,7 @@ def round_fund(call_slug: str) -> Response:
             amount=form.amount.data or 0,
             funder_name=name,
             key=f"fund:{current_user.id}:{form.key.data}",
+            matching=form.target.data == "matching",
         )
     except DomainError as error:
         _refused(form, error, "amount")
@@ -604,7 +704,10 @@ def ledger_page(call_slug: str) -> Response:
     total = queries.ledger_count(labels)
     pages = max(1, -(-total // queries.LEDGER_PAGE_SIZE))
     lines = queries.ledger_lines(
-        labels, offset=(min(page, pages) - 1) * queries.LEDGER_PAGE_SIZE, limit=queries.LEDGER_PAGE_SIZE
+        labels,
+        offset=(min(page, pages) - 1) * queries.LEDGER_PAGE_SIZE,
+        limit=queries.LEDGER_PAGE_SIZE,
+        round_id=call.round_id,
     )
     return render(
         "commons/ledger.html",
@@ -618,7 +721,7 @@ def ledger_page(call_slug: str) -> Response:
 
 
 def _exported(call: CommonsCall) -> Iterator[dict[str, Any]]:
-    for line in queries.iter_ledger(queries.round_account_labels(call)):
+    for line in queries.iter_ledger(queries.round_account_labels(call), call.round_id):
         journal = line.journal
         yield {
             "journal": journal.id,
@@ -626,6 +729,7 @@ def _exported(call: CommonsCall) -> Iterator[dict[str, Any]]:
             "at": journal.created_at.isoformat(timespec="seconds") + "Z",
             "by": line.actor or None,
             "on_behalf_of": line.on_behalf_of or None,
+            "via": list(line.via),
             "reverses": journal.reverses_id,
             "hash": journal.hash,
             "legs": [

@@ -36,6 +36,7 @@ def _call_data(token: str, **overrides: str) -> dict[str, str]:
         "opens_on": (TODAY - timedelta(days=1)).isoformat(),
         "closes_on": (TODAY + timedelta(days=30)).isoformat(),
         "member_project_cap": "300",
+        "allows_delegation": "y",
     }
     return data | overrides
 
@@ -56,7 +57,11 @@ def _launch(client, organiser) -> CommonsCall:
 
 def _project_data(token: str) -> dict[str, str]:
     # What a browser sends: every select has a value, empty rows included.
-    selects = {f"needs-{i}-{name}": value for i in range(4) for name, value in (("kind", "time"), ("skill_level", "1"))}
+    selects = {
+        f"needs-{i}-{name}": value
+        for i in range(4)
+        for name, value in (("kind", "time"), ("skill_level", "1"))
+    }
     return selects | {
         "csrf_token": token,
         "title": "Atelier vélo partagé",
@@ -89,7 +94,9 @@ def test_an_organiser_launches_a_call_that_stays_hidden_until_published(app, cli
     resident = app.test_client()
     assert resident.get(f"/commons/{call.slug}").status_code == 404
     assert call.title not in resident.get("/commons").get_data(as_text=True)
-    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "commons.call_created")) is not None
+    assert (
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "commons.call_created")) is not None
+    )
 
 
 def test_a_resident_cannot_launch_a_call(client):
@@ -135,7 +142,9 @@ def test_the_whole_co_budget_through_the_pages(app, client, outbox):
     token = csrf_token(funder_client, f"/commons/{call.slug}/round")
     data = {"csrf_token": token, "amount": "2 000", "funder_name": "Fondation des Mobilités", "key": "k1"}
     assert funder_client.post(f"/commons/{call.slug}/round/fund", data=data).status_code == 303
-    assert funder_client.post(f"/commons/{call.slug}/round/fund", data=data).status_code == 303  # double click
+    assert (
+        funder_client.post(f"/commons/{call.slug}/round/fund", data=data).status_code == 303
+    )  # double click
     data = {"csrf_token": token, "amount": "100", "anonymous": "y", "key": "k2"}
     assert funder_client.post(f"/commons/{call.slug}/round/fund", data=data).status_code == 303
 
@@ -152,10 +161,14 @@ def test_the_whole_co_budget_through_the_pages(app, client, outbox):
     )
     assert response.status_code == 303
     response = client.post(
-        f"/commons/{call.slug}/round/allocate-evenly", data={"csrf_token": token, "amount": "100", "key": "a2"}
+        f"/commons/{call.slug}/round/allocate-evenly",
+        data={"csrf_token": token, "amount": "100", "key": "a2"},
     )
     assert response.status_code == 303
-    csv_file = (io.BytesIO("email;montant\ngaston@example.org;50,50\nfanny@example.org;10\n".encode()), "a.csv")
+    csv_file = (
+        io.BytesIO(b"email;montant\ngaston@example.org;50,50\nfanny@example.org;10\n"),
+        "a.csv",
+    )
     response = client.post(
         f"/commons/{call.slug}/round/allocate-csv",
         data={"csrf_token": token, "file": csv_file, "key": "a3"},
@@ -180,26 +193,36 @@ def test_the_whole_co_budget_through_the_pages(app, client, outbox):
     log_in(giver_client, giver)
     t = csrf_token(giver_client, f"/commons/{call.slug}/projects/{project.id}")
     url = f"/commons/{call.slug}/projects/{project.id}/contribute"
-    response = giver_client.post(url, data={"csrf_token": t, "amount": "301", "key": "c1"}, headers={"HX-Request": "true"})
+    response = giver_client.post(
+        url, data={"csrf_token": t, "amount": "301", "key": "c1"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 409
     body = response.get_data(as_text=True)
     assert "301" in body and 'id="project-' in body  # the fragment, with the typed amount kept
-    response = giver_client.post(url, data={"csrf_token": t, "amount": "250", "key": "c2"}, headers={"HX-Request": "true"})
+    response = giver_client.post(
+        url, data={"csrf_token": t, "amount": "250", "key": "c2"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200
     response = giver_client.post(url, data={"csrf_token": t, "amount": "nonsense", "key": "c3"})
     assert response.status_code == 422
 
     # Time: the follower pledges 20 h; the need is covered, followers are told; the holder confirms 15 h.
     t = csrf_token(follower_client, f"/commons/{call.slug}/projects/{project.id}")
-    response = follower_client.post(f"/commons/{call.slug}/needs/{design.id}/pledge", data={"csrf_token": t, "quantity": "20"})
+    response = follower_client.post(
+        f"/commons/{call.slug}/needs/{design.id}/pledge", data={"csrf_token": t, "quantity": "20"}
+    )
     assert response.status_code == 303
     assert any(m.template == "commons_need_covered" and m.to == "fanny@example.org" for m in outbox)
     pending = db.session.scalar(select(LedgerPending))
     t = csrf_token(follower_client, f"/commons/{call.slug}/projects/{project.id}")
-    response = follower_client.post(f"/commons/{call.slug}/pledges/{pending.id}/deliver", data={"csrf_token": t, "quantity": "15"})
+    response = follower_client.post(
+        f"/commons/{call.slug}/pledges/{pending.id}/deliver", data={"csrf_token": t, "quantity": "15"}
+    )
     assert response.status_code == 409  # only the holder confirms
     t = csrf_token(holder_client, f"/commons/{call.slug}/projects/{project.id}")
-    response = holder_client.post(f"/commons/{call.slug}/pledges/{pending.id}/deliver", data={"csrf_token": t, "quantity": "15"})
+    response = holder_client.post(
+        f"/commons/{call.slug}/pledges/{pending.id}/deliver", data={"csrf_token": t, "quantity": "15"}
+    )
     assert response.status_code == 303
     page = holder_client.get(f"/commons/{call.slug}/projects/{project.id}").get_data(as_text=True)
     assert "indicative" in page or "indicative" in page.lower() or "indicati" in page
@@ -215,7 +238,9 @@ def test_the_whole_co_budget_through_the_pages(app, client, outbox):
     anonymous = app.test_client()
     html = anonymous.get(f"/commons/{call.slug}/ledger").get_data(as_text=True)
     assert "Fondation des Mobilités" in html and "Gaston Donateur" in html
-    exported = json.loads(anonymous.get(f"/commons/{call.slug}/ledger", headers={"Accept": "application/json"}).data)
+    exported = json.loads(
+        anonymous.get(f"/commons/{call.slug}/ledger", headers={"Accept": "application/json"}).data
+    )
     kinds = [j["kind"] for j in exported["journals"]]
     assert kinds.count("fund") == 2 and "contribute" in kinds and "refund" in kinds and "deliver" in kinds
     anonymous_fund = [j for j in exported["journals"] if j["kind"] == "fund"][1]
@@ -240,13 +265,18 @@ def test_cancelling_a_project_gives_every_contribution_back(app, client):
     holder_client.post(f"/commons/{call.slug}/projects/new", data=_project_data(token))
     project = db.session.scalar(select(CommonsProject))
     token = csrf_token(client, f"/commons/{call.slug}/round")
-    client.post(f"/commons/{call.slug}/round/fund", data={"csrf_token": token, "amount": "500", "funder_name": "Ville"})
+    client.post(
+        f"/commons/{call.slug}/round/fund",
+        data={"csrf_token": token, "amount": "500", "funder_name": "Ville"},
+    )
     client.post(
         f"/commons/{call.slug}/round/allocate",
         data={"csrf_token": token, "email": holder.email, "amount": "100"},
     )
     t = csrf_token(holder_client, f"/commons/{call.slug}/projects/{project.id}")
-    holder_client.post(f"/commons/{call.slug}/projects/{project.id}/contribute", data={"csrf_token": t, "amount": "60"})
+    holder_client.post(
+        f"/commons/{call.slug}/projects/{project.id}/contribute", data={"csrf_token": t, "amount": "60"}
+    )
     assert client.get(f"/commons/{call.slug}/projects/{project.id}/cancel").status_code == 200
     response = client.post(f"/commons/{call.slug}/projects/{project.id}/cancel", data={"csrf_token": token})
     assert response.status_code == 303
@@ -254,9 +284,12 @@ def test_cancelling_a_project_gives_every_contribution_back(app, client):
     assert db.session.get(CommonsProject, project.id).state is ProjectState.CANCELLED
     round_page = client.get(f"/commons/{call.slug}/round").get_data(as_text=True)
     assert "100" in round_page  # the holder's allocation is whole again
-    assert holder_client.post(
-        f"/commons/{call.slug}/projects/{project.id}/cancel", data={"csrf_token": t}
-    ).status_code == 403
+    assert (
+        holder_client.post(
+            f"/commons/{call.slug}/projects/{project.id}/cancel", data={"csrf_token": t}
+        ).status_code
+        == 403
+    )
     assert ledger.problems() == []
 
 
@@ -264,7 +297,10 @@ def test_a_csv_with_bad_lines_allocates_nothing_and_says_which(app, client):
     call = _launch(client, create_user(roles=(Role.ORGANISER,)))
     create_user(email="ok@example.org")
     token = csrf_token(client, f"/commons/{call.slug}/round")
-    client.post(f"/commons/{call.slug}/round/fund", data={"csrf_token": token, "amount": "500", "funder_name": "Ville"})
+    client.post(
+        f"/commons/{call.slug}/round/fund",
+        data={"csrf_token": token, "amount": "500", "funder_name": "Ville"},
+    )
     csv_file = (io.BytesIO(b"ok@example.org;10\nnobody@example.org;10\nok@example.org;abc\n"), "a.csv")
     response = client.post(
         f"/commons/{call.slug}/round/allocate-csv",
@@ -275,3 +311,89 @@ def test_a_csv_with_bad_lines_allocates_nothing_and_says_which(app, client):
     body = response.get_data(as_text=True)
     assert "nobody@example.org" in body and "abc" in body
     assert ledger.journal_count() == 1  # the funding only
+
+
+def test_a_member_delegates_the_delegate_gives_and_the_trail_names_everyone(app, client):
+    call = _launch(client, create_user(roles=(Role.ORGANISER,)))
+    anne = create_user(display_name="Anne Origine", email="anne@example.org")
+    bruno = create_user(display_name="Bruno Relais", email="bruno@example.org")
+    chloe = create_user(display_name="Chloé Déléguée", email="chloe@example.org")
+    clients = {}
+    for person in (anne, bruno, chloe):
+        c = app.test_client()
+        log_in(c, person)
+        assert (
+            c.post(
+                f"/commons/{call.slug}/join", data={"csrf_token": csrf_token(c, f"/commons/{call.slug}")}
+            ).status_code
+            == 303
+        )
+        clients[person.id] = c
+    holder_client = clients[anne.id]
+    token = csrf_token(holder_client, f"/commons/{call.slug}/projects/new")
+    holder_client.post(f"/commons/{call.slug}/projects/new", data=_project_data(token))
+    project = db.session.scalar(select(CommonsProject))
+    token = csrf_token(client, f"/commons/{call.slug}/round")
+    client.post(
+        f"/commons/{call.slug}/round/fund",
+        data={"csrf_token": token, "amount": "1000", "funder_name": "Ville"},
+    )
+    client.post(f"/commons/{call.slug}/round/allocate-evenly", data={"csrf_token": token, "amount": "100"})
+
+    a = clients[anne.id]
+    t = csrf_token(a, f"/commons/{call.slug}")
+    response = a.post(
+        f"/commons/{call.slug}/delegate",
+        data={"csrf_token": t, "delegate": str(bruno.id), "amount": "60", "source": "", "project": ""},
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    response = a.post(
+        f"/commons/{call.slug}/delegate",
+        data={"csrf_token": t, "delegate": str(anne.id), "amount": "1", "source": "", "project": ""},
+    )
+    body = response.get_data(as_text=True).lower()
+    assert response.status_code == 409 and ("yourself" in body or "vous-même" in body)
+
+    from civic.commons.models import Delegation
+
+    first = db.session.scalar(select(Delegation))
+    b = clients[bruno.id]
+    t = csrf_token(b, f"/commons/{call.slug}")
+    response = b.post(
+        f"/commons/{call.slug}/delegate",
+        data={
+            "csrf_token": t,
+            "delegate": str(chloe.id),
+            "amount": "40",
+            "source": str(first.id),
+            "project": str(project.id),
+        },
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    second = db.session.scalars(select(Delegation).order_by(Delegation.id)).all()[-1]
+    c = clients[chloe.id]
+    page = c.get(f"/commons/{call.slug}/projects/{project.id}").get_data(as_text=True)
+    assert f'value="{second.id}"' in page  # Chloé may give from what was delegated to her
+    t = csrf_token(c, f"/commons/{call.slug}/projects/{project.id}")
+    response = c.post(
+        f"/commons/{call.slug}/projects/{project.id}/contribute",
+        data={"csrf_token": t, "amount": "40", "source": str(second.id)},
+    )
+    assert response.status_code == 303
+    trail = app.test_client().get(f"/commons/{call.slug}/projects/{project.id}").get_data(as_text=True)
+    assert "Chloé Déléguée" in trail and "Anne Origine" in trail and "Bruno Relais" in trail
+    exported = json.loads(app.test_client().get(f"/commons/{call.slug}/ledger.json").data)
+    gift = next(j for j in exported["journals"] if j["kind"] == "contribute")
+    assert (gift["by"], gift["on_behalf_of"], gift["via"]) == (
+        "Chloé Déléguée",
+        "Anne Origine",
+        ["Bruno Relais"],
+    )
+    # Anne revokes: what Bruno still holds (20 €) comes back; Chloé's 40 € stay given.
+    t = csrf_token(a, f"/commons/{call.slug}")
+    assert (
+        a.post(f"/commons/{call.slug}/delegations/{first.id}/revoke", data={"csrf_token": t}).status_code
+        == 303
+    )
+    assert "140" not in a.get(f"/commons/{call.slug}").get_data(as_text=True)
+    assert ledger.problems() == []
