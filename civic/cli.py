@@ -104,6 +104,9 @@ def seed_demo() -> None:
     from civic.results.demo import seed_closed_vote_demo
 
     seed_closed_vote_demo(districts, password=DEMO_PASSWORD)
+    from civic.commons.demo import seed_commons_demo
+
+    seed_commons_demo()
     _name_demo_town()
     db.session.commit()
     seed_real_elections(find_live_user_by_email(DEMO_STAFF[0][0]))

@@ -79,7 +79,9 @@ class CallForm(FlaskForm):
         description=_l("Leave empty for no limit."),
     )
 
-    allows_delegation = BooleanField(_l("Members may delegate their allocation to other members"), default=True)
+    allows_delegation = BooleanField(
+        _l("Members may delegate their allocation to other members"), default=True
+    )
     delegate_cap = AmountField(
         _l("Most one delegate may hold from others (€)"),
         validators=[Optional()],
@@ -180,7 +182,9 @@ class ContributeForm(KeyedForm):
 
 
 class DelegateForm(KeyedForm):
-    delegate = SelectField(_l("To the member"), choices=[], validate_choice=False, validators=[DataRequired()])
+    delegate = SelectField(
+        _l("To the member"), choices=[], validate_choice=False, validators=[DataRequired()]
+    )
     amount = AmountField(_l("Amount (€)"), validators=[InputRequired()])
     source = SelectField(_l("From"), choices=[], validate_choice=False, default="")
     project = SelectField(_l("For"), choices=[], validate_choice=False, default="")
@@ -204,7 +208,10 @@ class FundForm(KeyedForm):
     amount = AmountField(_l("Amount received (€)"), validators=[InputRequired()])
     target = SelectField(
         _l("Into"),
-        choices=[SelectChoice("pool", _l("the round's pool")), SelectChoice("matching", _l("the matching pool"))],
+        choices=[
+            SelectChoice("pool", _l("the round's pool")),
+            SelectChoice("matching", _l("the matching pool")),
+        ],
         default="pool",
     )
     funder_name = StringField(_l("Funder shown publicly"), validators=[Optional(), Length(max=200)])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from civic.accounts.models import User
 from civic.commons.ledger_rules import Unit, indicative_value_cents
 from civic.commons.models import (
+    AccountKind,
     BudgetLineRow,
     CoBudgetRound,
     CommonsCall,
@@ -76,6 +77,7 @@ class NeedFigures:
 class ProjectFigures:
     project: CommonsProject
     raised: int
+    reserved: int = 0  # matching funds reserved towards it
     needs: list[NeedFigures] = field(default_factory=list)
     lines: list[BudgetLineRow] = field(default_factory=list)
 
@@ -84,8 +86,13 @@ class ProjectFigures:
         return self.project.maximum > 1  # a project asking only for time has a one-cent funding account
 
     @property
+    def matching(self) -> int:
+        """Matching funds reserved for it (paid at the close if it is funded)."""
+        return self.reserved
+
+    @property
     def lacking_to_minimum(self) -> int:
-        return max(self.project.minimum - self.raised, 0)
+        return max(self.project.minimum - self.raised - self.reserved, 0)
 
     @property
     def lacking_to_maximum(self) -> int:
@@ -94,7 +101,7 @@ class ProjectFigures:
     @property
     def percent_of_minimum(self) -> int:
         goal = self.project.minimum or self.project.maximum
-        return min(100, self.raised * 100 // goal) if goal else 100
+        return min(100, (self.raised + self.reserved) * 100 // goal) if goal else 100
 
     @property
     def lacks_anything(self) -> bool:
@@ -103,9 +110,10 @@ class ProjectFigures:
         return open_ and (money or any(n.lacking for n in self.needs))
 
     def sort_key(self) -> tuple[int, int, int]:
-        """Open projects first, then the ones that lack the most money, then the most time and items."""
-        closed = self.project.state is not ProjectState.OPEN
-        return (closed, -self.lacking_to_minimum, -sum(n.lacking for n in self.needs))
+        """Open projects first, then funded ones, then the rest; within each, those that lack the most money,
+        then the most time and items."""
+        order = {ProjectState.OPEN: 0, ProjectState.FUNDED: 1}.get(self.project.state, 2)
+        return (order, -self.lacking_to_minimum, -sum(n.lacking for n in self.needs))
 
 
 def project_figures(projects: Sequence[CommonsProject]) -> list[ProjectFigures]:
@@ -124,7 +132,14 @@ def project_figures(projects: Sequence[CommonsProject]) -> list[ProjectFigures]:
         )
     )
     accounts = _balances([p.funding_account_id for p in projects] + [n.account_id for n in need_rows])
-    figures = {p.id: ProjectFigures(p, raised=accounts[p.funding_account_id].balance) for p in projects}
+    figures = {
+        p.id: ProjectFigures(
+            p,
+            raised=accounts[p.funding_account_id].balance,
+            reserved=accounts[p.funding_account_id].pending_in,
+        )
+        for p in projects
+    }
     for need in need_rows:
         account = accounts[need.account_id]
         figures[need.project_id].needs.append(
@@ -365,6 +380,7 @@ def ledger_lines(
     rows = db.session.execute(stmt).all()
     ids = [journal.id for journal, _a, _b in rows]
     legs: dict[int, list[tuple[int, int, str, str, Unit]]] = defaultdict(list)
+    offers: dict[int, tuple[str, str]] = {}
     if ids:
         for journal_id, account_id, amount, unit in db.session.execute(
             select(
@@ -374,7 +390,7 @@ def ledger_lines(
             .where(LedgerPosting.journal_id.in_(ids))
             .order_by(LedgerPosting.id)
         ):
-            kind, name = labels.get(account_id, ("offer", ""))
+            kind, name = labels.get(account_id) or offers.setdefault(account_id, _offer_label(account_id))
             legs[journal_id].append((account_id, amount, kind, name, unit))
     trail = Provenance(round_id) if round_id is not None else None
     lines = []
@@ -383,6 +399,16 @@ def ledger_lines(
         behalf = "" if journal.kind in ("fund", "fund_matching") else (b or "")
         lines.append(LedgerLine(journal, _public_actor(journal, a), behalf, legs[journal.id], via))
     return lines
+
+
+def _offer_label(account_id: int) -> tuple[str, str]:
+    """An account outside the round's own: what a member offers (time, items), named by its member."""
+    name = db.session.scalar(
+        select(User.display_name)
+        .join(LedgerAccount, LedgerAccount.owner_id == User.id)
+        .where(LedgerAccount.id == account_id, LedgerAccount.kind == AccountKind.MEMBER_OFFER)
+    )
+    return ("offer", name or "")
 
 
 def _public_actor(journal: LedgerJournal, name: str | None) -> str:

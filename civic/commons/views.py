@@ -81,6 +81,8 @@ def leg_label(kind: str, name: str) -> str:
         "matching": _("the matching pool"),
         "earmark": _("delegated to %(name)s", name=name),
     }
+    if kind == "offer" and name:
+        return _("offered by %(name)s", name=name)
     return words.get(kind, _("what a member offers"))
 
 
