@@ -291,12 +291,27 @@ def ledger_check() -> None:
 
 
 @ledger_cli.command("export-beancount")
+@click.argument("round_ref", metavar="[ROUND_ID]", required=False)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file (default: standard output).")
-def ledger_export_beancount(output: str | None) -> None:
-    """Write the ledger's books as Beancount text (check them with `bean-check FILE`)."""
-    from civic.commons.beancount import export
+def ledger_export_beancount(round_ref: str | None, output: str | None) -> None:
+    """Write the ledger's books as Beancount text: one round's (its id, or its call's slug), or the whole ledger.
 
-    text = export()
+    Check them with `bean-check FILE`.
+    """
+    from civic.commons.beancount import export
+    from civic.commons.models import CoBudgetRound, CommonsCall
+    from civic.extensions import db
+
+    round_ = None
+    if round_ref is not None:
+        if round_ref.isdigit() and len(round_ref) < 12:
+            round_ = db.session.get(CoBudgetRound, int(round_ref))
+        else:
+            call = db.session.scalar(select(CommonsCall).where(CommonsCall.slug == round_ref))
+            round_ = db.session.get(CoBudgetRound, call.round_id) if call else None
+        if round_ is None:
+            _fail(f"no co-budget round {round_ref!r} (give a round id or a call's slug)")
+    text = export(round_)
     if output:
         with open(output, "w", encoding="utf-8") as file:
             file.write(text)

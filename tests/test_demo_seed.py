@@ -59,7 +59,10 @@ def test_seed_imports_the_real_elections_with_a_published_count(demo_app):
             edition = db.session.scalar(select(Edition).where(Edition.name == name))
             assert edition is not None, name
             pool = db.session.scalar(select(VotePool).where(VotePool.edition_id == edition.id))
-            assert db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.pool_id == pool.id)) > 0
+            assert (
+                db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.pool_id == pool.id))
+                > 0
+            )
             published = db.session.scalar(
                 select(TallyRun).where(TallyRun.pool_id == pool.id, TallyRun.published_at.is_not(None))
             )
@@ -97,3 +100,46 @@ def test_seed_closes_a_vote_cast_through_the_real_paths_and_publishes_it(demo_ap
     assert board["checks"] and board["sealed"]["counts"]["reconciled"]
     ballots_pb = client.get(f"/editions/{SLUG}/ballots.pb").get_data(as_text=True)
     assert "num_votes;36" in ballots_pb, ballots_pb[:400]  # 25 online, 5 kiosk, 6 paper
+
+
+def test_seed_runs_an_appel_a_communs_whose_books_pass_the_check_and_bean_check(demo_app, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from civic.commons import ledger
+    from civic.commons.demo import SLUG
+    from civic.commons.models import (
+        CommonsCall,
+        CommonsProject,
+        Delegation,
+        LedgerPending,
+        PendingState,
+        ProjectState,
+    )
+    from tests.voting.helpers import civic
+
+    with demo_app.app_context():
+        call = db.session.scalar(select(CommonsCall).where(CommonsCall.slug == SLUG))
+        assert call is not None and call.published
+        states = sorted(p.state.value for p in db.session.scalars(select(CommonsProject)))
+        assert states == [ProjectState.CANCELLED.value, ProjectState.FUNDED.value, ProjectState.OPEN.value]
+        delegations = list(db.session.scalars(select(Delegation)))
+        assert any(d.depth == 2 for d in delegations) and any(d.revoked_at is None for d in delegations)
+        pledges = {
+            p.state for p in db.session.scalars(select(LedgerPending).where(LedgerPending.kind == "pledge"))
+        }
+        assert {PendingState.PENDING, PendingState.POSTED} <= pledges
+        assert any(
+            p.kind == "match" and p.state is PendingState.PENDING
+            for p in db.session.scalars(select(LedgerPending))
+        )
+        assert ledger.problems() == []
+        books = tmp_path / "round.beancount"
+        written = civic(demo_app, "ledger", "export-beancount", SLUG, "--output", str(books))
+        assert written.exit_code == 0, written.output
+    bean_check = shutil.which("bean-check") or str(Path(sys.executable).with_name("bean-check"))
+    checked = subprocess.run([bean_check, str(books)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert books.read_text().count(" balance ") >= 15

@@ -17,7 +17,18 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from civic.commons.ledger_rules import Unit
-from civic.commons.models import AccountKind, JournalStatus, LedgerAccount, LedgerJournal, LedgerPosting
+from civic.commons.models import (
+    AccountKind,
+    CoBudgetRound,
+    CommonsNeed,
+    CommonsProject,
+    Delegation,
+    JournalStatus,
+    LedgerAccount,
+    LedgerJournal,
+    LedgerPosting,
+    RoundMember,
+)
 from civic.extensions import db
 
 ROOTS = {
@@ -52,6 +63,7 @@ def _quoted(text: str) -> str:
 def lines(
     accounts: Iterable[LedgerAccount],
     journals: Iterable[tuple[LedgerJournal, list[tuple[int, int]]]],
+    asserted: set[int] | None = None,
 ) -> Iterator[str]:
     """Yield the books line by line (accounts opened, transactions, closing balance assertions)."""
     accounts = list(accounts)
@@ -78,23 +90,62 @@ def lines(
         yield ""
     after = (last + timedelta(days=1)).isoformat()
     for account in accounts:
+        if asserted is not None and account.id not in asserted:
+            continue
         # An explicit tolerance: Beancount would otherwise let a balance be off by one unit of its last digit.
         number, commodity = amount_text(account.balance, account.unit).split(" ")
         tolerance = "0.001" if account.unit is Unit.EUR_CENTS else "0"
         yield f"{after} balance {account_name(account)}  {number} ~ {tolerance} {commodity}"
 
 
-def export() -> str:
-    """The whole ledger's books as Beancount text (posted journals only)."""
-    accounts = list(db.session.scalars(select(LedgerAccount).order_by(LedgerAccount.id)))
+def round_accounts(round_: CoBudgetRound) -> set[int]:
+    """Every account a round owns: outside, pool, matching pool, wallets, earmarks, projects' funding and needs."""
+    ids = {round_.outside_account_id, round_.pool_account_id}
+    if round_.matching_account_id is not None:
+        ids.add(round_.matching_account_id)
+    ids |= set(
+        db.session.scalars(select(RoundMember.wallet_account_id).where(RoundMember.round_id == round_.id))
+    )
+    ids |= set(
+        db.session.scalars(select(Delegation.earmark_account_id).where(Delegation.round_id == round_.id))
+    )
+    projects = select(CommonsProject.id).where(CommonsProject.round_id == round_.id)
+    ids |= set(
+        db.session.scalars(
+            select(CommonsProject.funding_account_id).where(CommonsProject.round_id == round_.id)
+        )
+    )
+    ids |= set(db.session.scalars(select(CommonsNeed.account_id).where(CommonsNeed.project_id.in_(projects))))
+    return ids
+
+
+def export(round_: CoBudgetRound | None = None) -> str:
+    """The ledger's books as Beancount text (posted journals only): the whole ledger, or one round's.
+
+    A round's books hold every journal touching one of its accounts. Accounts it shares with other rounds
+    (what a member offers, across every round they pledge in) are opened too but get no balance assertion:
+    their cached balance counts other rounds' journals as well.
+    """
+    postings = select(LedgerPosting.journal_id, LedgerPosting.account_id, LedgerPosting.amount)
+    journals_stmt = select(LedgerJournal).where(LedgerJournal.status == JournalStatus.POSTED)
+    owned: set[int] | None = None
+    if round_ is not None:
+        owned = round_accounts(round_)
+        touching = select(LedgerPosting.journal_id).where(LedgerPosting.account_id.in_(owned))
+        postings = postings.where(LedgerPosting.journal_id.in_(touching))
+        journals_stmt = journals_stmt.where(LedgerJournal.id.in_(touching))
     legs: dict[int, list[tuple[int, int]]] = {}
     for journal_id, account_id, amount in db.session.execute(
-        select(LedgerPosting.journal_id, LedgerPosting.account_id, LedgerPosting.amount).order_by(
-            LedgerPosting.journal_id, LedgerPosting.account_id
-        )
+        postings.order_by(LedgerPosting.journal_id, LedgerPosting.account_id)
     ):
         legs.setdefault(journal_id, []).append((account_id, amount))
-    journals = db.session.scalars(
-        select(LedgerJournal).where(LedgerJournal.status == JournalStatus.POSTED).order_by(LedgerJournal.id)
+    used = (
+        owned | {a for journal_legs in legs.values() for a, _ in journal_legs} if owned is not None else None
     )
-    return "\n".join(lines(accounts, ((j, legs.get(j.id, [])) for j in journals))) + "\n"
+    accounts_stmt = select(LedgerAccount).order_by(LedgerAccount.id)
+    if used is not None:
+        accounts_stmt = accounts_stmt.where(LedgerAccount.id.in_(used))
+    accounts = list(db.session.scalars(accounts_stmt))
+    journals = db.session.scalars(journals_stmt.order_by(LedgerJournal.id))
+    text = lines(accounts, ((j, legs.get(j.id, [])) for j in journals), asserted=owned)
+    return "\n".join(text) + "\n"
