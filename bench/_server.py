@@ -17,7 +17,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-SAFE = re.compile(r"[A-Za-z0-9._~%=;/ +-]+")
+SAFE = re.compile(r"[A-Za-z0-9._~%=;/ +&-]+")
 
 
 def free_port() -> int:

@@ -136,8 +136,8 @@ class LedgerPending(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
-    source_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
-    target_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     state: Mapped[PendingState] = mapped_column(enum_column(PendingState, 10), default=PendingState.PENDING)
     posted_amount: Mapped[int] = mapped_column(BigInteger, default=0)

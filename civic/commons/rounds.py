@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import bindparam, func, select, text
 
 from civic.commons import ledger
 from civic.commons import ledger_rules as rules
@@ -175,18 +174,21 @@ def allocate(
     )
 
 
+_GIVEN_BY = text(
+    # Driven by the member's own postings (a few), not the project's (every gift it ever had): SQLite keeps
+    # the order of a CROSS JOIN, PostgreSQL plans it from its statistics.
+    "SELECT COALESCE(SUM(i.amount), 0) FROM ledger_posting o CROSS JOIN ledger_posting i "
+    "WHERE o.account_id IN :sources AND i.journal_id = o.journal_id AND i.account_id = :funding"
+).bindparams(bindparam("sources", expanding=True))
+
+
 def given_by(source_account_ids: int | Sequence[int], project: CommonsProject) -> int:
     """What these accounts (a wallet, and the earmarks of its delegations) have given a project so far, net of
     refunds (from the postings themselves)."""
     ids = [source_account_ids] if isinstance(source_account_ids, int) else list(source_account_ids)
-    into = aliased(LedgerPosting)
-    out = aliased(LedgerPosting)
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(into.amount), 0))
-        .select_from(into)
-        .join(out, (out.journal_id == into.journal_id) & (out.account_id.in_(ids)))
-        .where(into.account_id == project.funding_account_id)
-    )
+    if not ids:
+        return 0
+    total = db.session.scalar(_GIVEN_BY, {"sources": ids, "funding": project.funding_account_id})
     return int(total or 0)
 
 
