@@ -42,8 +42,11 @@ class KeyedForm(FlaskForm):
     """A form that posts once: its idempotency key makes a double click post a single journal."""
 
     key = HiddenField()
+    # Several of these forms share a page (the round's desk): a prefix keeps their inputs' ids apart.
+    PREFIX = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", self.PREFIX)
         super().__init__(*args, **kwargs)
         if not self.key.data:
             self.key.data = secrets.token_urlsafe(16)
@@ -205,6 +208,7 @@ class DeliverForm(FlaskForm):
 
 
 class FundForm(KeyedForm):
+    PREFIX = "fund"
     amount = AmountField(_l("Amount received (€)"), validators=[InputRequired()])
     target = SelectField(
         _l("Into"),
@@ -223,15 +227,18 @@ class FundForm(KeyedForm):
 
 
 class AllocateForm(KeyedForm):
+    PREFIX = "one"
     email = EmailField(_l("Member's e-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     amount = AmountField(_l("Amount (€)"), validators=[InputRequired()])
 
 
 class AllocateEvenlyForm(KeyedForm):
+    PREFIX = "evenly"
     amount = AmountField(_l("Amount for each member (€)"), validators=[InputRequired()])
 
 
 class AllocateCsvForm(KeyedForm):
+    PREFIX = "csv"
     file = FileField(
         _l("CSV file"),
         validators=[DataRequired()],

@@ -55,6 +55,11 @@ def _launch(client, organiser) -> CommonsCall:
     return call
 
 
+def _p(prefix: str, data: dict) -> dict:
+    """The round's desk has several forms on one page: their inputs are named with a prefix."""
+    return {f"{prefix}-{name}": value for name, value in data.items()}
+
+
 def _project_data(token: str) -> dict[str, str]:
     # What a browser sends: every select has a value, empty rows included.
     selects = {
@@ -142,12 +147,12 @@ def test_the_whole_co_budget_through_the_pages(app, client, outbox):
     log_in(funder_client, funder)
     token = csrf_token(funder_client, f"/commons/{call.slug}/round")
     data = {"csrf_token": token, "amount": "2 000", "funder_name": "Fondation des Mobilités", "key": "k1"}
-    assert funder_client.post(f"/commons/{call.slug}/round/fund", data=data).status_code == 303
+    assert funder_client.post(f"/commons/{call.slug}/round/fund", data=_p("fund", data)).status_code == 303
     assert (
-        funder_client.post(f"/commons/{call.slug}/round/fund", data=data).status_code == 303
+        funder_client.post(f"/commons/{call.slug}/round/fund", data=_p("fund", data)).status_code == 303
     )  # double click
     data = {"csrf_token": token, "amount": "100", "anonymous": "y", "key": "k2"}
-    assert funder_client.post(f"/commons/{call.slug}/round/fund", data=data).status_code == 303
+    assert funder_client.post(f"/commons/{call.slug}/round/fund", data=_p("fund", data)).status_code == 303
 
     # Members join; the organiser allocates one by one, evenly and by CSV.
     for person in (follower, giver):
@@ -158,12 +163,12 @@ def test_the_whole_co_budget_through_the_pages(app, client, outbox):
     token = csrf_token(client, f"/commons/{call.slug}/round")
     response = client.post(
         f"/commons/{call.slug}/round/allocate",
-        data={"csrf_token": token, "email": "gaston@example.org", "amount": "200", "key": "a1"},
+        data=_p("one", {"csrf_token": token, "email": "gaston@example.org", "amount": "200", "key": "a1"}),
     )
     assert response.status_code == 303
     response = client.post(
         f"/commons/{call.slug}/round/allocate-evenly",
-        data={"csrf_token": token, "amount": "100", "key": "a2"},
+        data=_p("evenly", {"csrf_token": token, "amount": "100", "key": "a2"}),
     )
     assert response.status_code == 303
     csv_file = (
@@ -172,7 +177,7 @@ def test_the_whole_co_budget_through_the_pages(app, client, outbox):
     )
     response = client.post(
         f"/commons/{call.slug}/round/allocate-csv",
-        data={"csrf_token": token, "file": csv_file, "key": "a3"},
+        data=_p("csv", {"csrf_token": token, "file": csv_file, "key": "a3"}),
         content_type="multipart/form-data",
     )
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -268,11 +273,11 @@ def test_cancelling_a_project_gives_every_contribution_back(app, client):
     token = csrf_token(client, f"/commons/{call.slug}/round")
     client.post(
         f"/commons/{call.slug}/round/fund",
-        data={"csrf_token": token, "amount": "500", "funder_name": "Ville"},
+        data=_p("fund", {"csrf_token": token, "amount": "500", "funder_name": "Ville"}),
     )
     client.post(
         f"/commons/{call.slug}/round/allocate",
-        data={"csrf_token": token, "email": holder.email, "amount": "100"},
+        data=_p("one", {"csrf_token": token, "email": holder.email, "amount": "100"}),
     )
     t = csrf_token(holder_client, f"/commons/{call.slug}/projects/{project.id}")
     holder_client.post(
@@ -300,12 +305,12 @@ def test_a_csv_with_bad_lines_allocates_nothing_and_says_which(app, client):
     token = csrf_token(client, f"/commons/{call.slug}/round")
     client.post(
         f"/commons/{call.slug}/round/fund",
-        data={"csrf_token": token, "amount": "500", "funder_name": "Ville"},
+        data=_p("fund", {"csrf_token": token, "amount": "500", "funder_name": "Ville"}),
     )
     csv_file = (io.BytesIO(b"ok@example.org;10\nnobody@example.org;10\nok@example.org;abc\n"), "a.csv")
     response = client.post(
         f"/commons/{call.slug}/round/allocate-csv",
-        data={"csrf_token": token, "file": csv_file},
+        data=_p("csv", {"csrf_token": token, "file": csv_file}),
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
@@ -337,9 +342,12 @@ def test_a_member_delegates_the_delegate_gives_and_the_trail_names_everyone(app,
     token = csrf_token(client, f"/commons/{call.slug}/round")
     client.post(
         f"/commons/{call.slug}/round/fund",
-        data={"csrf_token": token, "amount": "1000", "funder_name": "Ville"},
+        data=_p("fund", {"csrf_token": token, "amount": "1000", "funder_name": "Ville"}),
     )
-    client.post(f"/commons/{call.slug}/round/allocate-evenly", data={"csrf_token": token, "amount": "100"})
+    client.post(
+        f"/commons/{call.slug}/round/allocate-evenly",
+        data=_p("evenly", {"csrf_token": token, "amount": "100"}),
+    )
 
     a = clients[anne.id]
     t = csrf_token(a, f"/commons/{call.slug}")
