@@ -122,7 +122,8 @@ def _register_blueprints(app: Flask) -> None:
     from civic.web.views import bp as web_bp
 
     app.register_blueprint(town_bp)
-    for blueprint in (web_bp, home_bp, accounts_bp, processes_bp, proposals_bp, results_bp, commons_bp, moderation_bp, admin_bp):
+    blueprints = (web_bp, home_bp, accounts_bp, processes_bp, proposals_bp, results_bp, commons_bp, moderation_bp)
+    for blueprint in (*blueprints, admin_bp):
         app.register_blueprint(blueprint)
     # Each domain adds its part of the personal-data export (civic.accounts.personal_data).
     import civic.moderation.personal_data

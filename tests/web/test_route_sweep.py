@@ -19,8 +19,8 @@ from tests.analysis.factories import create_review
 from tests.conftest import log_in
 from tests.factories import (
     create_coauthor_invitation,
-    create_commons_call,
     create_comment,
+    create_commons_call,
     create_district,
     create_edition,
     create_proposal,

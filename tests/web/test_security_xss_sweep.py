@@ -14,11 +14,11 @@ from civic.town.models import PageKind, TownPage
 from tests.conftest import log_in
 from tests.factories import (
     create_comment,
+    create_commons_call,
     create_district,
     create_proposal,
     create_report,
     create_tally_run,
-    create_commons_call,
     create_tally_sheet,
     create_user,
     create_vote_pool,
