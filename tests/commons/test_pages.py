@@ -55,6 +55,12 @@ def _launch(client, organiser) -> CommonsCall:
     return call
 
 
+def _members(call):
+    from civic.commons.models import RoundMember
+
+    return db.session.scalars(select(RoundMember).where(RoundMember.round_id == call.round_id)).all()
+
+
 def _p(prefix: str, data: dict) -> dict:
     """The round's desk has several forms on one page: their inputs are named with a prefix."""
     return {f"{prefix}-{name}": value for name, value in data.items()}
@@ -405,4 +411,73 @@ def test_a_member_delegates_the_delegate_gives_and_the_trail_names_everyone(app,
         == 303
     )
     assert "140" not in a.get(f"/commons/{call.slug}").get_data(as_text=True)
+    assert ledger.problems() == []
+
+
+def test_simultaneous_gifts_through_the_pages_answer_303_or_409_and_never_overdraw_nor_overfund(app, client):
+    import threading
+
+    call = _launch(client, create_user(roles=(Role.ORGANISER,)))
+    holder = create_user()
+    holder_client = app.test_client()
+    log_in(holder_client, holder)
+    data = _project_data(csrf_token(holder_client, f"/commons/{call.slug}/projects/new"))
+    data |= {
+        "lines-0-minimum": "10",
+        "lines-0-maximum": "10",
+        "lines-1-label": "",
+        "lines-1-minimum": "",
+        "lines-1-maximum": "",
+    }
+    holder_client.post(f"/commons/{call.slug}/projects/new", data=data)
+    project = db.session.scalar(select(CommonsProject))
+    assert project.maximum == 10_00
+    members = [create_user(email=f"m{n}@example.org") for n in range(2)]
+    token = csrf_token(client, f"/commons/{call.slug}/round")
+    client.post(
+        f"/commons/{call.slug}/round/fund",
+        data=_p("fund", {"csrf_token": token, "amount": "100", "funder_name": "Ville"}),
+    )
+    for member in members:
+        c = app.test_client()
+        log_in(c, member)
+        c.post(f"/commons/{call.slug}/join", data={"csrf_token": csrf_token(c, f"/commons/{call.slug}")})
+    client.post(
+        f"/commons/{call.slug}/round/allocate-evenly", data=_p("evenly", {"csrf_token": token, "amount": "7"})
+    )
+    clients = []
+    for n in range(12):  # six browsers per member, all giving 2 € at the same moment
+        c = app.test_client()
+        log_in(c, members[n % 2])
+        clients.append((c, csrf_token(c, f"/commons/{call.slug}/projects/{project.id}")))
+    barrier = threading.Barrier(12)
+    statuses: list[int] = [0] * 12
+
+    def give(index: int) -> None:
+        c, t = clients[index]
+        barrier.wait(timeout=20)
+        response = c.post(
+            f"/commons/{call.slug}/projects/{project.id}/contribute",
+            data={"csrf_token": t, "amount": "2", "key": f"k{index}"},
+        )
+        statuses[index] = response.status_code
+
+    threads = [threading.Thread(target=give, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(statuses) <= {303, 409}, statuses
+    # Each 7 € allocation allows three gifts of 2 €, six in all; the project (10 €) takes five.
+    assert statuses.count(303) == 5
+    db.session.expire_all()
+    from civic.commons.models import LedgerAccount
+
+    assert db.session.get(LedgerAccount, project.funding_account_id).balance == 10_00
+    assert db.session.get(CommonsProject, project.id).state is ProjectState.FUNDED
+    wallets = [
+        db.session.get(LedgerAccount, rounds_member.wallet_account_id).balance
+        for rounds_member in _members(call)
+    ]
+    assert min(wallets) >= 0 and sum(wallets) == 14_00 - 10_00
     assert ledger.problems() == []
