@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (*blueprints, admin_bp):
         app.register_blueprint(blueprint)
     # Each domain adds its part of the personal-data export (civic.accounts.personal_data).
+    import civic.commons.personal_data
     import civic.moderation.personal_data
     import civic.proposals.personal_data  # noqa: F401
     from civic.analysis.views import register as register_analysis

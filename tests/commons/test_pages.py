@@ -481,3 +481,17 @@ def test_simultaneous_gifts_through_the_pages_answer_303_or_409_and_never_overdr
     ]
     assert min(wallets) >= 0 and sum(wallets) == 14_00 - 10_00
     assert ledger.problems() == []
+
+
+def test_a_persons_data_export_holds_their_commons_projects_entries_and_pledges(app):
+    from civic.accounts.personal_data import collect
+    from tests.factories import create_commons_call
+
+    _call, project, _need, _pledge = create_commons_call(title="Appel export")
+    from civic.accounts.models import User
+
+    data = collect(db.session.get(User, project.holder_id))
+    assert [p["title"] for p in data["commons_projects"]] == [project.title]
+    assert len(data["commons_pledges"]) == 1 and data["commons_followed_projects"] == [
+        {"project": project.id}
+    ]
