@@ -214,7 +214,9 @@ def create_vote_pool(*, text: str = TINY_PB, name: str | None = None):
     from civic.voting.pabulib_io import import_pabulib
 
     n = next(_counter)
-    pool = import_pabulib(read_string(text), source_name=name or f"tiny-{n}.pb", edition_ref=name or f"Tiny vote {n}")
+    pool = import_pabulib(
+        read_string(text), source_name=name or f"tiny-{n}.pb", edition_ref=name or f"Tiny vote {n}"
+    )
     db.session.commit()
     return pool
 
@@ -247,8 +249,9 @@ def create_tally_sheet(*, pool=None, place: str = "Mairie annexe", officer: User
 
 
 def create_commons_call(*, title: str = "Se déplacer autrement", published: bool = True, text: str = ""):
-    """A published appel à communs, open from yesterday for a month, with one project that needs time, and a
-    pending pledge of that time (every URL argument of the commons pages has something to point at)."""
+    """A published appel à communs, open from yesterday for a month, with one project that needs time, a
+    pending pledge and a crowdfunding campaign with one payment (every URL argument of the commons pages has
+    something to point at)."""
     from datetime import date, timedelta
 
     from civic.commons import needs, services
@@ -257,9 +260,19 @@ def create_commons_call(*, title: str = "Se déplacer autrement", published: boo
     organiser = create_user(roles=(Role.ORGANISER,))
     today = date.today()
     data = services.CallInput(
-        title=title, problem=text or "Le problème", solution_traits=text, territory=text, code_licence="EUPL-1.2",
-        data_licence="", content_licence="", hardware_licence="", community_rules=text, governance_rules=text,
-        opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30), member_project_cap=None,
+        title=title,
+        problem=text or "Le problème",
+        solution_traits=text,
+        territory=text,
+        code_licence="EUPL-1.2",
+        data_licence="",
+        content_licence="",
+        hardware_licence="",
+        community_rules=text,
+        governance_rules=text,
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=30),
+        member_project_cap=None,
     )
     call = services.create_call(actor=organiser, data=data)
     call.published = True
@@ -268,14 +281,39 @@ def create_commons_call(*, title: str = "Se déplacer autrement", published: boo
         actor=holder,
         call=call,
         data=services.ProjectInput(
-            title=(text or "Atelier") + " projet", summary=text or "Résumé", team=text, ways_of_acting=text,
-            partners=text, governance=text, commons_rules=text, citizen_involvement=text, animation=text,
+            title=(text or "Atelier") + " projet",
+            summary=text or "Résumé",
+            team=text,
+            ways_of_acting=text,
+            partners=text,
+            governance=text,
+            commons_rules=text,
+            citizen_involvement=text,
+            animation=text,
             lines=[BudgetLine("outils", 100_00, 200_00)],
-            needs=[services.NeedInput(label=(text or "design"), unit=Unit.MINUTES, quantity=600, skill_level=2)],
+            needs=[
+                services.NeedInput(label=(text or "design"), unit=Unit.MINUTES, quantity=600, skill_level=2)
+            ],
         ),
     )
     need = needs.add_need(project, label="salle " + text, unit=Unit.ITEMS, quantity=2)
     pledge = needs.pledge(need, holder.id, 1)
+    from civic.commons import campaigns, rounds
+    from civic.commons import delegation as delegations
+
+    campaign = campaigns.start(
+        project, target=500_00, opens_on=today, closes_on=today + timedelta(days=30), actor_id=holder.id
+    )
+    campaigns.back(
+        campaign, 20_00, backer=("Mécène " + text) if text else "", actor_id=organiser.id, on=today
+    )
+    member = create_user(display_name="Membre " + text if text else None)
+    round_ = services.round_of(call)
+    rounds.fund(round_, 100_00, actor_id=organiser.id, memo="Ville " + text)
+    for person in (holder, member):
+        rounds.join(round_, person.id)
+        rounds.allocate(round_, person.id, 10_00, actor_id=organiser.id)
+    delegation = delegations.delegate(round_, truster_id=member.id, delegate_id=holder.id, amount=5_00)
     call.published = published
     db.session.commit()
-    return call, project, need, pledge
+    return call, project, need, pledge, campaign, delegation

@@ -22,6 +22,7 @@ from civic.commons.models import (
     CoBudgetRound,
     CommonsNeed,
     CommonsProject,
+    CrowdfundingCampaign,
     Delegation,
     JournalStatus,
     LedgerAccount,
@@ -41,6 +42,7 @@ ROOTS = {
     AccountKind.MATCHING_POOL: "Assets:Matching",
     AccountKind.MEMBER_OFFER: "Assets:Offers",
     AccountKind.PROJECT_NEED: "Assets:Needs",
+    AccountKind.CAMPAIGN: "Assets:Campaigns",
 }
 COMMODITIES = {Unit.EUR_CENTS: "EUR", Unit.TOKENS: "TOKENS", Unit.MINUTES: "MINUTES", Unit.ITEMS: "ITEMS"}
 
@@ -116,6 +118,11 @@ def round_accounts(round_: CoBudgetRound) -> set[int]:
         )
     )
     ids |= set(db.session.scalars(select(CommonsNeed.account_id).where(CommonsNeed.project_id.in_(projects))))
+    ids |= set(
+        db.session.scalars(
+            select(CrowdfundingCampaign.account_id).where(CrowdfundingCampaign.project_id.in_(projects))
+        )
+    )
     return ids
 
 

@@ -202,6 +202,19 @@ def seed_commons_demo() -> CommonsCall | None:
     design = services.pledge(actor=yann, call=call, need=need["design de la carte"], quantity=10 * 60)
     services.deliver(actor=nadia, pending_id=design.id, quantity=6 * 60)  # partly: 6 h of the 10 pledged
     services.pledge(actor=camille, call=call, need=need["design de la carte"], quantity=8 * 60)
+    # The map also runs a crowdfunding campaign beside the co-budget: two payments recorded so far.
+    campaign = services.start_campaign(
+        actor=nadia, call=call, project=routes, target=1_200_00, closes_on=today + timedelta(days=40)
+    )
+    services.back_campaign(
+        actor=organiser,
+        call=call,
+        campaign=campaign,
+        amount=250_00,
+        backer="Vélocistes de la Garenne",
+        key=None,
+    )
+    services.back_campaign(actor=organiser, call=call, campaign=campaign, amount=40_00, backer="", key=None)
     for follower in (camille, louis):
         services.follow(user=follower, project=routes, on=True)
     assert needs.state_of(need["mécanique vélo"]).lacking == 4 * 60

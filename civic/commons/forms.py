@@ -250,3 +250,32 @@ class AllocateCsvForm(KeyedForm):
 
 class ConfirmForm(FlaskForm):
     """A button that only carries the CSRF token."""
+
+
+class CampaignForm(FlaskForm):
+    target = AmountField(_l("Target (€)"), validators=[InputRequired()])
+    closes_on = DateField(
+        _l("Deadline"),
+        validators=[InputRequired(), DateRange()],
+        description=_l(
+            "20 to 90 days from today. All or nothing: if the target is missed, every backer is refunded."
+        ),
+    )
+
+
+class BackingForm(KeyedForm):
+    PREFIX = "backing"
+    amount = AmountField(_l("Payment received (€)"), validators=[InputRequired()])
+    backer = StringField(
+        _l("Backer shown publicly"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Leave empty for an anonymous backer."),
+    )
+
+
+class PreselectForm(FlaskForm):
+    seed = AmountField(
+        _l("Seed funding from the pool (€)"),
+        validators=[Optional()],
+        description=_l("Leave empty to pre-select without seed money."),
+    )

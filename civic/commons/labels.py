@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from civic.commons import delegation, needs, rounds
+from civic.commons import campaigns, delegation, needs, rounds
 from civic.commons import ledger_rules as rules
 from civic.commons.ledger_rules import LedgerRefusal, Unit
-from civic.commons.models import ProjectState
+from civic.commons.models import CampaignState, ProjectStage, ProjectState
 from civic.core.errors import Conflict
 
 REFUSALS = {
@@ -32,6 +32,11 @@ REFUSALS = {
     "delegation_unknown": _l("This delegation does not exist."),
     "delegation_too_deep": _l("A delegation can be handed on at most three times."),
     "delegation_cycle": _l("This would send the money back to someone it came from."),
+    campaigns.CAMPAIGN_LENGTH: _l("A crowdfunding campaign runs 20 to 90 days."),
+    campaigns.CAMPAIGN_OPEN: _l("This project already has a campaign running."),
+    campaigns.CAMPAIGN_CLOSED: _l("This campaign is closed."),
+    campaigns.NOT_A_CANDIDATE: _l("Only a candidate can be pre-selected."),
+    campaigns.NOT_PRESELECTED: _l("Only a pre-selected project goes to the final selection."),
     needs.NOT_HOLDER: _l("Only the project's holder confirms what was delivered."),
     needs.NOT_YOURS: _l("Only the member who pledged it, or the project's holder, may void this pledge."),
 }
@@ -57,6 +62,8 @@ JOURNAL_KINDS = {
     "delegate": _l("delegation"),
     "revoke": _l("delegation revoked"),
     "match": _l("matching funds"),
+    "crowdfund": _l("crowdfunding payment"),
+    "seed": _l("seed funding"),
 }
 
 PROJECT_STATES = {
@@ -64,6 +71,19 @@ PROJECT_STATES = {
     ProjectState.FUNDED: _l("funded"),
     ProjectState.FAILED: _l("not funded: money given back"),
     ProjectState.CANCELLED: _l("cancelled: money given back"),
+}
+
+PROJECT_STAGES = {
+    ProjectStage.CANDIDATE: _l("candidate"),
+    ProjectStage.PRESELECTED: _l("pre-selected"),
+    ProjectStage.SELECTED: _l("selected"),
+    ProjectStage.NOT_SELECTED: _l("not selected"),
+}
+
+CAMPAIGN_STATES = {
+    CampaignState.OPEN: _l("campaign open"),
+    CampaignState.SUCCEEDED: _l("campaign succeeded"),
+    CampaignState.FAILED: _l("campaign missed its target: every payment given back"),
 }
 
 UNITS = {Unit.MINUTES: _l("hours"), Unit.ITEMS: _l("items")}

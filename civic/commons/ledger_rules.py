@@ -472,3 +472,19 @@ def indicative_value_cents(minutes: int, level: int, *, smic_hourly_cents: int =
     if level not in SKILL_MULTIPLIERS:
         raise ValueError("skill level must be 1, 2 or 3")
     return minutes * smic_hourly_cents * SKILL_MULTIPLIERS[level] // 60
+
+
+# --- crowdfunding -------------------------------------------------------------------------------
+
+CAMPAIGN_MIN_DAYS = 20
+CAMPAIGN_MAX_DAYS = 90
+
+
+def campaign_length_ok(days: int) -> bool:
+    """A crowdfunding campaign runs 20 to 90 days: long enough to be relayed, short enough to keep momentum."""
+    return CAMPAIGN_MIN_DAYS <= days <= CAMPAIGN_MAX_DAYS
+
+
+def campaign_outcome(raised: int, target: int) -> bool:
+    """All or nothing: the campaign succeeds only with its whole target raised."""
+    return raised >= target

@@ -45,6 +45,7 @@ class AccountKind(enum.StrEnum):
     MATCHING_POOL = "matching_pool"
     MEMBER_OFFER = "member_offer"  # time, skills or venues a member offers
     PROJECT_NEED = "project_need"  # a project's non-money need
+    CAMPAIGN = "campaign"  # what a crowdfunding campaign raised from outside, held until its deadline
 
 
 class JournalStatus(enum.StrEnum):
@@ -173,6 +174,45 @@ class ProjectState(enum.StrEnum):
     CANCELLED = "cancelled"  # cancelled by the organiser: every contribution was given back
 
 
+class ProjectStage(enum.StrEnum):
+    """Cooperative calls for projects: candidates are pre-selected (with seed funding), then selected or not."""
+
+    CANDIDATE = "candidate"
+    PRESELECTED = "preselected"
+    SELECTED = "selected"
+    NOT_SELECTED = "not_selected"
+
+
+class CampaignState(enum.StrEnum):
+    OPEN = "open"
+    SUCCEEDED = "succeeded"  # the target was reached by the deadline: the money stays with the project
+    FAILED = "failed"  # missed: every backer's payment was reversed
+
+
+class CrowdfundingCampaign(db.Model):
+    """A project's all-or-nothing crowdfunding campaign: a target, a deadline 20 to 90 days after it opens.
+
+    Backers' payments (recorded by the organiser as received: no payment provider) go to the campaign's own
+    account; at the deadline the campaign succeeds with the target reached, or every payment is reversed.
+    """
+
+    __tablename__ = "commons_campaign"
+    __table_args__ = (
+        CheckConstraint("target > 0", name="target_positive"),
+        CheckConstraint("closes_on > opens_on", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("commons_project.id"), index=True)
+    target: Mapped[int] = mapped_column(BigInteger)
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[CampaignState] = mapped_column(enum_column(CampaignState, 10), default=CampaignState.OPEN)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CoBudgetRound(db.Model):
     """A co-budget round (tour de co-budget): funders fill its pool, the organiser allocates it to members."""
 
@@ -255,6 +295,11 @@ class CommonsProject(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     state: Mapped[ProjectState] = mapped_column(enum_column(ProjectState, 10), default=ProjectState.OPEN)
+    stage: Mapped[ProjectStage] = mapped_column(
+        enum_column(ProjectStage, 20),
+        default=ProjectStage.CANDIDATE,
+        server_default=ProjectStage.CANDIDATE.value,
+    )
     minimum: Mapped[int] = mapped_column(BigInteger)  # the sum of its budget lines' minimums (cents)
     maximum: Mapped[int] = mapped_column(BigInteger)  # the sum of their maximums: the funding account's cap
     funding_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"), unique=True)

@@ -19,6 +19,7 @@ from civic.commons.models import (
     CommonsCall,
     CommonsNeed,
     CommonsProject,
+    CrowdfundingCampaign,
     Delegation,
     LedgerAccount,
     LedgerJournal,
@@ -32,6 +33,8 @@ from civic.commons.models import (
 from civic.extensions import db
 
 LEDGER_PAGE_SIZE = 50
+# Money from outside is shown under the public name its giver chose (or none), never under who recorded it.
+PUBLIC_NAME_KINDS = ("fund", "fund_matching", "crowdfund")
 
 
 def calls(*, include_drafts: bool) -> list[CommonsCall]:
@@ -335,6 +338,12 @@ def round_account_labels(call: CommonsCall) -> dict[int, tuple[str, str]]:
         .where(CommonsProject.round_id == round_.id)
     ):
         labels[account_id] = ("need", f"{title} — {label}")
+    for account_id, title in db.session.execute(
+        select(CrowdfundingCampaign.account_id, CommonsProject.title)
+        .join(CommonsProject, CommonsProject.id == CrowdfundingCampaign.project_id)
+        .where(CommonsProject.round_id == round_.id)
+    ):
+        labels[account_id] = ("campaign", title)
     return labels
 
 
@@ -396,7 +405,7 @@ def ledger_lines(
     lines = []
     for journal, a, b in rows:
         via = trail.of(journal.delegation_id)[1] if trail and journal.kind == "contribute" else ()
-        behalf = "" if journal.kind in ("fund", "fund_matching") else (b or "")
+        behalf = "" if journal.kind in PUBLIC_NAME_KINDS else (b or "")
         lines.append(LedgerLine(journal, _public_actor(journal, a), behalf, legs[journal.id], via))
     return lines
 
@@ -414,7 +423,7 @@ def _offer_label(account_id: int) -> tuple[str, str]:
 def _public_actor(journal: LedgerJournal, name: str | None) -> str:
     # Money put into the pool is shown under the funder's public name (the memo), or as anonymous: never
     # under the account that recorded it.
-    if journal.kind in ("fund", "fund_matching"):
+    if journal.kind in PUBLIC_NAME_KINDS:
         return journal.memo
     return name or ""
 
@@ -505,3 +514,33 @@ def member_names(call: CommonsCall) -> list[tuple[int, str]]:
             .order_by(User.display_name, User.id)
         )
     ]
+
+
+def latest_campaign(project: CommonsProject) -> CrowdfundingCampaign | None:
+    return db.session.scalar(
+        select(CrowdfundingCampaign)
+        .where(CrowdfundingCampaign.project_id == project.id)
+        .order_by(CrowdfundingCampaign.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class Backing:
+    amount: int
+    backer: str
+    at: datetime
+    refunded: bool
+
+
+def backers_of(campaign: CrowdfundingCampaign) -> list[Backing]:
+    """A campaign's payments, newest first, under the backers' public names ("" for anonymous ones)."""
+    reversal = aliased(LedgerJournal)
+    rows = db.session.execute(
+        select(LedgerPosting.amount, LedgerJournal.memo, LedgerJournal.created_at, reversal.id)
+        .join(LedgerJournal, LedgerJournal.id == LedgerPosting.journal_id)
+        .outerjoin(reversal, reversal.reverses_id == LedgerJournal.id)
+        .where(LedgerPosting.account_id == campaign.account_id, LedgerJournal.kind == "crowdfund")
+        .order_by(LedgerJournal.id.desc())
+    ).all()
+    return [Backing(amount, memo, at, reversed_id is not None) for amount, memo, at, reversed_id in rows]

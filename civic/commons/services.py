@@ -18,15 +18,17 @@ from sqlalchemy import delete, select
 
 from civic.accounts.models import User
 from civic.accounts.permissions import can_write
+from civic.commons import campaigns, needs, rounds
 from civic.commons import delegation as delegations
-from civic.commons import needs, rounds
 from civic.commons.labels import Refused
 from civic.commons.ledger_rules import BudgetLine, LedgerRefusal, Unit
 from civic.commons.models import (
+    CampaignState,
     CoBudgetRound,
     CommonsCall,
     CommonsNeed,
     CommonsProject,
+    CrowdfundingCampaign,
     Delegation,
     LedgerPending,
     ProjectFollower,
@@ -533,3 +535,97 @@ def revoke(*, actor: User, call: CommonsCall, delegation_id: int) -> int:
         raise Refused(LedgerRefusal(rounds.NOT_YOUR_DELEGATION))
     _ledger(lambda: rounds.require_open(round_of(call)))
     return int(_ledger(lambda: delegations.revoke(delegation, actor_id=actor.id)))
+
+
+# --- crowdfunding and cooperative calls ---------------------------------------------------------
+
+
+def start_campaign(
+    *, actor: User, call: CommonsCall, project: CommonsProject, target: int, closes_on: date
+) -> CrowdfundingCampaign:
+    """The holder (or an organiser) opens an all-or-nothing crowdfunding campaign, 20 to 90 days long."""
+    _require(actor.id == project.holder_id or can_organise(actor.roles))
+    campaign = _ledger(
+        lambda: campaigns.start(
+            project, target=target, opens_on=local_today(), closes_on=closes_on, actor_id=actor.id
+        )
+    )
+    audit.record(
+        actor_id=actor.id,
+        action="commons.campaign_started",
+        target_type="commons_project",
+        target_id=project.id,
+        after={"target": target, "closes_on": str(closes_on)},
+    )
+    return campaign
+
+
+def back_campaign(
+    *,
+    actor: User,
+    call: CommonsCall,
+    campaign: CrowdfundingCampaign,
+    amount: int,
+    backer: str,
+    key: str | None,
+) -> None:
+    """An organiser records a backer's payment as received (Civic takes no payment itself)."""
+    _require(can_organise(actor.roles))
+    _ledger(
+        lambda: campaigns.back(campaign, amount, backer=backer, actor_id=actor.id, on=local_today(), key=key)
+    )
+    audit.record(
+        actor_id=actor.id,
+        action="commons.campaign_backed",
+        target_type="commons_campaign",
+        target_id=campaign.id,
+        after={"amount": amount, "backer": backer or None},
+    )
+
+
+def close_campaign(*, actor: User, call: CommonsCall, campaign: CrowdfundingCampaign) -> CampaignState:
+    """An organiser closes a campaign once its deadline has passed or its target is reached."""
+    _require(can_organise(actor.roles))
+    if local_today() <= campaign.closes_on and campaigns.raised(campaign) < campaign.target:
+        raise ValidationFailed(
+            _l("A campaign is all or nothing: it closes at its deadline, or once its target is reached.")
+        )
+    state = _ledger(lambda: campaigns.close(campaign, actor_id=actor.id))
+    audit.record(
+        actor_id=actor.id,
+        action="commons.campaign_closed",
+        target_type="commons_campaign",
+        target_id=campaign.id,
+        after={"state": state.value},
+    )
+    return state
+
+
+def preselect(*, actor: User, call: CommonsCall, project: CommonsProject, seed: int) -> None:
+    """Pre-select a candidate of a cooperative call, with seed money from the round's pool."""
+    _require(can_organise(actor.roles))
+    _ledger(lambda: campaigns.preselect(round_of(call), project, seed, actor_id=actor.id))
+    audit.record(
+        actor_id=actor.id,
+        action="commons.preselected",
+        target_type="commons_project",
+        target_id=project.id,
+        after={"seed": seed},
+    )
+
+
+def decide(*, actor: User, call: CommonsCall, project: CommonsProject, selected: bool) -> int:
+    """The final selection: a pre-selected project is selected, or not (and gives back what it holds)."""
+    _require(can_organise(actor.roles))
+    refunded = _ledger(
+        lambda: campaigns.decide(round_of(call), project, selected=selected, actor_id=actor.id)
+    )
+    delegations.sweep_revoked(round_of(call))
+    audit.record(
+        actor_id=actor.id,
+        action="commons.selected" if selected else "commons.not_selected",
+        target_type="commons_project",
+        target_id=project.id,
+        after={"refunded": refunded},
+    )
+    return int(refunded)

@@ -18,23 +18,42 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from civic.accounts.models import User
-from civic.commons import queries, services
+from civic.commons import campaigns, queries, services
+from civic.commons import tasks as _tasks  # noqa: F401  (the worker's periodic jobs register on import)
 from civic.commons.forms import (
     AllocateCsvForm,
     AllocateEvenlyForm,
     AllocateForm,
+    BackingForm,
     CallForm,
+    CampaignForm,
     ConfirmForm,
     ContributeForm,
     DelegateForm,
     DeliverForm,
     FundForm,
     PledgeForm,
+    PreselectForm,
     ProjectForm,
 )
-from civic.commons.labels import JOURNAL_KINDS, PROJECT_STATES, SKILL_LEVELS, UNITS
+from civic.commons.labels import (
+    CAMPAIGN_STATES,
+    JOURNAL_KINDS,
+    PROJECT_STAGES,
+    PROJECT_STATES,
+    SKILL_LEVELS,
+    UNITS,
+)
 from civic.commons.ledger_rules import BudgetLine, Unit
-from civic.commons.models import CommonsCall, CommonsNeed, CommonsProject, LedgerPending, ProjectState
+from civic.commons.models import (
+    CommonsCall,
+    CommonsNeed,
+    CommonsProject,
+    CrowdfundingCampaign,
+    LedgerPending,
+    ProjectStage,
+    ProjectState,
+)
 from civic.commons.permissions import can_fund, can_organise, is_holder
 from civic.core.errors import DomainError, InvalidInput
 from civic.core.text import spreadsheet_cell
@@ -80,6 +99,7 @@ def leg_label(kind: str, name: str) -> str:
         "need": _("need: %(name)s", name=name),
         "matching": _("the matching pool"),
         "earmark": _("delegated to %(name)s", name=name),
+        "campaign": _("crowdfunding of “%(name)s”", name=name),
     }
     if kind == "offer" and name:
         return _("offered by %(name)s", name=name)
@@ -141,11 +161,15 @@ def _words() -> dict[str, Any]:
     return {
         "euros": format_euros,
         "project_states": PROJECT_STATES,
+        "project_stages": PROJECT_STAGES,
+        "campaign_states": CAMPAIGN_STATES,
         "journal_kinds": JOURNAL_KINDS,
         "units": UNITS,
         "skill_levels": SKILL_LEVELS,
         "Unit": Unit,
         "ProjectState": ProjectState,
+        "ProjectStage": ProjectStage,
+        "PreselectForm": PreselectForm,
     }
 
 
@@ -366,6 +390,7 @@ def _project_context(call: CommonsCall, project: CommonsProject, **forms: Any) -
     usable = [r for r in received if r.left > 0 and r.delegation.project_id in (None, project.id)]
     contribute_form = forms.get("contribute_form") or ContributeForm(formdata=None)
     contribute_form.source.choices = _delegated_to_me(usable)
+    campaign = queries.latest_campaign(project)
     return {
         "call": call,
         "project": project,
@@ -381,6 +406,12 @@ def _project_context(call: CommonsCall, project: CommonsProject, **forms: Any) -
         "holder": db.session.get(User, project.holder_id) if project.holder_id else None,
         "can_organise": _viewer_organises(),
         "contribute_form": contribute_form,
+        "campaign": campaign,
+        "campaign_raised": campaigns.raised(campaign) if campaign else 0,
+        "backers": queries.backers_of(campaign) if campaign else [],
+        "campaign_form": forms.get("campaign_form") or CampaignForm(formdata=None),
+        "backing_form": forms.get("backing_form") or BackingForm(formdata=None),
+        "today": local_today(),
         "usable_delegations": usable,
         "pledge_forms": forms.get("pledge_forms") or {},
         "confirm_form": ConfirmForm(),
@@ -464,6 +495,126 @@ def project_cancel(call_slug: str, commons_project_id: int) -> Response:
     db.session.commit()
     flash(_("The project is cancelled; %(n)d contributions were given back.", n=refunded), "success")
     return _see_other("commons.project_page", call_slug=call.slug, commons_project_id=project.id)
+
+
+# --- crowdfunding -------------------------------------------------------------------------------
+
+
+@bp.route("/commons/<call_slug>/projects/<int:commons_project_id>/campaign", methods=["POST"])
+@login_required
+@limiter.limit(WRITE_LIMIT, key_func=account_key)
+def campaign_start(call_slug: str, commons_project_id: int) -> Response:
+    """The holder (or an organiser) opens an all-or-nothing crowdfunding campaign."""
+    call = _call_or_404(call_slug)
+    project = _project_or_404(call, commons_project_id)
+    form = CampaignForm()
+    if form.validate_on_submit():
+        try:
+            services.start_campaign(
+                actor=current_user,
+                call=call,
+                project=project,
+                target=form.target.data or 0,
+                closes_on=form.closes_on.data,
+            )
+            db.session.commit()
+            flash(_("The crowdfunding campaign is open."), "success")
+            return _see_other("commons.project_page", call_slug=call.slug, commons_project_id=project.id)
+        except DomainError as error:
+            _refused(form, error, "closes_on")
+    context = _project_context(call, project, campaign_form=form)
+    return render(
+        "commons/project.html", status=409 if form.is_submitted() and form.errors else 422, **context
+    )
+
+
+def _campaign_or_404(call: CommonsCall, campaign_id: int) -> tuple[CrowdfundingCampaign, CommonsProject]:
+    campaign = db.session.get(CrowdfundingCampaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign, _project_or_404(call, campaign.project_id)
+
+
+@bp.route("/commons/<call_slug>/campaigns/<int:campaign_id>/back", methods=["POST"])
+@permission_required(can_organise)
+@limiter.limit(WRITE_LIMIT, key_func=account_key)
+def campaign_back(call_slug: str, campaign_id: int) -> Response:
+    """An organiser records a backer's payment as received."""
+    call = _call_or_404(call_slug)
+    campaign, project = _campaign_or_404(call, campaign_id)
+    form = BackingForm()
+    if form.validate_on_submit():
+        try:
+            services.back_campaign(
+                actor=current_user,
+                call=call,
+                campaign=campaign,
+                amount=form.amount.data or 0,
+                backer=form.backer.data or "",
+                key=f"back:{current_user.id}:{form.key.data}",
+            )
+            db.session.commit()
+            flash(_("The payment is recorded."), "success")
+            return _see_other("commons.project_page", call_slug=call.slug, commons_project_id=project.id)
+        except DomainError as error:
+            _refused(form, error, "amount")
+    context = _project_context(call, project, backing_form=form)
+    return render(
+        "commons/project.html", status=409 if form.is_submitted() and form.errors else 422, **context
+    )
+
+
+@bp.route("/commons/<call_slug>/campaigns/<int:campaign_id>/close", methods=["POST"])
+@permission_required(can_organise)
+@limiter.limit(WRITE_LIMIT, key_func=account_key)
+def campaign_close(call_slug: str, campaign_id: int) -> Response:
+    """An organiser closes a campaign after its deadline or once its target is reached."""
+    call = _call_or_404(call_slug)
+    campaign, project = _campaign_or_404(call, campaign_id)
+    if ConfirmForm().validate_on_submit():
+        state = services.close_campaign(actor=current_user, call=call, campaign=campaign)
+        db.session.commit()
+        flash(str(CAMPAIGN_STATES[state]), "success")
+    return _see_other("commons.project_page", call_slug=call.slug, commons_project_id=project.id)
+
+
+# --- cooperative calls: pre-selection with seed funding, final selection -----------------------
+
+
+@bp.route("/commons/<call_slug>/projects/<int:commons_project_id>/preselect", methods=["POST"])
+@permission_required(can_organise)
+@limiter.limit(WRITE_LIMIT, key_func=account_key)
+def project_preselect(call_slug: str, commons_project_id: int) -> Response:
+    """Pre-select a candidate, with seed money from the round's pool."""
+    call = _call_or_404(call_slug)
+    project = _project_or_404(call, commons_project_id)
+    form = PreselectForm(prefix=f"seed-{project.id}")
+    if form.validate_on_submit():
+        services.preselect(actor=current_user, call=call, project=project, seed=form.seed.data or 0)
+        db.session.commit()
+        flash(_("“%(title)s” is pre-selected.", title=project.title), "success")
+        return _see_other("commons.round_page", call_slug=call.slug, _anchor="selection-title")
+    return _round_page(call, 422)
+
+
+@bp.route("/commons/<call_slug>/projects/<int:commons_project_id>/select", methods=["POST"])
+@permission_required(can_organise)
+@limiter.limit(WRITE_LIMIT, key_func=account_key)
+def project_select(call_slug: str, commons_project_id: int) -> Response:
+    """The final selection of a pre-selected project (``selected=1``), or not (it gives back what it holds)."""
+    call = _call_or_404(call_slug)
+    project = _project_or_404(call, commons_project_id)
+    if ConfirmForm().validate_on_submit():
+        selected = request.form.get("selected") == "1"
+        services.decide(actor=current_user, call=call, project=project, selected=selected)
+        db.session.commit()
+        flash(
+            _("“%(title)s” is selected.", title=project.title)
+            if selected
+            else _("“%(title)s” is not selected; what it held went back.", title=project.title),
+            "success",
+        )
+    return _see_other("commons.round_page", call_slug=call.slug, _anchor="selection-title")
 
 
 # --- time, skills, venues -----------------------------------------------------------------------

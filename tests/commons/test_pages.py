@@ -487,7 +487,7 @@ def test_a_persons_data_export_holds_their_commons_projects_entries_and_pledges(
     from civic.accounts.personal_data import collect
     from tests.factories import create_commons_call
 
-    _call, project, _need, _pledge = create_commons_call(title="Appel export")
+    _call, project, _need, _pledge, _campaign, _delegation = create_commons_call(title="Appel export")
     from civic.accounts.models import User
 
     data = collect(db.session.get(User, project.holder_id))
@@ -495,3 +495,71 @@ def test_a_persons_data_export_holds_their_commons_projects_entries_and_pledges(
     assert len(data["commons_pledges"]) == 1 and data["commons_followed_projects"] == [
         {"project": project.id}
     ]
+
+
+def test_crowdfunding_and_staged_selection_through_the_pages(app, client):
+    from datetime import date, timedelta
+
+    from civic.commons.models import CampaignState, CrowdfundingCampaign, ProjectStage
+
+    call = _launch(client, create_user(roles=(Role.ORGANISER,)))
+    holder = create_user(display_name="Porteuse")
+    holder_client = app.test_client()
+    log_in(holder_client, holder)
+    holder_client.post(
+        f"/commons/{call.slug}/projects/new",
+        data=_project_data(csrf_token(holder_client, f"/commons/{call.slug}/projects/new")),
+    )
+    project = db.session.scalar(select(CommonsProject))
+    page = f"/commons/{call.slug}/projects/{project.id}"
+    t = csrf_token(holder_client, page)
+    too_short = (date.today() + timedelta(days=5)).isoformat()
+    response = holder_client.post(
+        f"{page}/campaign", data={"csrf_token": t, "target": "500", "closes_on": too_short}
+    )
+    assert response.status_code == 409 and too_short in response.get_data(as_text=True)
+    deadline = (date.today() + timedelta(days=40)).isoformat()
+    response = holder_client.post(
+        f"{page}/campaign", data={"csrf_token": t, "target": "500", "closes_on": deadline}
+    )
+    assert response.status_code == 303
+    campaign = db.session.scalar(select(CrowdfundingCampaign))
+    # Only an organiser records payments received; an anonymous backer stays anonymous in the ledger.
+    back = f"/commons/{call.slug}/campaigns/{campaign.id}/back"
+    assert holder_client.post(back, data=_p("backing", {"csrf_token": t, "amount": "10"})).status_code == 403
+    token = csrf_token(client, page)
+    response = client.post(
+        back, data=_p("backing", {"csrf_token": token, "amount": "200", "backer": "Café du Port"})
+    )
+    assert response.status_code == 303
+    client.post(back, data=_p("backing", {"csrf_token": token, "amount": "300", "backer": ""}))
+    body = app.test_client().get(page).get_data(as_text=True)
+    assert "Café du Port" in body
+    response = client.post(f"/commons/{call.slug}/campaigns/{campaign.id}/close", data={"csrf_token": token})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(CrowdfundingCampaign, campaign.id).state is CampaignState.SUCCEEDED
+    exported = json.loads(app.test_client().get(f"/commons/{call.slug}/ledger.json").data)
+    backers = [j["by"] for j in exported["journals"] if j["kind"] == "crowdfund"]
+    assert backers == ["Café du Port", None]
+    # Staged selection: pre-selected with seed money from the pool, then selected.
+    client.post(
+        f"/commons/{call.slug}/round/fund",
+        data=_p("fund", {"csrf_token": token, "amount": "1000", "funder_name": "Ville"}),
+    )
+    response = client.post(
+        f"/commons/{call.slug}/projects/{project.id}/preselect",
+        data={f"seed-{project.id}-csrf_token": token, f"seed-{project.id}-seed": "150"},
+    )
+    assert response.status_code == 303
+    response = client.post(
+        f"/commons/{call.slug}/projects/{project.id}/select", data={"csrf_token": token, "selected": "1"}
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    project = db.session.get(CommonsProject, project.id)
+    assert project.stage is ProjectStage.SELECTED
+    from civic.commons.models import LedgerAccount
+
+    assert db.session.get(LedgerAccount, project.funding_account_id).balance == 150_00
+    assert ledger.problems() == []

@@ -45,7 +45,7 @@ def _seed() -> dict[str, Callable[[], object]]:
 
     review = create_review(proposal=proposal, state="submitted")
     sheet = create_tally_sheet(pool=pool)
-    call, project, need, pledge = create_commons_call()
+    call, project, need, pledge, campaign, delegation = create_commons_call()
     return {
         "edition_slug": lambda: edition.slug,
         "edition_id": lambda: edition.id,
@@ -69,6 +69,8 @@ def _seed() -> dict[str, Callable[[], object]]:
         "commons_project_id": lambda i=project.id: i,
         "need_id": lambda i=need.id: i,
         "pledge_id": lambda i=pledge.id: i,
+        "campaign_id": lambda i=campaign.id: i,
+        "delegation_id": lambda i=delegation.id: i,
         # Pre-selection days, results and attachments hold no hidden or unpublished text of their own here.
         "result_id": lambda: 999_999,
         "session_id": lambda: 999_999,

@@ -43,6 +43,8 @@ CONTENT_ARGS = frozenset(
         "commons_project_id",
         "need_id",
         "pledge_id",
+        "campaign_id",
+        "delegation_id",
     }
 )
 STAFF_ROLE = {"moderator": Role.MODERATOR, "front desk": Role.FRONT_DESK, "analyst": Role.ANALYST}
@@ -70,7 +72,9 @@ def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object, object
     review = create_review(proposal=proposal, state="submitted")
     sheet = create_tally_sheet(pool=pool, place="Bureau fantôme")
     # A draft appel à communs: only organisers see it (its project's texts carry the first marker).
-    call, project, need, pledge = create_commons_call(title="Appel fantôme", published=False, text=MARKERS[0])
+    call, project, need, pledge, campaign, delegation = create_commons_call(
+        title="Appel fantôme", published=False, text=MARKERS[0]
+    )
     samples: dict[str, Callable[[], object]] = {
         "edition_slug": lambda: edition.slug,
         "edition_id": lambda: edition.id,
@@ -94,6 +98,8 @@ def _seed_unpublished() -> tuple[dict[str, Callable[[], object]], object, object
         "commons_project_id": lambda i=project.id: i,
         "need_id": lambda i=need.id: i,
         "pledge_id": lambda i=pledge.id: i,
+        "campaign_id": lambda i=campaign.id: i,
+        "delegation_id": lambda i=delegation.id: i,
         # Pre-selection days, results and attachments hold no hidden or unpublished text of their own here.
         "result_id": lambda: 999_999,
         "session_id": lambda: 999_999,

@@ -41,8 +41,8 @@ def _samples() -> dict[str, Callable[[], object]]:
 
     def _commons():  # one call for the whole sweep: a project's URL names its own call, as a real link does
         if not made:  # plain values: the objects are detached once a request has ended
-            call, project, need, pledge = create_commons_call()
-            made.append((call.slug, project.id, need.id, pledge.id))
+            call, project, need, pledge, campaign, delegation = create_commons_call()
+            made.append((call.slug, project.id, need.id, pledge.id, campaign.id, delegation.id))
         return made[0]
 
     return {
@@ -72,8 +72,9 @@ def _samples() -> dict[str, Callable[[], object]]:
         "commons_project_id": lambda: _commons()[1],
         "need_id": lambda: _commons()[2],
         "pledge_id": lambda: _commons()[3],
+        "campaign_id": lambda: _commons()[4],
+        "delegation_id": lambda: _commons()[5],
     }
-
 
 
 def _sample_service():

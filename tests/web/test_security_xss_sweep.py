@@ -68,7 +68,9 @@ def _seed(app):
     db.session.commit()
     review = _seed_review(proposal, author)
     sheet = create_tally_sheet(pool=pool, place="Bureau " + QUOTED)
-    call, project, need, pledge = create_commons_call(title="Appel " + QUOTED, text=QUOTED)
+    call, project, need, pledge, campaign, delegation = create_commons_call(
+        title="Appel " + QUOTED, text=QUOTED
+    )
     with app.app_context():
         forget_town_identity()
     return {
@@ -94,6 +96,8 @@ def _seed(app):
         "commons_project_id": lambda i=project.id: i,
         "need_id": lambda i=need.id: i,
         "pledge_id": lambda i=pledge.id: i,
+        "campaign_id": lambda i=campaign.id: i,
+        "delegation_id": lambda i=delegation.id: i,
         # Pre-selection days, results and attachments hold no hidden or unpublished text of their own here.
         "result_id": lambda: 999_999,
         "session_id": lambda: 999_999,
