@@ -103,6 +103,18 @@ ACTION_LABELS: dict[str, Any] = {
     "voting.paper_sheet_corrected": _l("Paper tally sheet entry corrected"),
     "voting.paper_sheet_accepted": _l("Paper tally sheet accepted (two matching entries)"),
     "voting.minutes_remarks": _l("Polling-place minutes remarks saved"),
+    "commons.call_created": _l("Call for commons launched (draft)"),
+    "commons.call_published": _l("Call for commons published"),
+    "commons.round_funded": _l("Money received recorded in a co-budget pool"),
+    "commons.allocated": _l("Co-budget pool allocated to members"),
+    "commons.round_closed": _l("Co-budget round closed"),
+    "commons.project_cancelled": _l("Commons project cancelled, contributions given back"),
+    "commons.campaign_started": _l("Crowdfunding campaign started"),
+    "commons.campaign_backed": _l("Crowdfunding payment recorded"),
+    "commons.campaign_closed": _l("Crowdfunding campaign closed"),
+    "commons.preselected": _l("Commons project pre-selected"),
+    "commons.selected": _l("Commons project selected"),
+    "commons.not_selected": _l("Commons project not selected"),
 }
 TARGET_LABELS: dict[str, Any] = {
     "user": _l("Person"),
