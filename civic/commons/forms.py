@@ -30,6 +30,7 @@ from civic.web.forms import AmountField, DateRange
 TEXT = 4000
 LINE_ROWS = 4
 NEED_ROWS = 4
+MAX_ROWS = 12  # rows added one by one ("add a line"), up to this many of each
 MAX_HOURS = 10_000  # a need of more than ten thousand hours is a typo
 MAX_ITEMS = 10_000
 
@@ -146,8 +147,16 @@ class ProjectForm(FlaskForm):
         _l("How residents take part"), validators=[Optional(), Length(max=TEXT)]
     )
     animation = TextAreaField(_l("Community animation"), validators=[Optional(), Length(max=TEXT)])
-    lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=LINE_ROWS)
-    needs = FieldList(FormField(NeedForm), min_entries=NEED_ROWS, max_entries=NEED_ROWS)
+    lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=MAX_ROWS)
+    needs = FieldList(FormField(NeedForm), min_entries=NEED_ROWS, max_entries=MAX_ROWS)
+
+    def add_row(self, name: str) -> bool:
+        """Add an empty budget line or need row (the \"add a line\" button); False when the list is full."""
+        rows = self.lines if name == "lines" else self.needs
+        if len(rows) >= MAX_ROWS:
+            return False
+        rows.append_entry()
+        return True
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

@@ -21,6 +21,7 @@ from civic.accounts.models import User
 from civic.commons import campaigns, queries, services
 from civic.commons import tasks as _tasks  # noqa: F401  (the worker's periodic jobs register on import)
 from civic.commons.forms import (
+    MAX_ROWS,
     AllocateCsvForm,
     AllocateEvenlyForm,
     AllocateForm,
@@ -366,7 +367,12 @@ def project_new(call_slug: str) -> Response:
         "call": call,
         "form": form,
         "open_for_projects": services.is_open_for_projects(call, local_today()),
+        "max_rows": MAX_ROWS,
     }
+    more = request.form.get("more") if form.is_submitted() else None
+    if more in ("lines", "needs"):  # "add a line": the same form again with one more empty row, nothing saved
+        form.add_row(more)
+        return render("commons/project_form.html", **context)
     if not form.validate_on_submit():
         return render("commons/project_form.html", status=422 if form.is_submitted() else 200, **context)
     try:

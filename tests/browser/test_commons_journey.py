@@ -69,7 +69,7 @@ def _start_project(page, base, slug, title, minimum, maximum, need=None):
         page.locator("#needs-0-kind").select_option("time")
         page.locator("#needs-0-quantity").fill("20")
         page.locator("#needs-0-skill_level").select_option("2")
-    page.locator("form[action$='/projects/new'] button[type=submit]").click()
+    page.locator("form[action$='/projects/new'] button[type=submit]:not([name=more])").click()
     page.wait_for_url(re.compile(r".*/projects/\d+$"))
     return int(page.url.rsplit("/", 1)[1])
 

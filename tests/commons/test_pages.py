@@ -563,3 +563,16 @@ def test_crowdfunding_and_staged_selection_through_the_pages(app, client):
 
     assert db.session.get(LedgerAccount, project.funding_account_id).balance == 150_00
     assert ledger.problems() == []
+
+
+def test_add_a_line_brings_the_form_back_with_one_more_row_and_the_typed_text_kept(app, client):
+    call = _launch(client, create_user(roles=(Role.ORGANISER,)))
+    url = f"/commons/{call.slug}/projects/new"
+    data = _project_data(csrf_token(client, url)) | {"more": "lines"}
+    response = client.post(url, data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="lines-4-label"' in body and "Atelier vélo partagé" in body
+    assert db.session.scalar(select(CommonsProject)) is None
+    data |= {"lines-4-label": "Affiches", "lines-4-minimum": "10", "lines-4-maximum": "20", "more": ""}
+    assert client.post(url, data=data).status_code == 303
+    assert db.session.scalar(select(CommonsProject)).maximum == 1200_50 + 20_00
