@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from civic.accounts.models import User
-from civic.commons.ledger_rules import Unit, indicative_value_cents
+from civic.commons.ledger_rules import Unit
 from civic.commons.models import (
     AccountKind,
     BudgetLineRow,
@@ -30,6 +30,7 @@ from civic.commons.models import (
     ProjectState,
     RoundMember,
 )
+from civic.commons.needs import NeedState
 from civic.extensions import db
 
 LEDGER_PAGE_SIZE = 50
@@ -59,29 +60,12 @@ def _balances(account_ids: Sequence[int]) -> dict[int, LedgerAccount]:
     return {account.id: account for account in rows}
 
 
-@dataclass(frozen=True)
-class NeedFigures:
-    need: CommonsNeed
-    delivered: int
-    pledged: int
-
-    @property
-    def lacking(self) -> int:
-        return max(self.need.quantity - self.delivered - self.pledged, 0)
-
-    @property
-    def indicative_value_cents(self) -> int | None:
-        if self.need.unit is not Unit.MINUTES or self.need.skill_level is None:
-            return None
-        return indicative_value_cents(self.delivered, self.need.skill_level)
-
-
 @dataclass
 class ProjectFigures:
     project: CommonsProject
     raised: int
     reserved: int = 0  # matching funds reserved towards it
-    needs: list[NeedFigures] = field(default_factory=list)
+    needs: list[NeedState] = field(default_factory=list)
     lines: list[BudgetLineRow] = field(default_factory=list)
 
     @property
@@ -146,7 +130,7 @@ def project_figures(projects: Sequence[CommonsProject]) -> list[ProjectFigures]:
     for need in need_rows:
         account = accounts[need.account_id]
         figures[need.project_id].needs.append(
-            NeedFigures(need, delivered=account.balance, pledged=account.pending_in)
+            NeedState(need, delivered=account.balance, pledged=account.pending_in)
         )
     for line in line_rows:
         figures[line.project_id].lines.append(line)

@@ -7,8 +7,6 @@ project's followers, after the commit, when one of its needs is covered or when 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -43,8 +41,8 @@ from civic.core.mail import send_mail
 from civic.core.money import MoneyError, parse_amount
 from civic.core.time import local_today
 from civic.extensions import db
+from civic.processes.services import slugify
 
-SLUG_MAX_LENGTH = 60
 CALL_TEXTS = (
     "title",
     "problem",
@@ -118,12 +116,6 @@ def _ledger(action):  # type: ignore[no-untyped-def]
         return action()
     except LedgerRefusal as refusal:
         raise Refused(refusal) from refusal
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:SLUG_MAX_LENGTH].rstrip("-") or "appel"
 
 
 def _unique_slug(title: str) -> str:
