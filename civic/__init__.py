@@ -73,7 +73,7 @@ def _init_extensions(app: Flask) -> None:
     from civic.core.content_version import track_content_changes
     from civic.core.database import import_models, install_sqlite_pragmas
     from civic.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-    from civic.web.i18n import select_locale, select_timezone
+    from civic.web.i18n import select_locale, select_timezone, share_wtforms_catalogs
 
     import_models()
     db.init_app(app)
@@ -89,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=os.path.join(os.path.dirname(app.root_path), "translations"),
     )
+    share_wtforms_catalogs(app)
     htmx.init_app(app)
     limiter.init_app(app)
     from civic.config import ratelimit_storage_warning

@@ -12,13 +12,15 @@ last as long as the remember-me cookie (``REMEMBER_COOKIE_DURATION``) after thei
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -101,20 +103,22 @@ def idle_limit(user: User) -> timedelta:
     return timedelta(seconds=int(seconds))
 
 
+@functools.cache
+def _session_user() -> Select[Any]:
+    """Built once, on first use (every signed-in request runs it; building it cost more than running it)."""
+    return (
+        select(User, UserSession.id, UserSession.last_seen_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == bindparam("token_hash"), User.deleted_at.is_(None))
+        .options(joinedload(User.role_grants))
+    )
+
+
 def load_session_user(token: str) -> User | None:
     """Return the live person of a still-open session token, refreshing its last-seen time."""
     # One query for the session, its person and their roles (needed for the idle limit anyway): a row per
     # role, made one by unique() (all rows are read: first() would cut the roles collection short).
-    found = (
-        db.session.execute(
-            select(User, UserSession.id, UserSession.last_seen_at)
-            .join(UserSession, UserSession.user_id == User.id)
-            .where(UserSession.token_hash == hash_token(token), User.deleted_at.is_(None))
-            .options(joinedload(User.role_grants))
-        )
-        .unique()
-        .all()
-    )
+    found = db.session.execute(_session_user(), {"token_hash": hash_token(token)}).unique().all()
     if not found:
         return None
     user, session_id, last_seen_at = found[0]

@@ -42,7 +42,7 @@ def _licence_choices(kind: str) -> list[SelectChoice]:
 class KeyedForm(FlaskForm):
     """A form that posts once: its idempotency key makes a double click post a single journal."""
 
-    key = HiddenField()
+    key = HiddenField(validators=[Length(max=43)])  # a token of 22 characters; longer ones are forged
     # Several of these forms share a page (the round's desk): a prefix keeps their inputs' ids apart.
     PREFIX = ""
 
@@ -135,7 +135,7 @@ class NeedForm(Form):
     )
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(KeyedForm):
     title = StringField(_l("Name of the project"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("In a few lines"), validators=[DataRequired(), Length(max=TEXT)])
     team = TextAreaField(_l("Team"), validators=[Optional(), Length(max=TEXT)])
@@ -202,7 +202,7 @@ class DelegateForm(KeyedForm):
     project = SelectField(_l("For"), choices=[], validate_choice=False, default="")
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(KeyedForm):
     quantity = IntegerField(
         _l("How many (hours or items)"), validators=[InputRequired(), NumberRange(min=1, max=MAX_HOURS)]
     )

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from civic.commons import ledger_rules as rules
 from civic.commons.ledger_rules import LedgerRefusal, Unit
@@ -102,6 +105,14 @@ def _net(legs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return sorted(net.items())
 
 
+class After(NamedTuple):
+    """An account's figures right after a posting or a reservation (read back by the UPDATE itself)."""
+
+    balance: int
+    pending_in: int
+    pending_out: int
+
+
 def post(
     kind: str,
     legs: Iterable[tuple[int, int]],
@@ -118,25 +129,69 @@ def post(
     ``key`` is the idempotency key of the form that asked: a second post with the same key (a double
     click) returns the journal already posted and posts nothing.
     """
+    journal, _after = post_reading(
+        kind,
+        legs,
+        actor_id=actor_id,
+        on_behalf_of_id=on_behalf_of_id,
+        delegation_id=delegation_id,
+        reverses_id=reverses_id,
+        key=key,
+        memo=memo,
+    )
+    return journal
+
+
+def post_reading(
+    kind: str,
+    legs: Iterable[tuple[int, int]],
+    *,
+    actor_id: int | None = None,
+    on_behalf_of_id: int | None = None,
+    delegation_id: int | None = None,
+    reverses_id: int | None = None,
+    key: str | None = None,
+    memo: str = "",
+    head: str | None = None,
+    savepoint: bool = True,
+) -> tuple[LedgerJournal, dict[int, After]]:
+    """``post``, also returning each account's figures after it (empty for a replayed key).
+
+    ``head`` is for a caller that took the chain's head itself (``take_head``, then read, then post) and
+    has posted nothing since: the hash it returned, and the caller has already looked for ``key``.
+    ``savepoint=False`` is for a caller whose whole transaction is rolled back on a refusal.
+    """
     net = _net(legs)
     if not net:
         raise LedgerRefusal(rules.EMPTY)
     if any(amount == 0 for _a, amount in net):
         raise LedgerRefusal(rules.ZERO_AMOUNT)
-    if key is not None:
+    if sum(amount for _a, amount in net):  # unbalanced whatever the units (per unit: checked below)
+        raise LedgerRefusal(rules.UNBALANCED)
+    if key is not None and head is None:
         existing = db.session.scalar(select(LedgerJournal).where(LedgerJournal.idempotency_key == key))
         if existing is not None:
-            return existing
+            return existing, {}
     try:
-        with db.session.begin_nested():
-            journal = _post(kind, net, actor_id, on_behalf_of_id, delegation_id, reverses_id, key, memo)
+        with db.session.begin_nested() if savepoint else nullcontext():
+            return _post(kind, net, actor_id, on_behalf_of_id, delegation_id, reverses_id, key, memo, head)
     except IntegrityError as error:
+        if not savepoint:
+            raise _refusal(error) from error
         if key is not None and "idempotency_key" in str(error.orig):
             existing = db.session.scalar(select(LedgerJournal).where(LedgerJournal.idempotency_key == key))
             if existing is not None:
-                return existing
+                return existing, {}
         raise _refusal(error) from error
-    return journal
+
+
+_MOVE = text(
+    "UPDATE ledger_account SET balance = balance + :delta, version = version + 1 "
+    "WHERE id = :id RETURNING balance, version, unit, pending_in, pending_out"
+)
+_NEW_JOURNAL = LedgerJournal.__table__.insert().returning(LedgerJournal.__table__.c.id)
+_POSTED = text("UPDATE ledger_journal SET status = 'posted', hash = :h WHERE id = :id")
+_HEAD_MOVES = text("UPDATE ledger_head SET last_journal_id = :j, last_hash = :h WHERE id = 1")
 
 
 def _post(
@@ -148,54 +203,54 @@ def _post(
     reverses_id: int | None,
     key: str | None,
     memo: str,
-) -> LedgerJournal:
-    previous = _take_head()
-    wanted = select(LedgerAccount.id, LedgerAccount.unit).where(LedgerAccount.id.in_([a for a, _ in net]))
-    units: dict[int, Unit] = dict(db.session.execute(wanted).all())  # type: ignore[arg-type]
-    if len(units) != len(net):
-        raise LedgerRefusal(rules.UNKNOWN_ACCOUNT)
-    sums: dict[Unit, int] = defaultdict(int)
-    for account_id, amount in net:
-        sums[units[account_id]] += amount
-    if any(sums.values()):
-        raise LedgerRefusal(rules.UNBALANCED)
-    journal = LedgerJournal(
-        kind=kind,
-        actor_id=actor_id,
-        on_behalf_of_id=on_behalf_of_id,
-        delegation_id=delegation_id,
-        reverses_id=reverses_id,
-        idempotency_key=key,
-        memo=memo[:500],
-        previous_hash=previous,
-    )
-    db.session.add(journal)
-    db.session.flush()
-    update = text(
-        "UPDATE ledger_account SET balance = balance + :delta, version = version + 1 "
-        "WHERE id = :id RETURNING balance, version"
-    )
+    head: str | None,
+) -> tuple[LedgerJournal, dict[int, After]]:
+    previous = head if head is not None else _take_head()
+    values = {
+        "kind": kind,
+        "status": JournalStatus.DRAFT,
+        "actor_id": actor_id,
+        "on_behalf_of_id": on_behalf_of_id,
+        "delegation_id": delegation_id,
+        "reverses_id": reverses_id,
+        "idempotency_key": key,
+        "memo": memo[:500],
+        "created_at": utcnow(),
+        "previous_hash": previous,
+        "hash": "",
+    }
+    # A Core insert (the ORM's unit of work costs more than the statement); the journal object is then
+    # attached to the session as loaded, with the values just written.
+    journal_id = db.session.execute(_NEW_JOURNAL, values).scalar_one()
     postings = []
+    after: dict[int, After] = {}
+    sums: dict[Unit, int] = defaultdict(int)
     for account_id, amount in net:  # ascending ids: concurrent journals lock accounts in the same order
-        balance, version = db.session.execute(update, {"delta": amount, "id": account_id}).one()
+        row = db.session.execute(_MOVE, {"delta": amount, "id": account_id}).first()
+        if row is None:
+            raise LedgerRefusal(rules.UNKNOWN_ACCOUNT)
+        balance, version, unit, pending_in, pending_out = row
+        sums[Unit(unit)] += amount
+        after[account_id] = After(int(balance), int(pending_in), int(pending_out))
         postings.append(
             {
-                "journal_id": journal.id,
+                "journal_id": journal_id,
                 "account_id": account_id,
                 "amount": amount,
                 "account_version": version,
                 "balance_after": balance,
             }
         )
+    if any(sums.values()):  # the savepoint rolls the moves back
+        raise LedgerRefusal(rules.UNBALANCED)
     db.session.execute(LedgerPosting.__table__.insert(), postings)
-    journal.hash = rules.journal_hash(previous, journal.id, kind, list(net), reverses_id)
-    journal.status = JournalStatus.POSTED
-    db.session.flush()
-    db.session.execute(
-        text("UPDATE ledger_head SET last_journal_id = :j, last_hash = :h WHERE id = 1"),
-        {"j": journal.id, "h": journal.hash},
-    )
-    return journal
+    digest = rules.journal_hash(previous, journal_id, kind, list(net), reverses_id)
+    db.session.execute(_POSTED, {"h": digest, "id": journal_id})  # the trigger checks it balances
+    db.session.execute(_HEAD_MOVES, {"j": journal_id, "h": digest})
+    journal = LedgerJournal(id=journal_id, **(values | {"status": JournalStatus.POSTED, "hash": digest}))
+    make_transient_to_detached(journal)
+    db.session.add(journal)
+    return journal, after
 
 
 def legs_of(journal: LedgerJournal) -> list[tuple[int, int]]:
@@ -238,39 +293,84 @@ def reserve(
     *,
     actor_id: int | None = None,
     expires_at: datetime | None = None,
+    key: str | None = None,
 ) -> LedgerPending:
-    """Reserve ``amount`` from source to target (a pledge, a matching reservation); the CHECKs bound it."""
+    """Reserve ``amount`` from source to target (a pledge, a matching reservation); the CHECKs bound it.
+
+    ``key``: as for ``post``, a second reservation with the same key returns the first one.
+    """
+    pending_id, _after = reserve_reading(
+        kind, source_id, target_id, amount, actor_id=actor_id, expires_at=expires_at, key=key
+    )
+    pending = db.session.get(LedgerPending, pending_id)
+    assert pending is not None
+    return pending
+
+
+def reserve_reading(
+    kind: str,
+    source_id: int,
+    target_id: int,
+    amount: int,
+    *,
+    actor_id: int | None = None,
+    expires_at: datetime | None = None,
+    savepoint: bool = True,
+    key: str | None = None,
+) -> tuple[int, dict[int, After]]:
+    """``reserve``, returning the pending transfer's id and both accounts' figures after it (none when
+    ``key`` was reserved already; ``savepoint``: as for ``post_reading``)."""
     if amount <= 0:
         raise LedgerRefusal(rules.ZERO_AMOUNT)
     if source_id == target_id:
         raise LedgerRefusal(rules.UNBALANCED)
-    try:
-        with db.session.begin_nested():
-            _shift_pending(source_id, target_id, amount)
-            pending = LedgerPending(
-                kind=kind,
-                source_id=source_id,
-                target_id=target_id,
-                amount=amount,
-                actor_id=actor_id,
-                expires_at=expires_at,
-            )
-            db.session.add(pending)
-            db.session.flush()
-    except IntegrityError as error:
-        raise _refusal(error) from error
-    return pending
-
-
-def _shift_pending(source_id: int, target_id: int, amount: int) -> None:
-    """Add ``amount`` (negative: release) to the source's pending_out and the target's pending_in, in id order."""
-    for account_id, column in sorted(((source_id, "pending_out"), (target_id, "pending_in"))):
-        moved = db.session.execute(
-            text(f"UPDATE ledger_account SET {column} = {column} + :a WHERE id = :id"),  # noqa: S608
-            {"a": amount, "id": account_id},
+    if key is not None and (existing := _reserved_with(key)) is not None:
+        return existing, {}
+    insert = (
+        LedgerPending.__table__.insert()
+        .values(
+            kind=kind,
+            source_id=source_id,
+            target_id=target_id,
+            amount=amount,
+            actor_id=actor_id,
+            expires_at=expires_at,
+            idempotency_key=key,
         )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
+        .returning(LedgerPending.__table__.c.id)
+    )
+    try:
+        with db.session.begin_nested() if savepoint else nullcontext():
+            after = _shift_pending(source_id, target_id, amount)
+            pending_id = int(db.session.execute(insert).scalar_one())
+    except IntegrityError as error:
+        # The same form posted twice at once: the other request reserved it first.
+        replayed = savepoint and key is not None and "idempotency_key" in str(error.orig)
+        if replayed and key is not None and (existing := _reserved_with(key)) is not None:
+            return existing, {}
+        raise _refusal(error) from error
+    return pending_id, after
+
+
+def _reserved_with(key: str) -> int | None:
+    return db.session.scalar(select(LedgerPending.id).where(LedgerPending.idempotency_key == key))
+
+
+def _shift_pending(source_id: int, target_id: int, amount: int) -> dict[int, After]:
+    """Add ``amount`` (negative: release) to the source's pending_out and the target's pending_in, in id order."""
+    after = {}
+    for account_id, column in sorted(((source_id, "pending_out"), (target_id, "pending_in"))):
+        row = db.session.execute(
+            text(
+                f"UPDATE ledger_account SET {column} = {column} + :a WHERE id = :id "  # noqa: S608
+                "RETURNING balance, pending_in, pending_out"
+            ),
+            {"a": amount, "id": account_id},
+        ).first()
+        if row is None:
             raise LedgerRefusal(rules.UNKNOWN_ACCOUNT, account_id)
+        after[account_id] = After(int(row[0]), int(row[1]), int(row[2]))
+    return after
 
 
 def _release(pending: LedgerPending) -> None:

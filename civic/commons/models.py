@@ -19,6 +19,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy import true as sa_true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.commons import ddl
 from civic.commons.ledger_rules import GENESIS, Unit
@@ -133,6 +134,8 @@ class LedgerPending(db.Model):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("posted_amount >= 0 AND posted_amount <= amount", name="posted_within_amount"),
+        # A double-clicked pledge form reserves once (an index: SQLite cannot add a constraint in place).
+        Index("uq_ledger_pending_idempotency_key", "idempotency_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,6 +149,7 @@ class LedgerPending(db.Model):
     journal_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_journal.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80))
 
 
 class LedgerHead(db.Model):
@@ -288,6 +292,7 @@ class CommonsProject(db.Model):
     __tablename__ = "commons_project"
     __table_args__ = (
         CheckConstraint("minimum >= 0 AND maximum >= minimum AND maximum > 0", name="goals_ordered"),
+        Index("uq_commons_project_creation_key", "creation_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -313,6 +318,8 @@ class CommonsProject(db.Model):
     commons_rules: Mapped[str] = mapped_column(Text, default="")
     citizen_involvement: Mapped[str] = mapped_column(Text, default="")
     animation: Mapped[str] = mapped_column(Text, default="")
+    # The idempotency key of the form that started it: the same form posted twice starts one project.
+    creation_key: Mapped[str | None] = mapped_column(String(80))
 
 
 class ProjectFollower(db.Model):
@@ -350,6 +357,8 @@ class CommonsCall(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("cobudget_round.id"), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Loaded with the call (one query for both): nearly every page and action of a call reads its round.
+    cobudget_round: Mapped[CoBudgetRound] = relationship(lazy="joined", viewonly=True)
 
 
 class BudgetLineRow(db.Model):

@@ -69,11 +69,24 @@ def _offer_account(user_id: int, unit: Unit) -> LedgerAccount:
 
 def pledge(need: CommonsNeed, user_id: int, quantity: int) -> LedgerPending:
     """A member pledges part of a need (minutes or items): reserved, not yet counted as given."""
+    return pledge_once(need, user_id, quantity, key=None)[0]
+
+
+def pledge_once(
+    need: CommonsNeed, user_id: int, quantity: int, *, key: str | None
+) -> tuple[LedgerPending, bool]:
+    """``pledge`` for a form with an idempotency key: the pledge, and whether it is new (False when the same
+    form was posted before: nothing more is reserved)."""
     project = db.session.get(CommonsProject, need.project_id)
     if project is None or project.state in (ProjectState.CANCELLED, ProjectState.FAILED):
         raise LedgerRefusal("project_closed")
     offer = _offer_account(user_id, need.unit)
-    return ledger.reserve("pledge", offer.id, need.account_id, quantity, actor_id=user_id)
+    pending_id, after = ledger.reserve_reading(
+        "pledge", offer.id, need.account_id, quantity, actor_id=user_id, key=key
+    )
+    pending = db.session.get(LedgerPending, pending_id)
+    assert pending is not None
+    return pending, bool(after)
 
 
 def _need_of(pending: LedgerPending) -> tuple[CommonsNeed, CommonsProject]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from civic.accounts.models import User
@@ -157,7 +159,7 @@ class RoundFigures:
 
 
 def round_figures(call: CommonsCall) -> RoundFigures:
-    round_ = db.session.get(CoBudgetRound, call.round_id)
+    round_ = call.cobudget_round
     assert round_ is not None
     ids = [round_.pool_account_id, round_.outside_account_id]
     accounts = _balances(ids + ([round_.matching_account_id] if round_.matching_account_id else []))
@@ -198,10 +200,19 @@ class Gift:
     via: tuple[str, ...] = ()
 
 
-def gifts_to(project: CommonsProject) -> list[Gift]:
-    """Every contribution to the project, newest first, with whether it was given back."""
+# A project page lists the latest gifts and payments; every one of them is in the round's public ledger.
+LATEST_SHOWN = 20
+
+
+@functools.cache  # built once, as _delegations_statement
+def _gifts_statements() -> tuple[Select[Any], Select[Any]]:
     reversal = aliased(LedgerJournal)
-    rows = db.session.execute(
+    gift = (
+        LedgerPosting.account_id == bindparam("funding"),
+        LedgerPosting.amount > 0,
+        LedgerJournal.kind == "contribute",
+    )
+    latest = (
         select(
             LedgerJournal.id,
             LedgerPosting.amount,
@@ -213,19 +224,34 @@ def gifts_to(project: CommonsProject) -> list[Gift]:
         .join(LedgerPosting, LedgerPosting.journal_id == LedgerJournal.id)
         .outerjoin(User, User.id == LedgerJournal.actor_id)
         .outerjoin(reversal, reversal.reverses_id == LedgerJournal.id)
-        .where(
-            LedgerPosting.account_id == project.funding_account_id,
-            LedgerPosting.amount > 0,
-            LedgerJournal.kind == "contribute",
-        )
+        .where(*gift)
         .order_by(LedgerJournal.id.desc())
-    ).all()
+        .limit(bindparam("limit"))
+    )
+    count = (
+        select(func.count())
+        .select_from(LedgerPosting)
+        .join(LedgerJournal, LedgerJournal.id == LedgerPosting.journal_id)
+        .where(*gift)
+    )
+    return latest, count
+
+
+def gifts_to(project: CommonsProject, *, limit: int = LATEST_SHOWN) -> tuple[list[Gift], int]:
+    """The latest contributions to the project, newest first, with whether each was given back; and how
+    many there are in all."""
+    funding = project.funding_account_id
+    latest, count = _gifts_statements()
+    rows = db.session.execute(latest, {"funding": funding, "limit": limit}).all()
+    total = len(rows)
+    if total == limit:
+        total = int(db.session.scalar(count, {"funding": funding}) or 0)
     trail = Provenance(project.round_id)
     gifts = []
     for journal_id, amount, at, by, reversal_id, delegation_id in rows:
         origin, via = trail.of(delegation_id)
         gifts.append(Gift(journal_id, amount, at, by or "", reversal_id is not None, origin, via))
-    return gifts
+    return gifts, total
 
 
 class Provenance:
@@ -290,7 +316,7 @@ def follower_count(project: CommonsProject) -> int:
 
 def round_account_labels(call: CommonsCall) -> dict[int, tuple[str, str]]:
     """Every account of the round → (kind, name) for the public ledger: pool, outside, wallets, projects, needs."""
-    round_ = db.session.get(CoBudgetRound, call.round_id)
+    round_ = call.cobudget_round
     assert round_ is not None
     labels: dict[int, tuple[str, str]] = {
         round_.outside_account_id: ("outside", ""),
@@ -457,10 +483,11 @@ class DelegationRow:
     project: str
 
 
-def delegations_of(call: CommonsCall, user_id: int) -> tuple[list[DelegationRow], list[DelegationRow]]:
-    """(the delegations a member made, the live ones made to them), with what is left in each."""
+@functools.cache  # built once: a page runs it on every visit, and building it costs more than running it
+def _delegations_statement() -> Select[Any]:
     truster, delegate, origin = aliased(User), aliased(User), aliased(User)
-    rows = db.session.execute(
+    user_id = bindparam("user_id")
+    return (
         select(
             Delegation,
             LedgerAccount.balance,
@@ -474,10 +501,15 @@ def delegations_of(call: CommonsCall, user_id: int) -> tuple[list[DelegationRow]
         .join(truster, truster.id == Delegation.truster_id)
         .join(delegate, delegate.id == Delegation.delegate_id)
         .outerjoin(CommonsProject, CommonsProject.id == Delegation.project_id)
-        .where(Delegation.round_id == call.round_id)
+        .where(Delegation.round_id == bindparam("round_id"))
         .where((Delegation.truster_id == user_id) | (Delegation.delegate_id == user_id))
         .order_by(Delegation.id)
-    ).all()
+    )
+
+
+def delegations_of(call: CommonsCall, user_id: int) -> tuple[list[DelegationRow], list[DelegationRow]]:
+    """(the delegations a member made, the live ones made to them), with what is left in each."""
+    rows = db.session.execute(_delegations_statement(), {"round_id": call.round_id, "user_id": user_id}).all()
     made, received = [], []
     for d, left, o, t, g, title in rows:
         row = DelegationRow(d, left, o or "", t or "", g or "", title or "")
@@ -517,14 +549,30 @@ class Backing:
     refunded: bool
 
 
-def backers_of(campaign: CrowdfundingCampaign) -> list[Backing]:
-    """A campaign's payments, newest first, under the backers' public names ("" for anonymous ones)."""
+def backers_of(campaign: CrowdfundingCampaign, *, limit: int = LATEST_SHOWN) -> tuple[list[Backing], int]:
+    """A campaign's latest payments, newest first, under the backers' public names ("" for anonymous ones);
+    and how many there are in all."""
     reversal = aliased(LedgerJournal)
+    payment = (LedgerPosting.account_id == campaign.account_id, LedgerJournal.kind == "crowdfund")
     rows = db.session.execute(
         select(LedgerPosting.amount, LedgerJournal.memo, LedgerJournal.created_at, reversal.id)
         .join(LedgerJournal, LedgerJournal.id == LedgerPosting.journal_id)
         .outerjoin(reversal, reversal.reverses_id == LedgerJournal.id)
-        .where(LedgerPosting.account_id == campaign.account_id, LedgerJournal.kind == "crowdfund")
+        .where(*payment)
         .order_by(LedgerJournal.id.desc())
+        .limit(limit)
     ).all()
-    return [Backing(amount, memo, at, reversed_id is not None) for amount, memo, at, reversed_id in rows]
+    total = len(rows)
+    if total == limit:
+        total = int(
+            db.session.scalar(
+                select(func.count())
+                .select_from(LedgerPosting)
+                .join(LedgerJournal, LedgerJournal.id == LedgerPosting.journal_id)
+                .where(*payment)
+            )
+            or 0
+        )
+    return [
+        Backing(amount, memo, at, reversed_id is not None) for amount, memo, at, reversed_id in rows
+    ], total

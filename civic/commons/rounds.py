@@ -12,10 +12,11 @@ Functions flush and leave the commit to the caller (the web layer, later; the te
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 
 from civic.commons import ledger
 from civic.commons import ledger_rules as rules
@@ -216,20 +217,25 @@ def _matched(*, actor_id: int | None = None, target_id: int | None = None, sourc
     return int(db.session.scalar(stmt) or 0)
 
 
-def _reserve_match(round_: CoBudgetRound, project: CommonsProject, origin_id: int, amount: int) -> int:
-    """Reserve the matching funds one contribution earns (0 when the round has none or a cap is reached)."""
+def _reserve_match(
+    round_: CoBudgetRound, project: CommonsProject, origin_id: int, amount: int, funding: ledger.After
+) -> ledger.After:
+    """Reserve the matching funds one contribution earns (nothing when the round has none or a cap is
+    reached); ``funding`` is the project's account right after the contribution. Return it after the match."""
     if round_.matching_account_id is None or not round_.match_num or not round_.match_den:
-        return 0
-    pool = db.session.get(LedgerAccount, round_.matching_account_id, populate_existing=True)
-    funding = db.session.get(LedgerAccount, project.funding_account_id, populate_existing=True)
-    assert pool is not None and funding is not None
+        return funding
+    pool_id = round_.matching_account_id
+    pool_balance, pool_pending_out = db.session.execute(
+        select(LedgerAccount.balance, LedgerAccount.pending_out).where(LedgerAccount.id == pool_id)
+    ).one()
     member_left = None
     if round_.match_member_cap is not None:
-        member_left = round_.match_member_cap - _matched(actor_id=origin_id, source_id=pool.id)
+        member_left = round_.match_member_cap - _matched(actor_id=origin_id, source_id=pool_id)
     project_left = project.maximum - funding.balance - funding.pending_in  # the match counts towards the goal
     if round_.match_project_cap is not None:
         project_left = min(
-            project_left, round_.match_project_cap - _matched(target_id=funding.id, source_id=pool.id)
+            project_left,
+            round_.match_project_cap - _matched(target_id=project.funding_account_id, source_id=pool_id),
         )
     match = rules.match_for(
         amount,
@@ -237,11 +243,28 @@ def _reserve_match(round_: CoBudgetRound, project: CommonsProject, origin_id: in
         per_contribution_cap=round_.match_contribution_cap,
         member_left=member_left,
         project_left=project_left,
-        pool_left=pool.balance - pool.pending_out,
+        pool_left=pool_balance - pool_pending_out,
     )
-    if match > 0:
-        ledger.reserve("match", pool.id, funding.id, match, actor_id=origin_id)
-    return match
+    if match <= 0:
+        return funding
+    _pending, after = ledger.reserve_reading(
+        "match", pool_id, project.funding_account_id, match, actor_id=origin_id, savepoint=False
+    )
+    return after[project.funding_account_id]
+
+
+# What an origin member has given a project so far, themselves and through every delegate of theirs.
+_GIVEN_BY_ORIGIN = text(
+    "SELECT COALESCE(SUM(i.amount), 0) FROM ledger_posting o JOIN ledger_posting i ON i.journal_id = o.journal_id "
+    "WHERE i.account_id = :funding AND o.account_id IN ("
+    "SELECT wallet_account_id FROM cobudget_member WHERE round_id = :round AND user_id = :origin "
+    "UNION ALL SELECT earmark_account_id FROM cobudget_delegation WHERE round_id = :round AND origin_id = :origin)"
+)
+
+
+@functools.cache
+def _replayed() -> Select[tuple[int]]:
+    return select(LedgerJournal.id).where(LedgerJournal.idempotency_key == bindparam("key"))
 
 
 def contribute(
@@ -273,28 +296,36 @@ def contribute(
         if delegation.project_id is not None and delegation.project_id != project.id:
             raise LedgerRefusal(OUT_OF_SCOPE)
         source, origin = delegation.earmark_account_id, delegation.origin_id
-    ledger.take_head()  # from here on, no other journal is posted until this transaction ends
+    head = ledger.take_head()  # from here on, no other journal is posted until this transaction ends
     if key is not None:  # a double-clicked form: its first journal (and its match) stand, nothing more
-        replayed = db.session.scalar(select(LedgerJournal).where(LedgerJournal.idempotency_key == key))
+        replayed = db.session.scalar(_replayed(), {"key": key})
         if replayed is not None:
-            return replayed
+            return db.session.get_one(LedgerJournal, replayed)
     cap = round_.member_project_cap
     # The limit is the origin member's: what they gave themselves and through every delegate together.
-    if cap is not None and given_by(member_sources(round_, origin), project) + amount > cap:
-        raise LedgerRefusal(MEMBER_CAP)
-    journal = ledger.post(
-        "contribute",
-        [(source, -amount), (project.funding_account_id, amount)],
-        actor_id=user_id,
-        on_behalf_of_id=origin,
-        delegation_id=delegation.id if delegation else None,
-        key=key,
-    )
-    _reserve_match(round_, project, origin, amount)
-    funding = db.session.get(LedgerAccount, project.funding_account_id, populate_existing=True)
-    if funding is not None and funding.balance + funding.pending_in >= project.maximum:
+    if cap is not None:
+        given = db.session.scalar(
+            _GIVEN_BY_ORIGIN, {"funding": project.funding_account_id, "round": round_.id, "origin": origin}
+        )
+        if int(given or 0) + amount > cap:
+            raise LedgerRefusal(MEMBER_CAP)
+    with db.session.begin_nested():  # one savepoint for the gift and its match: a refusal writes nothing
+        journal, after = ledger.post_reading(
+            "contribute",
+            [(source, -amount), (project.funding_account_id, amount)],
+            actor_id=user_id,
+            on_behalf_of_id=origin,
+            delegation_id=delegation.id if delegation else None,
+            key=key,
+            head=head,
+            savepoint=False,
+        )
+        if not after:  # the key was posted meanwhile: that journal stands
+            return journal
+        funding = _reserve_match(round_, project, origin, amount, after[project.funding_account_id])
+    if funding.balance + funding.pending_in >= project.maximum:
         project.state = ProjectState.FUNDED  # in the same transaction as the contribution that reached it
-    db.session.flush()
+        db.session.flush()
     return journal
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 
 from civic.accounts.models import User
 from civic.accounts.permissions import can_write
-from civic.commons import campaigns, needs, rounds
+from civic.commons import campaigns, ledger, needs, rounds
 from civic.commons import delegation as delegations
 from civic.commons.labels import Refused
 from civic.commons.ledger_rules import BudgetLine, LedgerRefusal, Unit
@@ -180,9 +180,7 @@ def publish_call(*, actor: User, call: CommonsCall) -> None:
 
 
 def round_of(call: CommonsCall) -> CoBudgetRound:
-    round_ = db.session.get(CoBudgetRound, call.round_id)
-    assert round_ is not None  # created with the call
-    return round_
+    return call.cobudget_round  # loaded with the call
 
 
 def is_open_for_projects(call: CommonsCall, on: date) -> bool:
@@ -193,11 +191,22 @@ def is_open_for_projects(call: CommonsCall, on: date) -> bool:
 # --- projects -----------------------------------------------------------------------------------
 
 
-def start_project(*, actor: User, call: CommonsCall, data: ProjectInput) -> CommonsProject:
-    """A resident starts a project of the call with its budget lines and non-money needs; they follow it."""
+def start_project(
+    *, actor: User, call: CommonsCall, data: ProjectInput, key: str | None = None
+) -> CommonsProject:
+    """A resident starts a project of the call with its budget lines and non-money needs; they follow it.
+
+    ``key`` is the form's idempotency key: the same form posted twice (a double click) starts one project,
+    and the second post returns it.
+    """
     _require(can_write(actor))
     if not is_open_for_projects(call, local_today()):
         raise ValidationFailed(_l("This call does not take new projects now."))
+    if key is not None:
+        ledger.take_head()  # the project opens ledger accounts: one start at a time, so the key check holds
+        started = db.session.scalar(select(CommonsProject).where(CommonsProject.creation_key == key))
+        if started is not None:
+            return started
     if not any(line.maximum > 0 for line in data.lines) and not data.needs:
         raise InvalidInput(
             {"lines": [_l("Say what the project needs: at least one budget line or one other need.")]}
@@ -220,6 +229,7 @@ def start_project(*, actor: User, call: CommonsCall, data: ProjectInput) -> Comm
         "animation",
     ):
         setattr(project, name, getattr(data, name))
+    project.creation_key = key
     for need in data.needs:
         needs.add_need(
             project, label=need.label, unit=need.unit, quantity=need.quantity, skill_level=need.skill_level
@@ -413,13 +423,16 @@ def close_round(*, actor: User, call: CommonsCall) -> dict[str, int]:
 # --- time, skills, venues -----------------------------------------------------------------------
 
 
-def pledge(*, actor: User, call: CommonsCall, need: CommonsNeed, quantity: int) -> LedgerPending:
-    """A member pledges part of a need; when nothing is lacking any more, followers are told."""
+def pledge(
+    *, actor: User, call: CommonsCall, need: CommonsNeed, quantity: int, key: str | None = None
+) -> LedgerPending:
+    """A member pledges part of a need; when nothing is lacking any more, followers are told (once: a
+    double-clicked form, ``key`` seen before, pledges nothing more and tells no one again)."""
     _require(can_write(actor))
     if not call.published:
         raise ValidationFailed(_l("This call is not published yet."))
-    pending = _ledger(lambda: needs.pledge(need, actor.id, quantity))
-    if needs.state_of(need).lacking == 0:
+    pending, new = _ledger(lambda: needs.pledge_once(need, actor.id, quantity, key=key))
+    if new and needs.state_of(need).lacking == 0:
         project = db.session.get(CommonsProject, need.project_id)
         assert project is not None
         _tell_followers(call, project, "commons_need_covered", need=need)

@@ -56,6 +56,7 @@ from civic.commons.models import (
     ProjectState,
 )
 from civic.commons.permissions import can_fund, can_organise, is_holder
+from civic.core.database import commit_keeping_loaded
 from civic.core.errors import DomainError, InvalidInput
 from civic.core.text import spreadsheet_cell
 from civic.core.time import local_today
@@ -376,7 +377,8 @@ def project_new(call_slug: str) -> Response:
     if not form.validate_on_submit():
         return render("commons/project_form.html", status=422 if form.is_submitted() else 200, **context)
     try:
-        project = services.start_project(actor=current_user, call=call, data=_project_input(form))
+        key = f"project:{current_user.id}:{form.key.data}"
+        project = services.start_project(actor=current_user, call=call, data=_project_input(form), key=key)
     except DomainError as error:
         _refused(form, error, "title")
         return render("commons/project_form.html", status=error.status_code, **context)
@@ -397,11 +399,14 @@ def _project_context(call: CommonsCall, project: CommonsProject, **forms: Any) -
     contribute_form = forms.get("contribute_form") or ContributeForm(formdata=None)
     contribute_form.source.choices = _delegated_to_me(usable)
     campaign = queries.latest_campaign(project)
+    gifts, gift_count = queries.gifts_to(project)
+    backers, backer_count = queries.backers_of(campaign) if campaign else ([], 0)
     return {
         "call": call,
         "project": project,
         "figures": queries.project_figures([project])[0],
-        "gifts": queries.gifts_to(project),
+        "gifts": gifts,
+        "gift_count": gift_count,
         "pledges": queries.pledges_of(project),
         "followers": queries.follower_count(project),
         "following": services.is_following(current_user, project),
@@ -414,7 +419,8 @@ def _project_context(call: CommonsCall, project: CommonsProject, **forms: Any) -
         "contribute_form": contribute_form,
         "campaign": campaign,
         "campaign_raised": campaigns.raised(campaign) if campaign else 0,
-        "backers": queries.backers_of(campaign) if campaign else [],
+        "backers": backers,
+        "backer_count": backer_count,
         "campaign_form": forms.get("campaign_form") or CampaignForm(formdata=None),
         "backing_form": forms.get("backing_form") or BackingForm(formdata=None),
         "today": local_today(),
@@ -457,7 +463,7 @@ def contribute(call_slug: str, commons_project_id: int) -> Response:
                 key=key,
                 delegation_id=_int_or_none(form.source.data),
             )
-            db.session.commit()
+            commit_keeping_loaded()  # the answer is drawn from the call and project just written
             flash(
                 _("Thank you: the project is now funded!") if funded else _("Your contribution is recorded."),
                 "success",
@@ -635,17 +641,20 @@ def pledge(call_slug: str, need_id: int) -> Response:
     need = db.session.get(CommonsNeed, need_id)
     project = _project_or_404(call, need.project_id if need else 0)
     form = PledgeForm()
+    status = 422
     if form.validate_on_submit() and need is not None:
         quantity = (form.quantity.data or 0) * (60 if need.unit is Unit.MINUTES else 1)
         try:
-            services.pledge(actor=current_user, call=call, need=need, quantity=quantity)
+            key = f"pledge:{current_user.id}:{need.id}:{form.key.data}"  # one form per need on the page
+            services.pledge(actor=current_user, call=call, need=need, quantity=quantity, key=key)
             db.session.commit()
             flash(_("Thank you: your pledge is recorded. The project's holder will confirm it."), "success")
             return _see_other("commons.project_page", call_slug=call.slug, commons_project_id=project.id)
         except DomainError as error:
             _refused(form, error, "quantity")
+            status = error.status_code
     context = _project_context(call, project, pledge_forms={need_id: form})
-    return render("commons/project.html", status=409 if form.errors else 422, **context)
+    return render("commons/project.html", status=status, **context)
 
 
 def _pending_or_404(call: CommonsCall, pledge_id: int) -> tuple[LedgerPending, CommonsProject]:
