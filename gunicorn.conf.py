@@ -14,3 +14,17 @@ def on_starting(server):
     warning = ratelimit_storage_warning(storage, server.cfg.workers)
     if warning:
         server.log.warning(warning)
+
+
+def post_worker_init(worker):
+    """Leave the objects of the loaded application out of the garbage collector's scans.
+
+    Everything alive once a worker has loaded Civic (modules, the ORM's mappings, compiled templates) stays
+    alive for the worker's life; without this, every full collection walks it again. Measured on a co-budget
+    gift through the test client: 4.66 ms with the default collector, 4.20 ms with the start-up objects
+    frozen (``gc.freeze``), 4.09 ms with no collector at all. Objects made by requests are still collected.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -127,6 +127,7 @@ def test_seed_runs_an_appel_a_communs_whose_books_pass_the_check_and_bean_check(
         assert states == [ProjectState.CANCELLED.value, ProjectState.FUNDED.value, ProjectState.OPEN.value]
         delegations = list(db.session.scalars(select(Delegation)))
         assert any(d.depth == 2 for d in delegations) and any(d.revoked_at is None for d in delegations)
+        assert any(d.theme == "Cartographie" and d.revoked_at is None for d in delegations)
         pledges = {
             p.state for p in db.session.scalars(select(LedgerPending).where(LedgerPending.kind == "pledge"))
         }

@@ -67,9 +67,12 @@ def delegate(
     amount: int,
     parent: Delegation | None = None,
     project: CommonsProject | None = None,
+    theme: str | None = None,
     key: str | None = None,
 ) -> Delegation:
-    """Hand ``amount`` of the truster's allocation (or of a delegation made to them) to another member."""
+    """Hand ``amount`` of the truster's allocation (or of a delegation made to them) to another member, for
+    the whole round, the projects of one theme, or one project. A delegation handed on keeps its scope
+    (it may narrow it: to one project of its theme)."""
     rounds.require_open(round_)
     if not round_.allows_delegation:
         raise LedgerRefusal(NOT_ALLOWED)
@@ -88,6 +91,12 @@ def delegate(
         if project is not None and project.id != parent.project_id:
             raise LedgerRefusal(rounds.OUT_OF_SCOPE)
         project = db.session.get(CommonsProject, parent.project_id)
+    if parent is not None and parent.theme is not None:
+        if theme is not None and theme != parent.theme:
+            raise LedgerRefusal(rounds.OUT_OF_SCOPE)
+        theme = parent.theme
+    if project is not None and theme is not None and project.theme != theme:
+        raise LedgerRefusal(rounds.OUT_OF_SCOPE)
     if round_.delegate_cap is not None and held_by(round_, delegate_id) + amount > round_.delegate_cap:
         raise LedgerRefusal(DELEGATE_CAP)
     source = parent.earmark_account_id if parent else truster.wallet_account_id
@@ -101,6 +110,7 @@ def delegate(
         delegate_id=delegate_id,
         parent_id=parent.id if parent else None,
         project_id=project.id if project else None,
+        theme=theme,
         depth=parent.depth + 1 if parent else 1,
         source_account_id=source,
         earmark_account_id=earmark.id,

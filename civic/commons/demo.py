@@ -71,12 +71,18 @@ def seed_commons_demo() -> CommonsCall | None:
             match_contribution_cap=20_00,
             match_member_cap=60_00,
             match_project_cap=300_00,
+            themes="Vélo\nCartographie\nTransport solidaire",
         ),
     )
     services.publish_call(actor=organiser, call=call)
 
     def project(
-        holder: User, title: str, summary: str, lines: list[BudgetLine], wants: list[services.NeedInput]
+        holder: User,
+        title: str,
+        summary: str,
+        lines: list[BudgetLine],
+        wants: list[services.NeedInput],
+        theme: str,
     ):
         return services.start_project(
             actor=holder,
@@ -93,6 +99,7 @@ def seed_commons_demo() -> CommonsCall | None:
                 animation="Une lettre mensuelle et un atelier de lancement.",
                 lines=lines,
                 needs=wants,
+                theme=theme,
             ),
         )
 
@@ -106,6 +113,7 @@ def seed_commons_demo() -> CommonsCall | None:
             services.NeedInput("mécanique vélo", Unit.MINUTES, 20 * 60, 2),
             services.NeedInput("prêt d'un local le samedi matin", Unit.ITEMS, 1, None),
         ],
+        "Vélo",
     )
     routes = project(
         nadia,
@@ -119,6 +127,7 @@ def seed_commons_demo() -> CommonsCall | None:
             services.NeedInput("design de la carte", Unit.MINUTES, 30 * 60, 3),
             services.NeedInput("animation d'ateliers de relevé", Unit.MINUTES, 10 * 60, 1),
         ],
+        "Cartographie",
     )
     shuttle = project(
         louis,
@@ -126,6 +135,7 @@ def seed_commons_demo() -> CommonsCall | None:
         "Une navette de bénévoles le soir entre Kervenec et le centre-bourg.",
         [BudgetLine("Assurance et carburant", 1_500_00, 2_500_00)],
         [],
+        "Transport solidaire",
     )
 
     services.fund(
@@ -181,7 +191,8 @@ def seed_commons_demo() -> CommonsCall | None:
     give(yann, shuttle, 100_00)
     give(ines, shuttle, 50_00)
     services.cancel_project(actor=organiser, call=call, project=shuttle)
-    # Delegation revoked: what Camille had not given of Inès's 100 € goes back to Inès. Louis's stands.
+    # Delegation revoked: what Camille had not given of Inès's 100 € goes back to Inès. Louis's stands, and
+    # Yann trusts Nadia with 30 € for the maps theme.
     services.revoke(actor=ines, call=call, delegation_id=from_ines.id)
     services.delegate(
         actor=louis,
@@ -190,6 +201,16 @@ def seed_commons_demo() -> CommonsCall | None:
         amount=50_00,
         parent_id=None,
         project_id=None,
+        key=None,
+    )
+    services.delegate(
+        actor=yann,
+        call=call,
+        delegate_id=nadia.id,
+        amount=30_00,
+        parent_id=None,
+        project_id=None,
+        theme="Cartographie",
         key=None,
     )
 

@@ -75,6 +75,14 @@ class CallForm(FlaskForm):
     governance_rules = TextAreaField(
         _l("Governance rules of the commons"), validators=[Optional(), Length(max=TEXT)]
     )
+    themes = TextAreaField(
+        _l("Themes"),
+        validators=[Optional(), Length(max=TEXT)],
+        description=_l(
+            "Optional, one per line (for example “Cycling”, “Maps”): each project picks one, and members may "
+            "delegate for one theme only."
+        ),
+    )
     opens_on = DateField(_l("Opens on"), validators=[InputRequired(), DateRange()])
     closes_on = DateField(_l("Closes on"), validators=[InputRequired(), DateRange()])
     member_project_cap = AmountField(
@@ -147,6 +155,8 @@ class ProjectForm(KeyedForm):
         _l("How residents take part"), validators=[Optional(), Length(max=TEXT)]
     )
     animation = TextAreaField(_l("Community animation"), validators=[Optional(), Length(max=TEXT)])
+    # Choices are the call's themes (set per page); shown only when the call has some.
+    theme = SelectField(_l("Theme"), choices=[], validate_choice=False, default="")
     lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=MAX_ROWS)
     needs = FieldList(FormField(NeedForm), min_entries=NEED_ROWS, max_entries=MAX_ROWS)
 
@@ -199,6 +209,7 @@ class DelegateForm(KeyedForm):
     )
     amount = AmountField(_l("Amount (€)"), validators=[InputRequired()])
     source = SelectField(_l("From"), choices=[], validate_choice=False, default="")
+    # "" the whole round, a project's id, or "theme-<n>" for the n-th of the call's themes (choices per page).
     project = SelectField(_l("For"), choices=[], validate_choice=False, default="")
 
 

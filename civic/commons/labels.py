@@ -25,7 +25,7 @@ REFUSALS = {
     rounds.NO_MATCHING: _l("This round has no matching funds."),
     rounds.NOT_YOUR_DELEGATION: _l("This delegation is not yours to use."),
     rounds.DELEGATION_REVOKED: _l("This delegation was revoked."),
-    rounds.OUT_OF_SCOPE: _l("This delegation is for another project."),
+    rounds.OUT_OF_SCOPE: _l("This delegation is for another project or another theme."),
     delegation.NOT_ALLOWED: _l("This round does not allow delegation."),
     delegation.DELEGATE_CAP: _l("This member already holds as much as one delegate may from others."),
     "delegation_self": _l("You cannot delegate to yourself."),

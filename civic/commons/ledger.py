@@ -77,6 +77,18 @@ def open_account(
     return account
 
 
+# The hot statements are built once (building a statement costs about as much as running it on SQLite).
+_TAKE_HEAD = text("UPDATE ledger_head SET sequence = sequence + 1 WHERE id = 1 RETURNING last_hash")
+_SHIFT = {
+    column: text(
+        f"UPDATE ledger_account SET {column} = {column} + :a WHERE id = :id "  # noqa: S608
+        "RETURNING balance, pending_in, pending_out"
+    )
+    for column in ("pending_out", "pending_in")
+}
+_NEW_PENDING = LedgerPending.__table__.insert().returning(LedgerPending.__table__.c.id)
+
+
 def take_head() -> str:
     """Take the ledger's head row for the rest of the transaction (callers that read, then post)."""
     return _take_head()
@@ -84,7 +96,7 @@ def take_head() -> str:
 
 def _take_head() -> str:
     """Take the chain's head row (a write first: the lock) and return the last posted journal's hash."""
-    statement = text("UPDATE ledger_head SET sequence = sequence + 1 WHERE id = 1 RETURNING last_hash")
+    statement = _TAKE_HEAD
     row = db.session.execute(statement).first()
     if row is None:  # a brand-new ledger: create the head once, whoever comes first
         db.session.execute(
@@ -326,23 +338,23 @@ def reserve_reading(
         raise LedgerRefusal(rules.UNBALANCED)
     if key is not None and (existing := _reserved_with(key)) is not None:
         return existing, {}
-    insert = (
-        LedgerPending.__table__.insert()
-        .values(
-            kind=kind,
-            source_id=source_id,
-            target_id=target_id,
-            amount=amount,
-            actor_id=actor_id,
-            expires_at=expires_at,
-            idempotency_key=key,
-        )
-        .returning(LedgerPending.__table__.c.id)
-    )
+    values = {
+        "kind": kind,
+        "source_id": source_id,
+        "target_id": target_id,
+        "amount": amount,
+        "state": PendingState.PENDING,
+        "posted_amount": 0,
+        "expires_at": expires_at,
+        "journal_id": None,
+        "actor_id": actor_id,
+        "created_at": utcnow(),
+        "idempotency_key": key,
+    }
     try:
         with db.session.begin_nested() if savepoint else nullcontext():
             after = _shift_pending(source_id, target_id, amount)
-            pending_id = int(db.session.execute(insert).scalar_one())
+            pending_id = int(db.session.execute(_NEW_PENDING, values).scalar_one())
     except IntegrityError as error:
         # The same form posted twice at once: the other request reserved it first.
         replayed = savepoint and key is not None and "idempotency_key" in str(error.orig)
@@ -360,13 +372,7 @@ def _shift_pending(source_id: int, target_id: int, amount: int) -> dict[int, Aft
     """Add ``amount`` (negative: release) to the source's pending_out and the target's pending_in, in id order."""
     after = {}
     for account_id, column in sorted(((source_id, "pending_out"), (target_id, "pending_in"))):
-        row = db.session.execute(
-            text(
-                f"UPDATE ledger_account SET {column} = {column} + :a WHERE id = :id "  # noqa: S608
-                "RETURNING balance, pending_in, pending_out"
-            ),
-            {"a": amount, "id": account_id},
-        ).first()
+        row = db.session.execute(_SHIFT[column], {"a": amount, "id": account_id}).first()
         if row is None:
             raise LedgerRefusal(rules.UNKNOWN_ACCOUNT, account_id)
         after[account_id] = After(int(row[0]), int(row[1]), int(row[2]))

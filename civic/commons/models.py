@@ -252,7 +252,8 @@ class Delegation(db.Model):
     """A member's allocation (or part of it) handed to another member: its money sits in an earmark account.
 
     ``origin_id`` is the member whose allocation it was; ``truster_id`` the one who handed it on (the origin,
-    or a delegate re-delegating, depth at most 3); ``project_id`` limits it to one project (None: the round).
+    or a delegate re-delegating, depth at most 3); ``project_id`` limits it to one project and ``theme`` to
+    the projects of one of the call's themes (neither: the whole round).
     Revoking moves what is left back to where it came from; past contributions stay.
     """
 
@@ -269,6 +270,7 @@ class Delegation(db.Model):
     delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("cobudget_delegation.id"))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("commons_project.id"))
+    theme: Mapped[str | None] = mapped_column(String(80))
     depth: Mapped[int] = mapped_column(Integer)
     source_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"))
     earmark_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_account.id"), unique=True)
@@ -320,6 +322,7 @@ class CommonsProject(db.Model):
     animation: Mapped[str] = mapped_column(Text, default="")
     # The idempotency key of the form that started it: the same form posted twice starts one project.
     creation_key: Mapped[str | None] = mapped_column(String(80))
+    theme: Mapped[str | None] = mapped_column(String(80))  # one of the call's themes, if it has any
 
 
 class ProjectFollower(db.Model):
@@ -329,6 +332,20 @@ class ProjectFollower(db.Model):
 
     project_id: Mapped[int] = mapped_column(ForeignKey("commons_project.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+MAX_THEMES = 20
+THEME_LENGTH = 80
+
+
+def themes_of(text: str) -> list[str]:
+    """The themes written one per line: trimmed, empty lines and repeats left out, at most ``MAX_THEMES``."""
+    seen: list[str] = []
+    for line in (text or "").splitlines():
+        theme = " ".join(line.split())[:THEME_LENGTH]
+        if theme and theme not in seen:
+            seen.append(theme)
+    return seen[:MAX_THEMES]
 
 
 class CommonsCall(db.Model):
@@ -351,12 +368,19 @@ class CommonsCall(db.Model):
     hardware_licence: Mapped[str] = mapped_column(String(40), default="")
     community_rules: Mapped[str] = mapped_column(Text, default="")
     governance_rules: Mapped[str] = mapped_column(Text, default="")
+    # The call's themes, one per line (optional): a project picks one, a delegation may be limited to one.
+    themes: Mapped[str] = mapped_column(Text, default="", server_default="")
     opens_on: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date] = mapped_column(Date)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     round_id: Mapped[int] = mapped_column(ForeignKey("cobudget_round.id"), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def theme_list(self) -> list[str]:
+        return themes_of(self.themes)
+
     # Loaded with the call (one query for both): nearly every page and action of a call reads its round.
     cobudget_round: Mapped[CoBudgetRound] = relationship(lazy="joined", viewonly=True)
 

@@ -47,8 +47,13 @@ def calls(*, include_drafts: bool) -> list[CommonsCall]:
     return list(db.session.scalars(stmt))
 
 
+@functools.cache
+def _call_by_slug() -> Select[tuple[CommonsCall]]:
+    return select(CommonsCall).where(CommonsCall.slug == bindparam("slug"))  # every commons page runs it
+
+
 def call_by_slug(slug: str) -> CommonsCall | None:
-    return db.session.scalar(select(CommonsCall).where(CommonsCall.slug == slug))
+    return db.session.scalar(_call_by_slug(), {"slug": slug})
 
 
 def _balances(account_ids: Sequence[int]) -> dict[int, LedgerAccount]:

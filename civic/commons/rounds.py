@@ -12,11 +12,10 @@ Functions flush and leave the commit to the caller (the web layer, later; the te
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, func, select, text
+from sqlalchemy import bindparam, func, select, text
 
 from civic.commons import ledger
 from civic.commons import ledger_rules as rules
@@ -42,7 +41,7 @@ MEMBER_CAP = "member_cap"
 NO_MATCHING = "no_matching"
 NOT_YOUR_DELEGATION = "not_your_delegation"
 DELEGATION_REVOKED = "delegation_revoked"
-OUT_OF_SCOPE = "out_of_scope"  # a refusal reason of this module: over the per-member, per-project limit
+OUT_OF_SCOPE = "out_of_scope"  # a delegation used outside its project or theme
 ROUND_CLOSED = "round_closed"
 PROJECT_CLOSED = "project_closed"
 NOT_A_MEMBER = "not_a_member"
@@ -217,17 +216,24 @@ def _matched(*, actor_id: int | None = None, target_id: int | None = None, sourc
     return int(db.session.scalar(stmt) or 0)
 
 
+def _matches(round_: CoBudgetRound) -> bool:
+    return round_.matching_account_id is not None and bool(round_.match_num) and bool(round_.match_den)
+
+
 def _reserve_match(
-    round_: CoBudgetRound, project: CommonsProject, origin_id: int, amount: int, funding: ledger.After
+    round_: CoBudgetRound,
+    project: CommonsProject,
+    origin_id: int,
+    amount: int,
+    funding: ledger.After,
+    pool_left: int,
 ) -> ledger.After:
     """Reserve the matching funds one contribution earns (nothing when the round has none or a cap is
-    reached); ``funding`` is the project's account right after the contribution. Return it after the match."""
-    if round_.matching_account_id is None or not round_.match_num or not round_.match_den:
+    reached); ``funding`` is the project's account right after the contribution, ``pool_left`` what the
+    matching pool has free. Return the project's account after the match."""
+    if not _matches(round_) or round_.matching_account_id is None:
         return funding
     pool_id = round_.matching_account_id
-    pool_balance, pool_pending_out = db.session.execute(
-        select(LedgerAccount.balance, LedgerAccount.pending_out).where(LedgerAccount.id == pool_id)
-    ).one()
     member_left = None
     if round_.match_member_cap is not None:
         member_left = round_.match_member_cap - _matched(actor_id=origin_id, source_id=pool_id)
@@ -243,7 +249,7 @@ def _reserve_match(
         per_contribution_cap=round_.match_contribution_cap,
         member_left=member_left,
         project_left=project_left,
-        pool_left=pool_balance - pool_pending_out,
+        pool_left=pool_left,
     )
     if match <= 0:
         return funding
@@ -253,18 +259,17 @@ def _reserve_match(
     return after[project.funding_account_id]
 
 
-# What an origin member has given a project so far, themselves and through every delegate of theirs.
-_GIVEN_BY_ORIGIN = text(
-    "SELECT COALESCE(SUM(i.amount), 0) FROM ledger_posting o JOIN ledger_posting i ON i.journal_id = o.journal_id "
-    "WHERE i.account_id = :funding AND o.account_id IN ("
+# What a gift must know once the head is taken, in one statement: whether its form was posted already, what
+# its origin member has given the project so far (themselves and through every delegate of theirs), and
+# what the matching pool has free.
+_GIFT_CONTEXT = text(
+    "SELECT (SELECT id FROM ledger_journal WHERE idempotency_key = :key), "
+    "(SELECT COALESCE(SUM(i.amount), 0) FROM ledger_posting o JOIN ledger_posting i ON i.journal_id = o.journal_id "
+    "WHERE :capped = 1 AND i.account_id = :funding AND o.account_id IN ("
     "SELECT wallet_account_id FROM cobudget_member WHERE round_id = :round AND user_id = :origin "
-    "UNION ALL SELECT earmark_account_id FROM cobudget_delegation WHERE round_id = :round AND origin_id = :origin)"
+    "UNION ALL SELECT earmark_account_id FROM cobudget_delegation WHERE round_id = :round AND origin_id = :origin)), "
+    "(SELECT balance - pending_out FROM ledger_account WHERE id = :pool)"
 )
-
-
-@functools.cache
-def _replayed() -> Select[tuple[int]]:
-    return select(LedgerJournal.id).where(LedgerJournal.idempotency_key == bindparam("key"))
 
 
 def contribute(
@@ -295,20 +300,27 @@ def contribute(
             raise LedgerRefusal(DELEGATION_REVOKED)
         if delegation.project_id is not None and delegation.project_id != project.id:
             raise LedgerRefusal(OUT_OF_SCOPE)
+        if delegation.theme is not None and delegation.theme != project.theme:
+            raise LedgerRefusal(OUT_OF_SCOPE)
         source, origin = delegation.earmark_account_id, delegation.origin_id
     head = ledger.take_head()  # from here on, no other journal is posted until this transaction ends
-    if key is not None:  # a double-clicked form: its first journal (and its match) stand, nothing more
-        replayed = db.session.scalar(_replayed(), {"key": key})
-        if replayed is not None:
-            return db.session.get_one(LedgerJournal, replayed)
     cap = round_.member_project_cap
+    replayed, given, pool_left = db.session.execute(
+        _GIFT_CONTEXT,
+        {
+            "key": key,
+            "capped": int(cap is not None),
+            "funding": project.funding_account_id,
+            "round": round_.id,
+            "origin": origin,
+            "pool": round_.matching_account_id,
+        },
+    ).one()
+    if replayed is not None:  # a double-clicked form: its first journal (and its match) stand, nothing more
+        return db.session.get_one(LedgerJournal, replayed)
     # The limit is the origin member's: what they gave themselves and through every delegate together.
-    if cap is not None:
-        given = db.session.scalar(
-            _GIVEN_BY_ORIGIN, {"funding": project.funding_account_id, "round": round_.id, "origin": origin}
-        )
-        if int(given or 0) + amount > cap:
-            raise LedgerRefusal(MEMBER_CAP)
+    if cap is not None and int(given or 0) + amount > cap:
+        raise LedgerRefusal(MEMBER_CAP)
     with db.session.begin_nested():  # one savepoint for the gift and its match: a refusal writes nothing
         journal, after = ledger.post_reading(
             "contribute",
@@ -322,7 +334,9 @@ def contribute(
         )
         if not after:  # the key was posted meanwhile: that journal stands
             return journal
-        funding = _reserve_match(round_, project, origin, amount, after[project.funding_account_id])
+        funding = _reserve_match(
+            round_, project, origin, amount, after[project.funding_account_id], int(pool_left or 0)
+        )
     if funding.balance + funding.pending_in >= project.maximum:
         project.state = ProjectState.FUNDED  # in the same transaction as the contribution that reached it
         db.session.flush()

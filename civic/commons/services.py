@@ -32,6 +32,7 @@ from civic.commons.models import (
     ProjectFollower,
     ProjectState,
     RoundMember,
+    themes_of,
 )
 from civic.commons.permissions import can_fund, can_organise
 from civic.core import audit
@@ -54,6 +55,7 @@ CALL_TEXTS = (
     "hardware_licence",
     "community_rules",
     "governance_rules",
+    "themes",
     "opens_on",
     "closes_on",
 )
@@ -80,6 +82,7 @@ class CallInput:
     match_contribution_cap: int | None = None
     match_member_cap: int | None = None
     match_project_cap: int | None = None
+    themes: str = ""  # one per line
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class ProjectInput:
     animation: str
     lines: Sequence[BudgetLine]
     needs: Sequence[NeedInput]
+    theme: str = ""  # one of the call's themes ("": none)
 
 
 def _require(allowed: bool) -> None:
@@ -155,7 +159,9 @@ def create_call(*, actor: User, data: CallInput) -> CommonsCall:
         allows_delegation=data.allows_delegation,
         delegate_cap=data.delegate_cap,
     )
-    fields = {name: getattr(data, name) for name in CALL_TEXTS}
+    fields = {name: getattr(data, name) for name in CALL_TEXTS} | {
+        "themes": "\n".join(themes_of(data.themes))
+    }
     call = CommonsCall(slug=_unique_slug(data.title), round_id=round_.id, created_by_id=actor.id, **fields)
     db.session.add(call)
     db.session.flush()
@@ -207,6 +213,8 @@ def start_project(
         started = db.session.scalar(select(CommonsProject).where(CommonsProject.creation_key == key))
         if started is not None:
             return started
+    if data.theme and data.theme not in call.theme_list:
+        raise InvalidInput({"theme": [_l("Choose one of the call's themes.")]})
     if not any(line.maximum > 0 for line in data.lines) and not data.needs:
         raise InvalidInput(
             {"lines": [_l("Say what the project needs: at least one budget line or one other need.")]}
@@ -230,6 +238,7 @@ def start_project(
     ):
         setattr(project, name, getattr(data, name))
     project.creation_key = key
+    project.theme = data.theme or None
     for need in data.needs:
         needs.add_need(
             project, label=need.label, unit=need.unit, quantity=need.quantity, skill_level=need.skill_level
@@ -510,8 +519,10 @@ def delegate(
     parent_id: int | None,
     project_id: int | None,
     key: str | None,
+    theme: str | None = None,
 ) -> Delegation:
-    """A member hands part of their allocation (or of a delegation made to them) to another member."""
+    """A member hands part of their allocation (or of a delegation made to them) to another member: for the
+    whole round, for one of the call's themes, or for one project."""
     _require(can_write(actor))
     round_ = round_of(call)
     parent = db.session.get(Delegation, parent_id) if parent_id is not None else None
@@ -519,6 +530,8 @@ def delegate(
         raise Refused(LedgerRefusal(rounds.NOT_YOUR_DELEGATION))
     project = db.session.get(CommonsProject, project_id) if project_id is not None else None
     if project is not None and project.round_id != round_.id:
+        raise Refused(LedgerRefusal(rounds.OUT_OF_SCOPE))
+    if theme is not None and theme not in call.theme_list:
         raise Refused(LedgerRefusal(rounds.OUT_OF_SCOPE))
     return _ledger(
         lambda: delegations.delegate(
@@ -528,6 +541,7 @@ def delegate(
             amount=amount,
             parent=parent,
             project=project,
+            theme=theme,
             key=key,
         )
     )

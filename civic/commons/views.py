@@ -266,11 +266,30 @@ def _delegate_choices(
         SelectChoice(str(user_id), name) for user_id, name in others
     ]
     form.source.choices = _delegated_to_me(received)
-    form.project.choices = [SelectChoice("", _("any project of the round"))] + [
-        SelectChoice(str(f.project.id), f.project.title)
-        for f in projects
-        if f.project.state is ProjectState.OPEN
-    ]
+    form.project.choices = (
+        [SelectChoice("", _("any project of the round"))]
+        + [
+            SelectChoice(f"theme-{n}", _("any project of the theme “%(theme)s”", theme=theme))
+            for n, theme in enumerate(call.theme_list)
+        ]
+        + [
+            SelectChoice(str(f.project.id), f.project.title)
+            for f in projects
+            if f.project.state is ProjectState.OPEN
+        ]
+    )
+
+
+def _delegation_scope(call: CommonsCall, chosen: str | None) -> tuple[int | None, str | None]:
+    """The delegation form's "for": (a project id, a theme), either or neither (the whole round)."""
+    if (
+        chosen
+        and chosen.startswith("theme-")
+        and (n := _int_or_none(chosen.removeprefix("theme-"))) is not None
+    ):
+        themes = call.theme_list
+        return None, themes[n] if n < len(themes) else ""  # "" is no theme of the call: refused, out of scope
+    return _int_or_none(chosen), None
 
 
 @bp.route("/commons/<call_slug>/join", methods=["POST"])
@@ -294,6 +313,7 @@ def delegate(call_slug: str) -> Response:
     call = _call_or_404(call_slug)
     form = DelegateForm()
     if form.validate_on_submit() and _int_or_none(form.delegate.data) is not None:
+        project_id, theme = _delegation_scope(call, form.project.data)
         try:
             services.delegate(
                 actor=current_user,
@@ -301,7 +321,8 @@ def delegate(call_slug: str) -> Response:
                 delegate_id=_int_or_none(form.delegate.data) or 0,
                 amount=form.amount.data or 0,
                 parent_id=_int_or_none(form.source.data),
-                project_id=_int_or_none(form.project.data),
+                project_id=project_id,
+                theme=theme,
                 key=f"delegate:{current_user.id}:{form.key.data}",
             )
             db.session.commit()
@@ -364,6 +385,7 @@ def project_new(call_slug: str) -> Response:
     """Start a project of the call: who, how, and what it needs (money lines, time, skills, venues)."""
     call = _call_or_404(call_slug)
     form = ProjectForm()
+    form.theme.choices = [SelectChoice("", _("no theme"))] + [SelectChoice(t, t) for t in call.theme_list]
     context = {
         "call": call,
         "form": form,
@@ -391,45 +413,63 @@ def _int_or_none(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() and len(text) < 12 else None
 
 
-def _project_context(call: CommonsCall, project: CommonsProject, **forms: Any) -> dict[str, Any]:
+def _funding_context(
+    call: CommonsCall, project: CommonsProject, contribute_form: ContributeForm | None = None
+) -> dict[str, Any]:
+    """What the funding block needs: the project's figures, and the viewer's allocation and delegations."""
     member = services.member_of(call, current_user)
     user_id = current_user.id if current_user.is_authenticated else None
     received = queries.delegations_of(call, user_id)[1] if member and user_id else []
-    usable = [r for r in received if r.left > 0 and r.delegation.project_id in (None, project.id)]
-    contribute_form = forms.get("contribute_form") or ContributeForm(formdata=None)
+    usable = [
+        r
+        for r in received
+        if r.left > 0
+        and r.delegation.project_id in (None, project.id)
+        and r.delegation.theme in (None, project.theme)
+    ]
+    contribute_form = contribute_form or ContributeForm(formdata=None)
     contribute_form.source.choices = _delegated_to_me(usable)
-    campaign = queries.latest_campaign(project)
-    gifts, gift_count = queries.gifts_to(project)
-    backers, backer_count = queries.backers_of(campaign) if campaign else ([], 0)
     return {
         "call": call,
         "project": project,
         "figures": queries.project_figures([project])[0],
+        "member": member,
+        "wallet": queries.wallet_balance(member),
+        "user_id": user_id,
+        "contribute_form": contribute_form,
+        "usable_delegations": usable,
+        **_words(),
+    }
+
+
+def _project_context(call: CommonsCall, project: CommonsProject, **forms: Any) -> dict[str, Any]:
+    context = _funding_context(call, project, forms.get("contribute_form"))
+    user_id = context["user_id"]
+    campaign = queries.latest_campaign(project)
+    holder = is_holder(user_id, project.holder_id)
+    steers = holder or _viewer_organises()  # only they see the campaign's and the deliveries' forms
+    gifts, gift_count = queries.gifts_to(project)
+    backers, backer_count = queries.backers_of(campaign) if campaign else ([], 0)
+    return context | {
         "gifts": gifts,
         "gift_count": gift_count,
         "pledges": queries.pledges_of(project),
         "followers": queries.follower_count(project),
         "following": services.is_following(current_user, project),
-        "member": member,
-        "wallet": queries.wallet_balance(member),
-        "is_holder": is_holder(user_id, project.holder_id),
-        "user_id": user_id,
+        "is_holder": holder,
         "holder": db.session.get(User, project.holder_id) if project.holder_id else None,
         "can_organise": _viewer_organises(),
-        "contribute_form": contribute_form,
         "campaign": campaign,
         "campaign_raised": campaigns.raised(campaign) if campaign else 0,
         "backers": backers,
         "backer_count": backer_count,
-        "campaign_form": forms.get("campaign_form") or CampaignForm(formdata=None),
-        "backing_form": forms.get("backing_form") or BackingForm(formdata=None),
+        "campaign_form": forms.get("campaign_form") or (CampaignForm(formdata=None) if steers else None),
+        "backing_form": forms.get("backing_form") or (BackingForm(formdata=None) if steers else None),
         "today": local_today(),
-        "usable_delegations": usable,
         "pledge_forms": forms.get("pledge_forms") or {},
         "confirm_form": ConfirmForm(),
         "pledge_form": PledgeForm(formdata=None),
-        "deliver_form": DeliverForm(formdata=None),
-        **_words(),
+        "deliver_form": DeliverForm(formdata=None) if holder else None,
     }
 
 
@@ -474,8 +514,9 @@ def contribute(call_slug: str, commons_project_id: int) -> Response:
         except DomainError as error:
             _refused(form, error, "amount")
             status = error.status_code
-    context = _project_context(call, project, contribute_form=form)
-    return render("commons/project.html", fragment="commons/_funding.html", status=status, **context)
+    # Without JavaScript, a refused gift comes back on a page of its own: the reason first, then the form.
+    context = _funding_context(call, project, form)
+    return render("commons/contribute.html", fragment="commons/_funding.html", status=status, **context)
 
 
 @bp.route("/commons/<call_slug>/projects/<int:commons_project_id>/follow", methods=["POST"])

@@ -24,8 +24,15 @@ from civic.extensions import db
 # progress every second). A ballot cast writes only the participation, the mixer's pool and the ballot
 # tags: no cached page reads them (the board, which shows how many ballots wait, is never cached), so
 # during a vote each cast leaves the page cache alone; the mixer's batches (ballot, board_batch) do not.
+# The co-budget's ledger shows only on the commons pages, none of which is cached: a gift leaves the cache
+# alone too.
 NEUTRAL_TABLES = frozenset(
     {
+        "ledger_account",
+        "ledger_journal",
+        "ledger_posting",
+        "ledger_pending",
+        "ledger_head",
         "user_session",
         "audit_entry",
         "content_version",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+import fcntl
+import os
+import threading
 from typing import Any
 
 from sqlalchemy import Engine, Enum, event
@@ -31,6 +34,9 @@ def install_sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
+    if engine.url.database not in (None, "", ":memory:"):
+        _queue_writers(engine, f"{engine.url.database}-writer.lock")
+
     @event.listens_for(engine, "savepoint")
     def _begin_before_savepoint(connection: Any, _name: str) -> None:
         # Python's sqlite3 opens a transaction only before INSERT, UPDATE or DELETE. A SAVEPOINT sent first
@@ -39,9 +45,66 @@ def install_sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
         # rollback between the two left the first one written. A real BEGIN first keeps everything in one.
         dbapi_connection = connection.connection.dbapi_connection
         if dbapi_connection is not None and not dbapi_connection.in_transaction:
+            _wait_for_writers(connection.connection.info)
             dbapi_connection.execute("BEGIN")
 
     engine._civic_pragmas = True  # type: ignore[attr-defined]
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_holding = threading.local()  # this thread's connection that holds the writers' lock, if any
+
+
+def _queue_writers(engine: Engine, path: str) -> None:
+    """Queue SQLite writers on a file lock, so that each wakes as soon as the one before commits.
+
+    Without it, a writer that finds the database locked sleeps in SQLite's busy handler (1 ms, then 2, 5,
+    10… whatever happens meanwhile) and two gunicorn workers waste time waiting for each other. A
+    transaction takes the lock (``flock``: the kernel queues the waiters and frees it if a process dies)
+    just before its first write, and gives it back when its connection returns to the pool, after the
+    commit or the rollback. A thread already holding it through another connection does not wait for
+    itself: that connection falls back on SQLite's busy timeout, as before.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _open(_dbapi_connection: Any, record: Any) -> None:
+        record.info["writer_lock"] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip()[:7].upper().startswith(_WRITES):
+            dbapi_connection = connection.connection.dbapi_connection
+            if dbapi_connection is not None and not dbapi_connection.in_transaction:
+                _wait_for_writers(connection.connection.info)
+
+    @event.listens_for(engine, "checkin")
+    def _release(_dbapi_connection: Any, record: Any) -> None:
+        _let_go(record.info)
+
+    @event.listens_for(engine, "close")
+    def _close(_dbapi_connection: Any, record: Any) -> None:
+        _let_go(record.info)
+        fd = record.info.pop("writer_lock", None)
+        if fd is not None:
+            os.close(fd)
+
+
+def _wait_for_writers(info: dict[str, Any]) -> None:
+    fd = info.get("writer_lock")
+    if fd is None or info.get("writer_lock_held"):
+        return
+    if getattr(_holding, "info", None) is not None:  # this thread holds it already (another connection)
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    info["writer_lock_held"] = True
+    _holding.info = info
+
+
+def _let_go(info: dict[str, Any]) -> None:
+    if info.pop("writer_lock_held", False):
+        fcntl.flock(info["writer_lock"], fcntl.LOCK_UN)
+        if getattr(_holding, "info", None) is info:
+            _holding.info = None
 
 
 def enum_column(enum_class: type[enum.Enum], length: int = 30) -> Enum:

@@ -57,10 +57,11 @@ def _done(context, page) -> None:
     context.close()
 
 
-def _start_project(page, base, slug, title, minimum, maximum, need=None):
+def _start_project(page, base, slug, title, minimum, maximum, theme, need=None, enter=False):
     page.goto(f"{base}/commons/{slug}/projects/new")
     page.locator("#title").fill(title)
     page.locator("#summary").fill(f"{title} : le résumé.")
+    page.locator("#theme").select_option(theme)
     page.locator("#lines-0-label").fill("Matériel")
     page.locator("#lines-0-minimum").fill(minimum)
     page.locator("#lines-0-maximum").fill(maximum)
@@ -69,7 +70,12 @@ def _start_project(page, base, slug, title, minimum, maximum, need=None):
         page.locator("#needs-0-kind").select_option("time")
         page.locator("#needs-0-quantity").fill("20")
         page.locator("#needs-0-skill_level").select_option("2")
-    page.locator("form[action$='/projects/new'] button[type=submit]:not([name=more])").click()
+    if enter:  # Enter in a text field puts the project online (not "add a budget line", the first button)
+        page.locator("#lines-0-label").press("Enter")
+    else:
+        page.locator(
+            "form[action$='/projects/new'] button[type=submit]:not([name=more]):not([tabindex])"
+        ).click()
     page.wait_for_url(re.compile(r".*/projects/\d+$"))
     return int(page.url.rsplit("/", 1)[1])
 
@@ -91,6 +97,7 @@ def test_a_call_for_commons_from_launch_to_public_ledger(live_server, browser, a
     page.locator("#opens_on").fill((today - timedelta(days=1)).isoformat())
     page.locator("#closes_on").fill((today - timedelta(days=9)).isoformat())
     page.locator("#member_project_cap").fill("200")
+    page.locator("#themes").fill("Vélo\nTransport solidaire")
     page.locator("form[action$='/commons/new'] button[type=submit]").click()
     page.locator("#closes_on[aria-invalid='true']").wait_for()
     assert page.locator("#problem").input_value() == "Trop de trajets courts en voiture."
@@ -105,9 +112,13 @@ def test_a_call_for_commons_from_launch_to_public_ledger(live_server, browser, a
 
     # The holder starts two projects: one with a time need.
     context, page = _as(browser, live_server, holder, lang)
-    workshop = _start_project(page, live_server, slug, "Atelier vélo", "100", "150", need="mécanique vélo")
+    workshop = _start_project(
+        page, live_server, slug, "Atelier vélo", "100", "150", "Vélo", need="mécanique vélo"
+    )
     _shoot(page, axe, f"{lang}-project")
-    shuttle = _start_project(page, live_server, slug, "Navette du soir", "500", "900")
+    shuttle = _start_project(
+        page, live_server, slug, "Navette du soir", "500", "900", "Transport solidaire", enter=True
+    )
     _done(context, page)
 
     # The funder records money into the pool.
@@ -155,8 +166,17 @@ def test_a_call_for_commons_from_launch_to_public_ledger(live_server, browser, a
     page.locator(f"#project-{shuttle}-funding").get_by_text(re.compile("40")).first.wait_for()
     _done(context, page)
 
-    # Bruno gives from his own allocation and from Anne's delegation: the workshop reaches its maximum.
+    # Bruno gives from his own allocation and from Anne's delegation: the workshop reaches its maximum. Without
+    # JavaScript, a gift over his member limit comes back on a page of its own, the reason first.
     context, page = _as(browser, live_server, bruno, lang)
+    page.goto(f"{live_server}/commons/{slug}/projects/{shuttle}")
+    page.locator(f"#project-{shuttle}-funding #amount").fill("250")
+    page.locator(f"#project-{shuttle}-funding form").evaluate(
+        "form => form.submit()"
+    )  # no htmx: a plain post
+    page.locator(".error-summary").wait_for()
+    assert page.locator(f"#project-{shuttle}-funding #amount").input_value() == "250"
+    _shoot(page, axe, f"{lang}-gift-refused")
     page.goto(f"{live_server}/commons/{slug}/projects/{workshop}")
     funding = page.locator(f"#project-{workshop}-funding")
     funding.locator("#amount").fill("70")

@@ -140,6 +140,57 @@ def test_a_delegation_for_one_project_cannot_be_spent_on_another(app):
     db.session.rollback()
 
 
+def test_a_delegation_for_a_theme_gives_to_that_themes_projects_only_and_keeps_its_theme_when_handed_on(app):
+    round_, (anne, bruno, chloe, *_), bikes = _round()
+    bikes.theme = "Vélo"
+    maps = rounds.add_project(round_, title="Carte", holder_id=anne.id, lines=[BudgetLine("y", 10_00, 90_00)])
+    maps.theme = "Cartographie"
+    workshop = rounds.add_project(
+        round_, title="Atelier", holder_id=anne.id, lines=[BudgetLine("z", 1, 90_00)]
+    )
+    workshop.theme = "Vélo"
+    db.session.flush()
+    for_bikes = delegations.delegate(
+        round_, truster_id=anne.id, delegate_id=bruno.id, amount=60_00, theme="Vélo"
+    )
+    rounds.contribute(round_, bikes, bruno.id, 10_00, delegation=for_bikes)
+    rounds.contribute(round_, workshop, bruno.id, 10_00, delegation=for_bikes)
+    db.session.commit()
+    journals = ledger.journal_count()
+    with pytest.raises(LedgerRefusal, match="out_of_scope"):
+        rounds.contribute(round_, maps, bruno.id, 5_00, delegation=for_bikes)
+    db.session.rollback()
+    assert ledger.journal_count() == journals  # the refusal wrote nothing
+    # Handed on, it stays for the same theme; narrowing to one project of the theme is allowed, not to another.
+    handed = delegations.delegate(
+        round_, truster_id=bruno.id, delegate_id=chloe.id, amount=20_00, parent=for_bikes
+    )
+    assert handed.theme == "Vélo"
+    with pytest.raises(LedgerRefusal, match="out_of_scope"):
+        delegations.delegate(
+            round_,
+            truster_id=bruno.id,
+            delegate_id=chloe.id,
+            amount=5_00,
+            parent=for_bikes,
+            theme="Cartographie",
+        )
+    db.session.rollback()
+    with pytest.raises(LedgerRefusal, match="out_of_scope"):
+        delegations.delegate(
+            round_, truster_id=bruno.id, delegate_id=chloe.id, amount=5_00, parent=for_bikes, project=maps
+        )
+    db.session.rollback()
+    narrowed = delegations.delegate(
+        round_, truster_id=bruno.id, delegate_id=chloe.id, amount=5_00, parent=for_bikes, project=workshop
+    )
+    assert (narrowed.project_id, narrowed.theme) == (workshop.id, "Vélo")
+    rounds.contribute(round_, workshop, chloe.id, 5_00, delegation=narrowed)
+    db.session.commit()
+    assert _balance(_wallet(round_, anne)) == 40_00
+    assert ledger.problems() == []
+
+
 def test_matching_is_reserved_at_each_gift_within_its_caps_and_posted_only_for_funded_projects(app):
     matching = rounds.Matching(num=1, den=1, per_contribution=30_00, per_member=40_00, per_project=1_000_00)
     round_, (anne, bruno, chloe, *_), project = _round(matching=matching)
