@@ -10,14 +10,17 @@ Each member logs in through the real /login and reads the CSRF token of a projec
 Then Debian's `wrk` holds 32 connections posting contributions (POST …/projects/<id>/contribute, the plain
 form: 303 when recorded, 409 when refused — the allocation is spent, the project is full, the member limit is
 reached), ``--gifts`` per member of 1–9 € to random projects, each with its own idempotency key, no pause.
-hello-world is measured by the same wrk settings on the same gunicorn just before and just after.
+hello-world is measured by the same wrk settings on the same gunicorn just before and just after, and the
+same members' cookies and bodies post once to the signed-in no-op (``/bench-signed-in``: session, account,
+CSRF, rate limit, a 303), the floor of any form post on this stack: the report says how many floors a gift
+costs.
 
 Targets: p95 ≤ 100 ms, no answer other than 303 or 409, no socket error, and afterwards zero invariant
 violations: ``civic ledger check`` passes, no wallet below zero, no project above its maximum, and the
 money given equals what the wallets lost.
 
     .venv/bin/python bench/cobudget.py [--database postgresql://postgres@127.0.0.1:54329/civic_bench]
-        [--members 320 --gifts 6 --clients 32 --workers 2 --no-write]
+        [--members 640 --gifts 6 --clients 32 --workers 2 --no-write]
 """
 
 from __future__ import annotations
@@ -98,7 +101,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--database", help="postgresql://…/civic_bench… (default: SQLite in a temporary folder)"
     )
-    parser.add_argument("--members", type=int, default=320)
+    parser.add_argument("--members", type=int, default=640)
     parser.add_argument("--gifts", type=int, default=6, help="contributions posted per member")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)

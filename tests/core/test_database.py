@@ -1,4 +1,4 @@
-"""SQLite transactions as Civic configures them: a savepoint stays inside its transaction."""
+"""SQLite transactions as Civic configures them: a savepoint stays inside its transaction, writers queue on a lock."""
 
 from __future__ import annotations
 
@@ -62,3 +62,52 @@ def test_a_failed_savepoint_rolls_back_alone(tmp_path):
         session.commit()
     assert _ids(engine) == [1]
     engine.dispose()
+
+
+def test_writers_queue_on_the_lock_file_and_the_next_one_goes_as_soon_as_the_first_commits(tmp_path):
+    import threading
+    import time
+
+    engine = _engine(tmp_path)
+    assert (tmp_path / "db.sqlite-writer.lock").exists()
+    order: list[str] = []
+    second_started = threading.Event()
+
+    def second_writer() -> None:
+        second_started.set()
+        with engine.begin() as connection:  # its own connection: waits for the lock, not in SQLite's sleeps
+            connection.execute(text("INSERT INTO row (id) VALUES (2)"))
+            order.append("second wrote")
+
+    with engine.connect() as first:
+        first.execute(text("INSERT INTO row (id) VALUES (1)"))  # takes the writers' lock
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        second_started.wait(5)
+        time.sleep(1.5)  # longer than SQLite's busy timeout (1 s): without the lock file, it would have failed
+        assert order == []  # still waiting in the queue
+        order.append("first commits")
+        first.commit()
+    thread.join(5)
+    assert order == ["first commits", "second wrote"]
+    assert _ids(engine) == [1, 2]
+
+
+def test_a_thread_holding_the_writers_lock_does_not_wait_for_itself(tmp_path):
+    """A second connection of the same thread (a write outside the request's transaction) falls back on
+    SQLite's busy timeout: an error after it, never a thread waiting for itself for ever."""
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    install_sqlite_pragmas(engine, busy_timeout_ms=100)
+    _Base.metadata.create_all(engine)
+    with engine.connect() as first:
+        first.execute(text("INSERT INTO row (id) VALUES (1)"))
+        with pytest.raises(OperationalError, match="locked"), engine.begin() as other:
+            other.execute(text("INSERT INTO row (id) VALUES (2)"))
+        first.commit()
+    assert _ids(engine) == [1]
+    with engine.begin() as connection:  # and the lock was given back
+        connection.execute(text("INSERT INTO row (id) VALUES (3)"))
+    assert _ids(engine) == [1, 3]
