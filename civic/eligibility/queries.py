@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from civic.eligibility.hooks import eligibility_hooks
 from civic.eligibility.models import Participation, RollLink, RollSource, VoterRollEntry
@@ -92,16 +93,10 @@ class Standing:
     person_key: str | None = None
 
 
-def standing(edition: Edition, user_id: int | None, *, with_reach: bool = True) -> Standing:
-    """Return whether this account may vote in the edition, where, and whether it already took part.
-
-    ``with_reach=False`` leaves ``reach`` out (None): a town-wide ballot does not need it, and working it
-    out reads the edition's districts and its districts rule.
-    """
-    if user_id is None:
-        return Standing(linked=False)
-    # One query: the linked roll entry and, if any, the person's participation.
-    found = db.session.execute(
+@functools.cache
+def _standing_statement() -> Select[tuple[VoterRollEntry, Participation]]:
+    # Built once: every page of the vote and every cast asks for the person's standing.
+    return (
         select(VoterRollEntry, Participation)
         .join(
             RollLink,
@@ -113,7 +108,21 @@ def standing(edition: Edition, user_id: int | None, *, with_reach: bool = True) 
             (Participation.edition_id == VoterRollEntry.edition_id)
             & (Participation.person_key == VoterRollEntry.person_key),
         )
-        .where(RollLink.edition_id == edition.id, RollLink.user_id == user_id)
+        .where(RollLink.edition_id == bindparam("edition_id"), RollLink.user_id == bindparam("user_id"))
+    )
+
+
+def standing(edition: Edition, user_id: int | None, *, with_reach: bool = True) -> Standing:
+    """Return whether this account may vote in the edition, where, and whether it already took part.
+
+    ``with_reach=False`` leaves ``reach`` out (None): a town-wide ballot does not need it, and working it
+    out reads the edition's districts and its districts rule.
+    """
+    if user_id is None:
+        return Standing(linked=False)
+    # One query: the linked roll entry and, if any, the person's participation.
+    found = db.session.execute(
+        _standing_statement(), {"edition_id": edition.id, "user_id": user_id}
     ).one_or_none()
     if found is None:
         return Standing(linked=False)

@@ -7,13 +7,14 @@ first ballot of the edition exists: such an attempt raises ``BallotFrozen``, whi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -463,17 +464,23 @@ def add_city_project(*, actor: User, edition: Edition, data: CityProjectInput) -
 # --- what the public and the timeline read ----------------------------------------------------------
 
 
+@functools.cache
+def _public_pools_statement() -> Select[tuple[VotePool]]:
+    # Built once: every cast runs it, and building a select with two joined loads costs more than running it.
+    return (
+        select(VotePool)
+        .where(VotePool.edition_id == bindparam("edition_id"), VotePool.source.is_(None))
+        .options(joinedload(VotePool.projects), joinedload(VotePool.district))
+    )
+
+
 def public_pools(edition: Edition) -> list[VotePool]:
     """Return the ballots built for the edition that have projects, districts by name, the whole town first.
 
     Ballot boxes imported from pabulib files are past elections shown by the results pages, not ballots.
     """
     # One query, the boxes with their projects and district (the vote's pages and every cast read them).
-    pools = db.session.scalars(
-        select(VotePool)
-        .where(VotePool.edition_id == edition.id, VotePool.source.is_(None))
-        .options(joinedload(VotePool.projects), joinedload(VotePool.district))
-    ).unique()
+    pools = db.session.scalars(_public_pools_statement(), {"edition_id": edition.id}).unique()
     return sorted(
         (p for p in pools if p.projects),
         key=lambda p: (p.district is not None, p.district.name if p.district else ""),
