@@ -6,6 +6,7 @@ import enum
 import fcntl
 import os
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine, Enum, event
@@ -35,7 +36,7 @@ def install_sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
         cursor.close()
 
     if engine.url.database not in (None, "", ":memory:"):
-        _queue_writers(engine, f"{engine.url.database}-writer.lock")
+        _queue_writers(engine, f"{engine.url.database}-writer.lock", busy_timeout_ms / 1000)
 
     @event.listens_for(engine, "savepoint")
     def _begin_before_savepoint(connection: Any, _name: str) -> None:
@@ -55,20 +56,22 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _holding = threading.local()  # this thread's connection that holds the writers' lock, if any
 
 
-def _queue_writers(engine: Engine, path: str) -> None:
+def _queue_writers(engine: Engine, path: str, patience: float) -> None:
     """Queue SQLite writers on a file lock, so that each wakes as soon as the one before commits.
 
     Without it, a writer that finds the database locked sleeps in SQLite's busy handler (1 ms, then 2, 5,
     10… whatever happens meanwhile) and two gunicorn workers waste time waiting for each other. A
-    transaction takes the lock (``flock``: the kernel queues the waiters and frees it if a process dies)
-    just before its first write, and gives it back when its connection returns to the pool, after the
-    commit or the rollback. A thread already holding it through another connection does not wait for
-    itself: that connection falls back on SQLite's busy timeout, as before.
+    transaction takes the lock (``flock``: freed by the kernel if a process dies) just before its first
+    write, and gives it back when its connection returns to the pool (after the commit or the rollback), is
+    reset, invalidated or closed. Waiting is bounded: past SQLite's own busy timeout the writer goes on
+    without the lock and SQLite's busy handler decides, as without it — so nothing can wait for ever. A
+    thread already holding it through another connection does not wait for itself at all.
     """
 
     @event.listens_for(engine, "connect")
     def _open(_dbapi_connection: Any, record: Any) -> None:
         record.info["writer_lock"] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        record.info["writer_lock_patience"] = patience
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before_write(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -79,6 +82,18 @@ def _queue_writers(engine: Engine, path: str) -> None:
 
     @event.listens_for(engine, "checkin")
     def _release(_dbapi_connection: Any, record: Any) -> None:
+        _let_go(record.info)
+
+    @event.listens_for(engine, "reset")
+    def _release_on_reset(_dbapi_connection: Any, record: Any, *_state: Any) -> None:
+        _let_go(record.info)
+
+    @event.listens_for(engine, "invalidate")
+    def _release_on_invalidate(_dbapi_connection: Any, record: Any, *_exception: Any) -> None:
+        _let_go(record.info)
+
+    @event.listens_for(engine, "soft_invalidate")
+    def _release_on_soft_invalidate(_dbapi_connection: Any, record: Any, *_exception: Any) -> None:
         _let_go(record.info)
 
     @event.listens_for(engine, "close")
@@ -95,7 +110,15 @@ def _wait_for_writers(info: dict[str, Any]) -> None:
         return
     if getattr(_holding, "info", None) is not None:  # this thread holds it already (another connection)
         return
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    deadline = time.monotonic() + info.get("writer_lock_patience", 5.0)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return  # go on without it: SQLite's busy timeout decides, as it would with no lock file
+            time.sleep(0.0002)
     info["writer_lock_held"] = True
     _holding.info = info
 

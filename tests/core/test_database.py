@@ -84,7 +84,9 @@ def test_writers_queue_on_the_lock_file_and_the_next_one_goes_as_soon_as_the_fir
         thread = threading.Thread(target=second_writer)
         thread.start()
         second_started.wait(5)
-        time.sleep(1.5)  # longer than SQLite's busy timeout (1 s): without the lock file, it would have failed
+        time.sleep(
+            1.5
+        )  # longer than SQLite's busy timeout (1 s): without the lock file, it would have failed
         assert order == []  # still waiting in the queue
         order.append("first commits")
         first.commit()
@@ -111,3 +113,24 @@ def test_a_thread_holding_the_writers_lock_does_not_wait_for_itself(tmp_path):
     with engine.begin() as connection:  # and the lock was given back
         connection.execute(text("INSERT INTO row (id) VALUES (3)"))
     assert _ids(engine) == [1, 3]
+
+
+def test_a_writers_lock_never_given_back_delays_a_writer_but_never_stops_it(tmp_path):
+    """Should a holder never give the lock back, a writer waits SQLite's busy timeout, then writes."""
+    import fcntl
+    import os
+    import time
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    install_sqlite_pragmas(engine, busy_timeout_ms=300)
+    _Base.metadata.create_all(engine)
+    stuck = os.open(tmp_path / "db.sqlite-writer.lock", os.O_RDWR)
+    fcntl.flock(stuck, fcntl.LOCK_EX)  # held elsewhere, and never released
+    try:
+        started = time.monotonic()
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO row (id) VALUES (1)"))
+        assert 0.25 < time.monotonic() - started < 5
+    finally:
+        os.close(stuck)
+    assert _ids(engine) == [1]
