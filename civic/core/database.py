@@ -84,17 +84,18 @@ def _queue_writers(engine: Engine, path: str, patience: float) -> None:
     def _release(_dbapi_connection: Any, record: Any) -> None:
         _let_go(record.info)
 
+    # (SQLAlchemy reads these listeners' signatures: they take exactly the arguments of its 2.0 events.)
     @event.listens_for(engine, "reset")
-    def _release_on_reset(_dbapi_connection: Any, record: Any, *_state: Any) -> None:
-        _let_go(record.info)
+    def _release_on_reset(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+        _let_go(connection_record.info)
 
     @event.listens_for(engine, "invalidate")
-    def _release_on_invalidate(_dbapi_connection: Any, record: Any, *_exception: Any) -> None:
-        _let_go(record.info)
+    def _release_on_invalidate(dbapi_connection: Any, connection_record: Any, exception: Any) -> None:
+        _let_go(connection_record.info)
 
     @event.listens_for(engine, "soft_invalidate")
-    def _release_on_soft_invalidate(_dbapi_connection: Any, record: Any, *_exception: Any) -> None:
-        _let_go(record.info)
+    def _release_on_soft_invalidate(dbapi_connection: Any, connection_record: Any, exception: Any) -> None:
+        _let_go(connection_record.info)
 
     @event.listens_for(engine, "close")
     def _close(_dbapi_connection: Any, record: Any) -> None:
