@@ -96,8 +96,7 @@ def take_head() -> str:
 
 def _take_head() -> str:
     """Take the chain's head row (a write first: the lock) and return the last posted journal's hash."""
-    statement = _TAKE_HEAD
-    row = db.session.execute(statement).first()
+    row = db.session.execute(_TAKE_HEAD).first()
     if row is None:  # a brand-new ledger: create the head once, whoever comes first
         db.session.execute(
             text(
@@ -105,7 +104,7 @@ def _take_head() -> str:
             ),
             {"g": rules.GENESIS},
         )
-        row = db.session.execute(statement).one()
+        row = db.session.execute(_TAKE_HEAD).one()
     return str(row[0])
 
 

@@ -192,17 +192,6 @@ def given_by(source_account_ids: int | Sequence[int], project: CommonsProject) -
     return int(total or 0)
 
 
-def member_sources(round_: CoBudgetRound, user_id: int) -> list[int]:
-    """A member's wallet and the earmarks of every delegation of their allocation (at any depth)."""
-    member = db.session.get(RoundMember, (round_.id, user_id))
-    earmarks = db.session.scalars(
-        select(Delegation.earmark_account_id).where(
-            Delegation.round_id == round_.id, Delegation.origin_id == user_id
-        )
-    ).all()
-    return ([member.wallet_account_id] if member else []) + list(earmarks)
-
-
 def _matched(*, actor_id: int | None = None, target_id: int | None = None, source_id: int) -> int:
     stmt = select(func.coalesce(func.sum(LedgerPending.amount), 0)).where(
         LedgerPending.kind == "match",
