@@ -94,10 +94,11 @@ class Standing:
 
 
 @functools.cache
-def _standing_statement() -> Select[tuple[VoterRollEntry, Participation]]:
-    # Built once: every page of the vote and every cast asks for the person's standing.
+def _standing_statement() -> Select[tuple[str, int | None, Participation]]:
+    # Built once: every page of the vote and every cast asks for the person's standing. The entry's two
+    # columns, not the entry: making an ORM object of it cost more than the query.
     return (
-        select(VoterRollEntry, Participation)
+        select(VoterRollEntry.person_key, VoterRollEntry.district_id, Participation)
         .join(
             RollLink,
             (RollLink.edition_id == VoterRollEntry.edition_id)
@@ -126,20 +127,20 @@ def standing(edition: Edition, user_id: int | None, *, with_reach: bool = True) 
     ).one_or_none()
     if found is None:
         return Standing(linked=False)
-    row, participation = found
+    person_key, district_id, participation = found
     reach = None
     if with_reach:
         try:
             rule = DistrictReach(eligibility_hooks().districts_rule(edition))
         except ValueError:
             rule = DistrictReach.OWN
-        reach = voting_reach(rule, row.district_id, [d.district_id for d in edition.districts])
+        reach = voting_reach(rule, district_id, [d.district_id for d in edition.districts])
     return Standing(
         linked=True,
-        district_id=row.district_id,
+        district_id=district_id,
         reach=reach,
         participation=participation,
-        person_key=row.person_key,
+        person_key=person_key,
     )
 
 

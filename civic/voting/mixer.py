@@ -13,6 +13,7 @@ cannot re-sign a forged board. Its public half is stored (``VoteKey``) and publi
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Insert, delete, func, insert, select
 from sqlalchemy.orm import make_transient_to_detached
 
 from civic.extensions import db
@@ -99,6 +100,11 @@ def new_ballot(
     )
 
 
+@functools.cache
+def _insert_pooled() -> Insert:
+    return PooledBallot.__table__.insert()  # type: ignore[attr-defined,no-any-return]
+
+
 def put_in_pool(
     *,
     pool: VotePool,
@@ -119,9 +125,9 @@ def put_in_pool(
         "superseded": False,
         "channel": channel,
     }
-    # A Core insert (the unit of work costs more than the statement on every cast), then the same row
-    # attached to the session as loaded.
-    db.session.execute(PooledBallot.__table__.insert(), values)
+    # A Core insert on the connection (the unit of work, and even the session's statement handling, cost
+    # more than the statement on every cast), then the same row attached to the session as loaded.
+    db.session.connection().execute(_insert_pooled(), values)
     pooled = PooledBallot(**values)
     make_transient_to_detached(pooled)
     db.session.add(pooled)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask import Blueprint, Flask, abort, flash, g, jsonify, redirect, request, session, url_for
@@ -29,6 +30,7 @@ from civic.voting import ballot as services
 from civic.voting import casting, filling, mixer, sealing, tasks
 from civic.voting.ballot_rules import Settings, min_spend_cents
 from civic.voting.board import shown_tracker, well_formed_tracker
+from civic.voting.context import vote_context
 from civic.voting.forms import BallotSettingsForm, BuildForm, CityProjectForm, ConfirmForm
 from civic.voting.labels import (
     DISTRICTS_LABELS,
@@ -428,10 +430,13 @@ def fill_ballot(edition_slug: str, pool_id: int) -> Response:
     return redirect(url_for("voting.review_ballot", edition_slug=edition.slug), 303)  # type: ignore[return-value]
 
 
-def _drafted(edition: Edition, settings: Settings) -> list[tuple[VotePool, filling.Reading]]:
-    """The person's drafts for the boxes they may vote in, in the boxes' order."""
+def _drafted(
+    edition: Edition, settings: Settings, boxes: Sequence[VotePool] | None = None
+) -> list[tuple[VotePool, filling.Reading]]:
+    """The person's drafts for the boxes they may vote in, in the boxes' order (``boxes``: the edition's)."""
     drafts = _drafts()
-    pools = casting.allowed_pools(edition, settings, services.public_pools(edition), current_user)
+    every = services.public_pools(edition) if boxes is None else boxes
+    pools = casting.allowed_pools(edition, settings, every, current_user)
     read = [(pool, filling.read_draft(pool, drafts.get(str(pool.id)))) for pool in pools]
     return [(pool, reading) for pool, reading in read if reading.projects]
 
@@ -475,24 +480,23 @@ def review_ballot(edition_slug: str) -> Response:
 @limiter.limit(WRITE_LIMIT, key_func=account_key)
 def cast_ballot(edition_slug: str) -> Response:
     """Cast: one participation and the ballots, one transaction; the trackers are shown once, after."""
-    edition = visible_edition_or_404(edition_slug, with_everything=False, with_calendar=True)
-    settings = _settings(edition) or abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    # The edition, its settings and boxes as this process keeps them while the content does not change.
+    vote = vote_context(edition_slug) or abort(404)
+    settings = vote.settings or abort(404)
+    # The form carries only the CSRF token, which CSRFProtect checked before this view (a 400 if wrong).
     try:
-        cast = casting.cast_ballots(
-            actor=current_user, edition=edition, settings=settings, ballots=_drafted(edition, settings)
-        )
+        ballots = _drafted(vote, settings, vote.boxes)  # type: ignore[arg-type]
+        cast = casting.cast_ballots(actor=current_user, edition=vote, settings=settings, ballots=ballots)
     except DomainError as refusal:
         db.session.rollback()
+        edition = visible_edition_or_404(edition_slug)
         return _review_page(edition, settings, message=refusal.message, status=refusal.status_code)
-    # Kept loaded: reading the edition's id and slug after a plain commit reloads it with its calendar,
-    # districts and themes (four queries) for nothing.
+    # Kept loaded: the account is read again after the commit (the locale, the session's person).
     commit_keeping_loaded()
-    tasks.request_mix(edition.id)  # after the commit: the mixer must find the ballots
+    tasks.request_mix(vote.id)  # after the commit: the mixer must find the ballots
     session.pop(filling.DRAFTS, None)
-    session[RECEIPT] = {"edition": edition.slug, "cast": [[c.place, c.tracker] for c in cast]}
-    return redirect(url_for("voting.receipt", edition_slug=edition.slug), 303)  # type: ignore[return-value]
+    session[RECEIPT] = {"edition": vote.slug, "cast": [[c.place, c.tracker] for c in cast]}
+    return redirect(url_for("voting.receipt", edition_slug=vote.slug), 303)  # type: ignore[return-value]
 
 
 @bp.get("/editions/<edition_slug>/vote/receipt")
