@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import lru_cache
 
 
 class BallotFormat(enum.StrEnum):
@@ -102,10 +103,12 @@ class Problem:
     limit: int | None = None
 
 
+@lru_cache(maxsize=256)
 def normalised(settings: Settings) -> Settings:
     """Return the settings with the limits of the other formats cleared (and the districts rule fixed).
 
-    One edition-wide ballot has no districts to choose: every voter votes on it (``ALL``).
+    One edition-wide ballot has no districts to choose: every voter votes on it (``ALL``). Remembered
+    (settings are frozen values): a cast asks for them half a dozen times.
     """
     f = settings.ballot_format
     return replace(
