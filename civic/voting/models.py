@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     LargeBinary,
     String,
@@ -381,6 +382,33 @@ class KioskTicket(db.Model):
     pool_ids: Mapped[list[int]] = mapped_column(JSON)
     other_pool_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     extra_choices: Mapped[int] = mapped_column(default=0)
+
+
+class KioskTicketHolder(db.Model):
+    """Who holds an unused kiosk ticket: so that an officer can replace a lost one, and only that one.
+
+    On the identity side (a person key, like the participation): the ticket itself names nobody. The row
+    goes with its ticket (ON DELETE CASCADE): when the ticket is used, in the transaction that puts the
+    ballot in the pool, and with every unused ticket when the vote ends. Its primary key lets a person
+    hold one live ticket at most. No time column; WITHOUT ROWID on SQLite (no order of writing).
+    """
+
+    __tablename__ = "kiosk_ticket_holder"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["edition_id", "person_key"],
+            ["participation.edition_id", "participation.person_key"],
+            ondelete="CASCADE",
+            name="fk_kiosk_ticket_holder_participation",
+        ),
+        {"sqlite_with_rowid": False},
+    )
+
+    edition_id: Mapped[int] = mapped_column(primary_key=True)
+    person_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(
+        ForeignKey("kiosk_ticket.code_hash", ondelete="CASCADE"), unique=True
+    )
 
 
 class SheetState(enum.StrEnum):

@@ -35,7 +35,7 @@ from civic.eligibility.hooks import eligibility_hooks
 from civic.eligibility.models import Participation, ParticipationChannel, VoterRollEntry
 from civic.eligibility.permissions import can_check_in_person
 from civic.eligibility.rules import DistrictReach, voting_reach
-from civic.eligibility.services import NotOnRoll, record_participation
+from civic.eligibility.services import AlreadyVoted, NotOnRoll, record_participation
 from civic.extensions import db
 from civic.processes.models import Edition
 from civic.processes.phases import Action, is_allowed
@@ -48,6 +48,7 @@ from civic.voting.models import (
     Ballot,
     BallotChannel,
     KioskTicket,
+    KioskTicketHolder,
     PollingMinutes,
     PooledBallot,
     SheetState,
@@ -197,19 +198,76 @@ def record_in_person(
         place=place,
         day=moment.date(),
     )
-    code = None
-    if channel is ParticipationChannel.TOWN_HALL:
-        code = new_ticket_code()
-        db.session.add(
-            KioskTicket(
-                code_hash=ticket_hash(code),
-                edition_id=edition.id,
-                pool_ids=[p.id for p in boxes.own],
-                other_pool_ids=[p.id for p in boxes.others],
-                extra_choices=boxes.extra,
-            )
+    code = (
+        _issue_ticket(edition, entry.person_key, boxes) if channel is ParticipationChannel.TOWN_HALL else None
+    )
+    return InPerson(participation, code, [place_of(p) for p in boxes.all])
+
+
+def _issue_ticket(edition: Edition, person_key: str, boxes: Boxes) -> str:
+    """Write a new ticket for these boxes and who holds it (until it is used); return its code."""
+    code = new_ticket_code()
+    db.session.add(
+        KioskTicket(
+            code_hash=ticket_hash(code),
+            edition_id=edition.id,
+            pool_ids=[p.id for p in boxes.own],
+            other_pool_ids=[p.id for p in boxes.others],
+            extra_choices=boxes.extra,
         )
-        db.session.flush()
+    )
+    db.session.flush()
+    db.session.add(
+        KioskTicketHolder(edition_id=edition.id, person_key=person_key, code_hash=ticket_hash(code))
+    )
+    db.session.flush()
+    return code
+
+
+_TICKET_USED = _l(
+    "This person's kiosk ticket has been used: their ballot is in the box, and no new ticket can be given."
+)
+
+
+def replace_ticket(
+    *, actor: User, edition: Edition, identifier: str, birth_date: date, now: datetime | None = None
+) -> InPerson:
+    """Give a new kiosk ticket to a person who lost theirs (or mistyped it away): the old one stops working.
+
+    Only for a participation recorded at the town hall whose ticket is still unused; refused (nothing
+    written) otherwise: not yet recorded, recorded for paper or online, or the ticket already used (a
+    kiosk using it at the same moment wins or loses on the same row). Audited without naming the person.
+    Flushed, not committed.
+    """
+    _ensure_officer(actor)
+    _ensure_open(edition, now or utcnow())
+    entry = find_person(actor=actor, edition=edition, identifier=identifier, birth_date=birth_date)
+    participation = db.session.get(Participation, (edition.id, entry.person_key))
+    if participation is None:
+        raise ValidationFailed(_l("This person has not taken part yet: record their participation first."))
+    if participation.channel is not ParticipationChannel.TOWN_HALL:
+        raise AlreadyVoted(participation)
+    held = db.session.scalar(
+        select(KioskTicketHolder.code_hash).where(
+            KioskTicketHolder.edition_id == edition.id, KioskTicketHolder.person_key == entry.person_key
+        )
+    )
+    # Deleting the old ticket (and, by cascade, who holds it) is what makes it stop working.
+    gone = db.session.execute(delete(KioskTicket).where(KioskTicket.code_hash == held)) if held else None
+    if gone is None or gone.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(_TICKET_USED)
+    db.session.expire_all()  # the deleted rows may sit in the session
+    settings = ballot_services.settings_of(edition)
+    boxes = boxes_for(edition, settings.rules(), entry.district_id) if settings else Boxes([])
+    code = _issue_ticket(edition, entry.person_key, boxes)
+    audit.record(
+        actor_id=actor.id,
+        action="voting.kiosk_ticket_replaced",
+        target_type="edition",
+        target_id=edition.id,
+        before=None,
+        after={"place": participation.place},
+    )
     return InPerson(participation, code, [place_of(p) for p in boxes.all])
 
 

@@ -55,6 +55,20 @@ class InPersonVoteForm(FlaskForm):
             raise ValidationError(_l("Give a birth date between 1900 and today."))
 
 
+class LostTicketForm(FlaskForm):
+    """A new kiosk ticket for a person whose participation is recorded and whose ticket was lost."""
+
+    identifier = StringField(
+        _l("Document number or census number"),
+        validators=[DataRequired(_l("Give the number of the document or of the census.")), Length(max=100)],
+        render_kw={"autocomplete": "off"},
+    )
+    birth_date = DateField(
+        _l("Birth date (checked on the document)"),
+        validators=[DataRequired(_l("Give the birth date as a date."))],
+    )
+
+
 class TicketForm(FlaskForm):
     ticket = StringField(
         _l("Your ticket"),

@@ -24,7 +24,13 @@ from civic.voting import filling, tasks, townhall
 from civic.voting.ballot_rules import Settings
 from civic.voting.forms import ConfirmForm
 from civic.voting.models import SheetState, TallySheet, VotePool
-from civic.voting.townhall_forms import InPersonVoteForm, RemarksForm, SheetHeaderForm, TicketForm
+from civic.voting.townhall_forms import (
+    InPersonVoteForm,
+    LostTicketForm,
+    RemarksForm,
+    SheetHeaderForm,
+    TicketForm,
+)
 from civic.web.decorators import permission_required
 from civic.web.errors import error_response
 from civic.web.limits import account_key, configured
@@ -84,10 +90,44 @@ def in_person(edition_slug: str) -> Response:
     return render("townhall/recorded.html", ticket=ticket, done=done, **_common(edition))
 
 
-def _in_person_page(edition: Edition, form: InPersonVoteForm, *, status: int = 200) -> Response:
+def _in_person_page(
+    edition: Edition, form: InPersonVoteForm, *, lost: LostTicketForm | None = None, status: int = 200
+) -> Response:
     return render(
-        "townhall/in_person.html", form=form, kiosk_form=ConfirmForm(), status=status, **_common(edition)
+        "townhall/in_person.html",
+        form=form,
+        lost_form=lost or LostTicketForm(prefix="lost", formdata=None),
+        lost_open=lost is not None,
+        kiosk_form=ConfirmForm(),
+        status=status,
+        **_common(edition),
     )
+
+
+@bp.post("/front-desk/editions/<edition_slug>/in-person/new-ticket")
+@permission_required(can_check_in_person)
+@limiter.limit(IN_PERSON_LIMIT, key_func=account_key)
+def replace_ticket(edition_slug: str) -> Response:
+    """A new kiosk ticket for a person who lost theirs (the old one stops working)."""
+    edition = visible_edition_or_404(edition_slug)
+    lost = LostTicketForm(prefix="lost")
+    form = InPersonVoteForm(place=session.get(PLACE, ""), formdata=None)
+    if not lost.validate_on_submit():
+        return _in_person_page(edition, form, lost=lost, status=422)
+    try:
+        done = townhall.replace_ticket(
+            actor=current_user,
+            edition=edition,
+            identifier=lost.identifier.data,
+            birth_date=lost.birth_date.data,
+        )
+    except DomainError as refusal:
+        db.session.rollback()
+        lost.identifier.errors = [str(refusal.message)]
+        return _in_person_page(edition, form, lost=lost, status=refusal.status_code)
+    db.session.commit()
+    ticket = townhall.shown_ticket(done.ticket or "")
+    return render("townhall/recorded.html", ticket=ticket, done=done, replaced=True, **_common(edition))
 
 
 @bp.post("/front-desk/editions/<edition_slug>/kiosk")

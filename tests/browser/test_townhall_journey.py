@@ -1,5 +1,5 @@
 """The town-hall channel in a browser (axe, fr at 375 px and en at 1280 px): an officer records a participation
-and issues a ticket, the kiosk casts it; two officers type a paper sheet and it is accepted; the minutes."""
+and issues a ticket, replaces it when it is lost, the kiosk casts the new one; two officers type a paper sheet and it is accepted; the minutes."""
 
 from __future__ import annotations
 
@@ -79,6 +79,18 @@ def test_an_officer_a_kiosk_and_two_officers_typing_a_paper_sheet(
     axe.check(page)
     _record(page, live_server, edition, "CNI-6006", "paper")
     axe.check(page)
+    # The voter lost the ticket: the officer checks the document again and gives a new one.
+    page.goto(f"{live_server}/front-desk/editions/{edition.slug}/in-person")
+    page.locator("#lost-ticket summary").click()
+    axe.check(page)
+    page.locator("#lost-identifier").fill("CNI-5005")
+    page.locator("#lost-birth_date").fill(BIRTH.isoformat())
+    page.locator("form[action*='/new-ticket'] button[type=submit]").click()
+    page.wait_for_load_state()
+    lost, ticket = ticket, page.locator(".ticket-code code").inner_text()
+    assert ticket != lost and re.fullmatch(r"[A-Z2-9]{5}-[A-Z2-9]{5}", ticket), ticket
+    axe.check(page)
+    page.screenshot(path=str(shots / f"townhall-new-ticket-{lang}-{width}.png"), full_page=True)
 
     # A device becomes the kiosk (the officer is logged out there); the voter casts with the ticket.
     kiosk_context, kiosk = _context(browser, lang, width)
@@ -89,6 +101,10 @@ def test_an_officer_a_kiosk_and_two_officers_typing_a_paper_sheet(
         kiosk.wait_for_url(re.compile(r".*/kiosk$"))
         axe.check(kiosk)
         assert kiosk.locator("nav.site-nav").count() == 0
+        kiosk.locator("#ticket").fill(lost)  # the lost ticket no longer works
+        kiosk.locator("main form button[type=submit]").first.click()
+        kiosk.wait_for_load_state()
+        assert kiosk.locator("#ticket-error").count() == 1, kiosk.content()[:2000]
         kiosk.locator("#ticket").fill(ticket.lower())
         kiosk.locator("main form button[type=submit]").first.click()
         kiosk.wait_for_url(re.compile(r".*/kiosk/ballots/\d+$"))
