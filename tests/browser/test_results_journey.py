@@ -11,6 +11,7 @@ from civic.extensions import db
 from civic.results.models import RunState
 from civic.results.services import start_run
 from tests.browser.helpers import log_in
+from tests.browser.test_vote_journey import NO_SIDEWAYS_SCROLL, TABLES_FIT
 from tests.factories import create_tally_run, create_user, create_vote_pool
 
 
@@ -42,6 +43,13 @@ def test_staff_count_publish_and_public_results(live_server, page, axe, lang):
     page.locator("a[href$='tab=compare']").click()
     page.wait_for_url(re.compile(r".*tab=compare$"))
     axe.check(page)
+    # On a phone the results' tables stack, one block per project: nothing hides to the right.
+    page.set_viewport_size({"width": 375, "height": 900})
+    for url in (page.url, page.url.split("?")[0]):
+        page.goto(url)
+        assert page.evaluate(NO_SIDEWAYS_SCROLL) and page.evaluate(TABLES_FIT), f"{url} is too wide at 375px"
+        axe.check(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
     # Withdraw the publication: a reason is required (the form comes back, 422), then it is public.
     page.goto(run_url)
     page.locator("a.danger-action[href$='/withdraw']").click()

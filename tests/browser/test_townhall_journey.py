@@ -1,5 +1,6 @@
 """The town-hall channel in a browser (axe, fr at 375 px and en at 1280 px): an officer records a participation
-and issues a ticket, replaces it when it is lost, the kiosk casts the new one; two officers type a paper sheet and it is accepted; the minutes."""
+and issues a ticket, replaces it when it is lost, the kiosk casts the new one; two officers type a paper sheet
+and it is accepted; the minutes."""
 
 from __future__ import annotations
 

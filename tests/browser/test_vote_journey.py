@@ -20,6 +20,8 @@ from tests.factories import create_user
 from tests.voting.test_filling import _ballot
 
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+# Every table of the page fits its column: nothing hidden to the right of a scrolling region.
+TABLES_FIT = "[...document.querySelectorAll('main table')].every(t => t.scrollWidth <= t.parentElement.clientWidth + 1)"
 
 
 def _shots(tmp_path: Path) -> Path:
@@ -90,3 +92,4 @@ def test_a_resident_votes_keeps_the_tracker_and_finds_the_ballot_on_the_board(
     page.goto(f"{live_server}/editions/{edition.slug}/board")
     axe.check(page)
     assert page.evaluate(NO_SIDEWAYS_SCROLL), f"sideways scroll on the board at {width}px"
+    assert page.evaluate(TABLES_FIT), f"a table of the board scrolls at {width}px"
