@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, bindparam, func, select
 
 from civic.eligibility.hooks import eligibility_hooks
-from civic.eligibility.models import Participation, RollLink, RollSource, VoterRollEntry
+from civic.eligibility.models import Participation, ParticipationChannel, RollLink, RollSource, VoterRollEntry
 from civic.eligibility.rules import DistrictReach, Reach, voting_reach
 from civic.eligibility.services import vote_window
 from civic.extensions import db
@@ -94,11 +94,12 @@ class Standing:
 
 
 @functools.cache
-def _standing_statement() -> Select[tuple[str, int | None, Participation]]:
-    # Built once: every page of the vote and every cast asks for the person's standing. The entry's two
-    # columns, not the entry: making an ORM object of it cost more than the query.
+def _standing_statement() -> Select[tuple[str, int | None, ParticipationChannel | None]]:
+    # Built once: every page of the vote and every cast asks for the person's standing. Columns, not
+    # entities: making ORM objects of the entry and of a participation (there is none on every cast) cost
+    # more than the query.
     return (
-        select(VoterRollEntry.person_key, VoterRollEntry.district_id, Participation)
+        select(VoterRollEntry.person_key, VoterRollEntry.district_id, Participation.channel)
         .join(
             RollLink,
             (RollLink.edition_id == VoterRollEntry.edition_id)
@@ -122,12 +123,19 @@ def standing(edition: Edition, user_id: int | None, *, with_reach: bool = True) 
     if user_id is None:
         return Standing(linked=False)
     # One query: the linked roll entry and, if any, the person's participation.
-    found = db.session.execute(
-        _standing_statement(), {"edition_id": edition.id, "user_id": user_id}
-    ).one_or_none()
+    # On the session's connection (columns only: the ORM's statement handling costs more than the query),
+    # after writing whatever the session holds, as the ORM would.
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.flush()
+    found = (
+        db.session.connection()
+        .execute(_standing_statement(), {"edition_id": edition.id, "user_id": user_id})
+        .one_or_none()
+    )
     if found is None:
         return Standing(linked=False)
-    person_key, district_id, participation = found
+    person_key, district_id, took_part = found
+    participation = db.session.get(Participation, (edition.id, person_key)) if took_part is not None else None
     reach = None
     if with_reach:
         try:

@@ -351,26 +351,32 @@ def _insert_unless_taken(dialect: str) -> Insert:
 
 
 def _insert_participation(participation: Participation) -> Participation:
-    """Insert a participation; the primary key settles a race: the loser gets ``AlreadyVoted`` (the winner).
+    """Insert a participation; the primary key settles a race: the loser gets ``AlreadyVoted`` (the winner)."""
+    return _insert_participation_values(
+        {
+            "edition_id": participation.edition_id,
+            "person_key": participation.person_key,
+            "channel": participation.channel,
+            "day": participation.day,
+            "officer_id": participation.officer_id,
+            "place": participation.place,
+            "ballots": participation.ballots or 0,
+            "notices_due": participation.notices_due or 0,
+        }
+    )
+
+
+def _insert_participation_values(values: dict[str, object]) -> Participation:
+    """Insert a participation given as its column values (see ``_insert_participation``).
 
     A Core ``INSERT … ON CONFLICT DO NOTHING`` (on every cast: the unit of work and a savepoint cost more
     than the statement): when another channel's participation won, nothing is written and the winner is
     read. On PostgreSQL the insert waits for a concurrent one of the same person to commit or roll back.
     """
-    values = {
-        "edition_id": participation.edition_id,
-        "person_key": participation.person_key,
-        "channel": participation.channel,
-        "day": participation.day,
-        "officer_id": participation.officer_id,
-        "place": participation.place,
-        "ballots": participation.ballots or 0,
-        "notices_due": participation.notices_due or 0,
-    }
     connection = db.session.connection()
     written = connection.execute(_insert_unless_taken(connection.dialect.name), values).first()
     if written is None:
-        key = (participation.edition_id, participation.person_key)
+        key = (values["edition_id"], values["person_key"])
         winner = db.session.get(Participation, key, populate_existing=True)
         if winner is None:  # cannot happen: the conflicting row exists in this transaction's view
             raise Conflict(_l("This participation could not be recorded: try again."))
@@ -412,7 +418,9 @@ def _replace_online(edition: Edition, existing: Participation, new: Participatio
     return replaced
 
 
-def record_online_participation(*, edition: Edition, person_key: str, day: date, ballots: int) -> Participation:
+def record_online_participation(
+    *, edition: Edition, person_key: str, day: date, ballots: int
+) -> Participation:
     """Record the online participation of a person whose standing was read in this transaction.
 
     The caller has just read, in this same transaction, that the voter's account is linked to this roll
@@ -420,15 +428,18 @@ def record_online_participation(*, edition: Edition, person_key: str, day: date,
     primary key still settles a race with another channel: the loser gets ``AlreadyVoted``. The
     participation waits for its confirmation e-mail (``notices_due``).
     """
-    participation = Participation(
-        edition_id=edition.id,
-        person_key=person_key,
-        channel=ParticipationChannel.ONLINE,
-        day=day,
-        ballots=ballots,
-        notices_due=1,
+    return _insert_participation_values(
+        {
+            "edition_id": edition.id,
+            "person_key": person_key,
+            "channel": ParticipationChannel.ONLINE,
+            "day": day,
+            "officer_id": None,
+            "place": None,
+            "ballots": ballots,
+            "notices_due": 1,
+        }
     )
-    return _insert_participation(participation)
 
 
 def renew_online_participation(
