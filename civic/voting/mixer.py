@@ -23,7 +23,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Insert, delete, func, insert, select
-from sqlalchemy.orm import make_transient_to_detached
 
 from civic.extensions import db
 from civic.processes.models import Edition
@@ -126,12 +125,10 @@ def put_in_pool(
         "channel": channel,
     }
     # A Core insert on the connection (the unit of work, and even the session's statement handling, cost
-    # more than the statement on every cast), then the same row attached to the session as loaded.
+    # more than the statement on every cast). The object returned is not in the session: it only says what
+    # was written (its tracker above all), and stays readable after the mixer has moved the row.
     db.session.connection().execute(_insert_pooled(), values)
-    pooled = PooledBallot(**values)
-    make_transient_to_detached(pooled)
-    db.session.add(pooled)
-    return pooled
+    return PooledBallot(**values)
 
 
 def waiting(edition: Edition) -> int:
@@ -166,13 +163,20 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
     racing both try batch number n + 1 and the primary key lets only one commit.
     """
     k = minimum if minimum is not None else int(current_app.config.get("MIXER_BATCH_SIZE", 20))
-    pooled = list(
-        db.session.scalars(
-            select(PooledBallot)
-            .join(VotePool, VotePool.id == PooledBallot.pool_id)
-            .where(VotePool.edition_id == edition.id)
+    # Columns, not ORM objects: the mixer runs beside the casts, and making objects of the whole pool cost
+    # more than the statement (on PostgreSQL at saturation, casts went 376 → 408/s without the mixer).
+    pooled = db.session.execute(
+        select(
+            PooledBallot.id,
+            PooledBallot.pool_id,
+            PooledBallot.choices,
+            PooledBallot.tracker,
+            PooledBallot.channel,
+            PooledBallot.superseded,
         )
-    )
+        .join(VotePool, VotePool.id == PooledBallot.pool_id)
+        .where(VotePool.edition_id == edition.id)
+    ).all()
     if not pooled or (len(pooled) < 2 * k and not final):
         return None
     secrets.SystemRandom().shuffle(pooled)
@@ -183,7 +187,7 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
     entries = [
         Sealable(p.id, p.pool_id, p.choices, p.tracker, BallotChannel(p.channel), p.superseded) for p in pooled
     ]
-    db.session.execute(delete(PooledBallot).where(PooledBallot.id.in_([entry.id for entry in pooled])))
+    db.session.execute(delete(PooledBallot).where(PooledBallot.id.in_([entry.id for entry in entries])))
     return seal_ballots(edition=edition, ballots=entries)
 
 

@@ -77,7 +77,11 @@ def test_greedy_column_shows_votes_and_says_so(client, english):
     assert "Votes or score" not in page
     # "Aire de jeux" has 2 approvals: the cell shows the votes the rule ranked by.
     row = page[page.index("Aire de jeux") :]
-    assert "<td>2</td>" in row[: row.index("</tr>")]
+    # Labelled for the phone layout, where each cell shows its column's name.
+    assert (
+        'data-label="Votes received (the rule takes the most voted first)">2</td>'
+        in row[: row.index("</tr>")]
+    )
 
 
 def test_points_ballots_show_points(client, english):
@@ -89,7 +93,10 @@ def test_points_ballots_show_points(client, english):
     page = _page(client, pool)
     assert "Points received (the rule takes the most points first)" in page
     row = page[page.index("Composteur") :]
-    assert "<td>15</td>" in row[: row.index("</tr>")]  # 5 + 10 points
+    assert (
+        'data-label="Points received (the rule takes the most points first)">15</td>'
+        in row[: row.index("</tr>")]
+    )  # 5 + 10 points
     compare = _page(client, pool, tab="compare")
     assert "This rule cannot count points ballots" in compare
     assert "Not computed yet" not in compare
