@@ -103,6 +103,7 @@ ACTION_LABELS: dict[str, Any] = {
     "voting.paper_sheet_corrected": _l("Paper tally sheet entry corrected"),
     "voting.paper_sheet_accepted": _l("Paper tally sheet accepted (two matching entries)"),
     "voting.minutes_remarks": _l("Polling-place minutes remarks saved"),
+    "voting.kiosk_ticket_replaced": _l("Lost kiosk ticket replaced (the person is not recorded)"),
     "commons.call_created": _l("Call for commons launched (draft)"),
     "commons.call_published": _l("Call for commons published"),
     "commons.round_funded": _l("Money received recorded in a co-budget pool"),
