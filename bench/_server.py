@@ -28,7 +28,9 @@ def free_port() -> int:
 
 def gunicorn_command(port: int, workers: int) -> list[str]:
     return [
-        str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+        # -c: the production settings (gunicorn.conf.py); after --chdir, gunicorn would look in bench/.
+        str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+        "-w", str(workers), "-b", f"127.0.0.1:{port}",
         "--chdir", str(ROOT / "bench"), "--pythonpath", str(ROOT), "--log-level", "warning",
         "pages_app:app",
     ]  # fmt: skip

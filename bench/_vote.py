@@ -374,8 +374,13 @@ def _choice(rng: random.Random, seeded: Seeded) -> list[int]:
     return chosen
 
 
-def prepare_voters(bases: list[str], seeded: Seeded, threads: int = 8, seed_: int = 2026) -> list[Voter]:
-    """Log every voter in (/login) and draft their ballot (the ballot's form post), each in their own session."""
+def prepare_voters(
+    bases: list[str], seeded: Seeded, only: range | None = None, threads: int = 8, seed_: int = 2026
+) -> list[Voter]:
+    """Log every voter (or those of ``only``) in (/login) and draft their ballot (the ballot's form post).
+
+    Each in their own session. The choices are drawn for every voter in order, whatever ``only`` picks.
+    """
     rng = random.Random(seed_)
     choices = [_choice(rng, seeded) for _ in seeded.emails]
 
@@ -393,7 +398,7 @@ def prepare_voters(bases: list[str], seeded: Seeded, threads: int = 8, seed_: in
         )
 
     with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(one, range(len(seeded.emails))))
+        return list(pool.map(one, only if only is not None else range(len(seeded.emails))))
 
 
 # --- what the clients were shown -------------------------------------------------------------------

@@ -91,12 +91,13 @@ def _init_extensions(app: Flask) -> None:
     )
     share_wtforms_catalogs(app)
     htmx.init_app(app)
-    limiter.init_app(app)
     from civic.config import ratelimit_storage_warning
+    from civic.web.limits import storage_uri
 
-    warning = ratelimit_storage_warning(
-        app.config["RATELIMIT_STORAGE_URI"], int(os.environ.get("WEB_CONCURRENCY", "1") or 1)
-    )
+    configured_storage = app.config["RATELIMIT_STORAGE_URI"]
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(configured_storage)  # memory:// → swept, no threads
+    limiter.init_app(app)
+    warning = ratelimit_storage_warning(configured_storage, int(os.environ.get("WEB_CONCURRENCY", "1") or 1))
     if warning:
         app.logger.warning(warning)
     login_manager.init_app(app)
