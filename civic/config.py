@@ -102,6 +102,7 @@ class Config:
     IN_PERSON_RATE_LIMIT = "600 per hour"
     TRACKER_CHECK_RATE_LIMIT = "30 per minute;300 per day"  # "check my ballot" (voting/views.py), per address
     MIXER_BATCH_SIZE = 20  # the mixer seals ballots in batches of at least this many (civic/voting/mixer.py)
+    MIXER_MAX_BATCH = 250  # and, while the vote is open, of at most this many (each batch holds the write lock)
     # Each edition's board signing key (civic/voting/mixer.py): a folder outside the database, default instance/.
     VOTE_KEYS_DIR = os.environ.get("CIVIC_VOTE_KEYS_DIR") or None
     # Linking an account to the voter roll (eligibility/views.py): guesses of a birth date or a code.

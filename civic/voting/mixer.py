@@ -159,10 +159,15 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
     Nothing happens while fewer than twice ``minimum`` (k = MIXER_BATCH_SIZE, default 20) wait; then all but
     k of them, chosen at random, move, so that every batch but the last holds at least k ballots and the
     last (``final``, the close, which moves whatever waits) holds at least k too once k were cast.
+    While the vote is open a batch holds at most MIXER_MAX_BATCH (default 250) of them, chosen at random
+    too: its transaction holds SQLite's one write lock, which every cast waits for, and sealing a thousand
+    ballots after a burst stalled the casts for half a second (bench/vote_load.py); the others wait for
+    the next batch (``mix_until_done`` seals them one transaction at a time).
     Returns the sealed batch, or None. Flushed, not committed; two mixers
     racing both try batch number n + 1 and the primary key lets only one commit.
     """
     k = minimum if minimum is not None else int(current_app.config.get("MIXER_BATCH_SIZE", 20))
+    largest = max(2 * k, int(current_app.config.get("MIXER_MAX_BATCH", 250)))
     # Columns, not ORM objects: the mixer runs beside the casts, and making objects of the whole pool cost
     # more than the statement (on PostgreSQL at saturation, casts went 376 → 408/s without the mixer).
     pooled = db.session.execute(
@@ -183,12 +188,24 @@ def mix(*, edition: Edition, minimum: int | None = None, final: bool = False) ->
     if not final:
         # k stay behind, chosen at random: a batch mixes ballots cast at any time since the last one, and
         # the last batch (the close) never holds fewer than k ballots when k or more were cast.
-        pooled = pooled[: len(pooled) - k]
+        pooled = pooled[: min(len(pooled) - k, largest)]
     entries = [
         Sealable(p.id, p.pool_id, p.choices, p.tracker, BallotChannel(p.channel), p.superseded) for p in pooled
     ]
     db.session.execute(delete(PooledBallot).where(PooledBallot.id.in_([entry.id for entry in entries])))
     return seal_ballots(edition=edition, ballots=entries)
+
+
+def mix_until_done(*, edition: Edition, final: bool = False, most: int = 1000) -> int:
+    """Seal batches of the edition (``mix``), one committed transaction each, until none is due; return how many.
+
+    Between two batches the write lock is free: the casts waiting for it go first. ``most`` bounds one call.
+    """
+    sealed = 0
+    while sealed < most and mix(edition=edition, final=final) is not None:
+        db.session.commit()
+        sealed += 1
+    return sealed
 
 
 def seal_ballots(*, edition: Edition, ballots: Sequence[Sealable]) -> BoardBatch:

@@ -48,13 +48,11 @@ def mix_waiting_ballots() -> int:
         if edition is None:
             continue
         try:
-            batch = mixer.mix(edition=edition, final=vote_has_ended(edition))
-            db.session.commit()
+            sealed += mixer.mix_until_done(edition=edition, final=vote_has_ended(edition))
         except IntegrityError:  # another mixer sealed this batch number first
             db.session.rollback()
             log.info("mixer for edition %s lost a race; the next run takes the ballots", edition_id)
             continue
-        sealed += batch is not None
     return sealed
 
 
@@ -79,11 +77,10 @@ def request_mix(edition_id: int) -> None:
 
 @queue.task()
 def mix_edition(edition_id: int) -> None:
-    """Mix one edition now (its ballots wait until at least MIXER_BATCH_SIZE of them do)."""
+    """Mix one edition now (its ballots wait until at least MIXER_BATCH_SIZE of them do), a batch at a time."""
     edition = db.session.get(Edition, edition_id)
     if edition is not None:
-        mixer.mix(edition=edition)
-        db.session.commit()
+        mixer.mix_until_done(edition=edition)
 
 
 def drop_ended_tickets() -> int:

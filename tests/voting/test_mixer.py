@@ -181,3 +181,40 @@ def test_once_the_vote_is_over_the_worker_seals_whatever_waits(app):
     vote.ends_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     assert mix_waiting_ballots() == 1 and mixer.waiting(edition) == 0
+
+
+def test_after_a_burst_the_pool_is_sealed_in_bounded_batches_each_committed(app, monkeypatch):
+    """A batch's transaction holds SQLite's write lock: while the vote is open a batch is at most MIXER_MAX_BATCH."""
+    from flask import current_app
+
+    from civic.voting.tasks import mix_edition
+
+    pool = create_vote_pool()
+    cast = {_cast(pool, ("a", "b", "c")[n % 3]).tracker for n in range(12)}
+    db.session.commit()
+    monkeypatch.setitem(current_app.config, "MIXER_BATCH_SIZE", 2)
+    monkeypatch.setitem(current_app.config, "MIXER_MAX_BATCH", 4)
+    commits = []
+    monkeypatch.setattr(db.session, "commit", lambda real=db.session.commit: commits.append(1) or real())
+    mix_edition(pool.edition.id)
+    batches = db.session.scalars(select(BoardBatch).order_by(BoardBatch.number)).all()
+    # 12 waiting: 4 move, then 4, then 4 - k = 2; the k = 2 left wait (fewer than 2 k).
+    assert [len(b.trackers) for b in batches] == [4, 4, 2] and len(commits) == 3
+    assert mixer.waiting(pool.edition) == 2
+    sealed = {t for b in batches for t in b.trackers}
+    assert len(sealed) == 10 and sealed < cast
+    assert board.chain_problems(mixer.published_key(pool.edition), mixer.sealed_batches(pool.edition)) == []
+
+
+def test_the_close_moves_whatever_waits_in_one_batch_whatever_its_size(app, monkeypatch):
+    from flask import current_app
+
+    pool = create_vote_pool()
+    for n in range(9):
+        _cast(pool, ("a", "b", "c")[n % 3])
+    db.session.commit()
+    monkeypatch.setitem(current_app.config, "MIXER_BATCH_SIZE", 2)
+    monkeypatch.setitem(current_app.config, "MIXER_MAX_BATCH", 4)
+    assert mixer.mix_until_done(edition=pool.edition, final=True) == 1
+    assert [len(b.trackers) for b in db.session.scalars(select(BoardBatch))] == [9]
+    assert mixer.waiting(pool.edition) == 0
