@@ -25,9 +25,12 @@ def pdf_pages(data: bytes) -> int:
 def pdf_text(data: bytes) -> bytes:
     """Return the PDF's content streams, inflated."""
     chunks = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+    # Up to "endstream" with the end of line before it: a compressed stream may itself end with a \r, which
+    # "\r?\nendstream" took for the line's end (the stream then failed to inflate: 0.35 % of streams, one CI
+    # failure). The inflater stops at the end of the compressed data and leaves the end of line unused.
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
         try:
-            chunks.append(zlib.decompress(stream))
+            chunks.append(zlib.decompressobj().decompress(stream))
         except zlib.error:
             chunks.append(stream)
     return b"\n".join(chunks)
