@@ -76,6 +76,7 @@ from _vote import (
 )
 
 RESULTS = ROOT / "bench" / "results" / "vote_load.md"
+CAST_PATH = f"/editions/{SLUG}/vote/cast"
 TARGET_RATIO = 0.10
 TARGET_P95_MS = 100.0
 
@@ -95,10 +96,16 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument("--voters", type=int, default=5000)
     parser.add_argument(
-        "--paced-voters", type=int, default=1000, help="of --voters, those of the paced run (the rest: the rounds)"
+        "--paced-voters",
+        type=int,
+        default=1000,
+        help="of --voters, those of the paced run (the rest: the rounds)",
     )
     parser.add_argument(
-        "--rounds", type=int, default=4, help="the saturation half of the voters cast in this many rounds"
+        "--rounds",
+        type=int,
+        default=4,
+        help="the voters not paced cast at saturation in this many rounds",
     )
     parser.add_argument("--round-hello-seconds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=32, help="wrk connections (default 32)")
@@ -184,13 +191,29 @@ def main() -> None:
                 # later their sessions' last-seen times would be written again, which a cast soon after its
                 # draft does not do), then measures hello-world, the no-op floor and the casts of its voters:
                 # its ratio compares figures taken seconds apart, whatever the machine does meanwhile.
-                half = args.voters - args.paced_voters if args.pause_ms else args.voters
-                per_round = half // args.rounds
+                saturated = args.voters - args.paced_voters if args.pause_ms else args.voters
+                per_round = saturated // args.rounds
                 hello_lua, paced_lua, paced_dir = tmp / "hello.lua", tmp / "paced.lua", tmp / "paced-acks"
                 hello_lua.write_text(hello_script(ports))
                 paced_dir.mkdir()
                 voters: list[Voter] = []
                 settings = {"threads": args.threads, "clients": args.clients}
+
+                def each_voter_posts(script: Path, folder: Path, path: str) -> dict[str, int]:
+                    """Each voter of ``script`` posts once to ``path``; then the requests still queued are served."""
+                    done = run_wrk(
+                        wrk,
+                        script,
+                        bases[0] + "/",
+                        duration=args.max_seconds,
+                        extra=(str(args.threads), str(folder), path),
+                        stop_when_done=True,
+                        **settings,
+                    )
+                    for base in bases:
+                        wait_until_idle(base + "/bench-hello")
+                    return done
+
                 load_before = load_average()
                 hello_first = run_wrk(
                     wrk, hello_lua, bases[0] + "/bench-hello", duration=args.hello_seconds, **settings
@@ -198,7 +221,7 @@ def main() -> None:
                 rounds: list[Round] = []
                 cast_seconds = 0.0
                 for n in range(args.rounds):
-                    lo, hi = n * per_round, half if n == args.rounds - 1 else (n + 1) * per_round
+                    lo, hi = n * per_round, saturated if n == args.rounds - 1 else (n + 1) * per_round
                     print(
                         f"Round {n + 1}: logging {hi - lo} voters in, drafting their ballots…",
                         file=sys.stderr,
@@ -222,52 +245,27 @@ def main() -> None:
                         duration=args.round_hello_seconds,
                         **settings,
                     )
-                    floor_n = run_wrk(
-                        wrk,
-                        cast_lua,
-                        bases[0] + "/",
-                        duration=args.max_seconds,
-                        extra=(str(args.threads), str(floor_dir), "/bench-signed-in"),
-                        stop_when_done=True,
-                        **settings,
-                    )
+                    floor_n = each_voter_posts(cast_lua, floor_dir, "/bench-signed-in")
                     print(
                         f"wrk: round {n + 1}, {len(chunk)} casts at saturation", file=sys.stderr, flush=True
                     )
                     started = time.perf_counter()
-                    cast_n = run_wrk(
-                        wrk,
-                        cast_lua,
-                        bases[0] + "/",
-                        duration=args.max_seconds,
-                        extra=(str(args.threads), str(acks_dir), f"/editions/{SLUG}/vote/cast"),
-                        stop_when_done=True,
-                        **settings,
-                    )
+                    cast_n = each_voter_posts(cast_lua, acks_dir, CAST_PATH)
                     cast_seconds += time.perf_counter() - started
-                    for base in bases:  # the casts still queued when wrk stopped are served first
-                        wait_until_idle(base + "/bench-hello")
                     rounds.append(Round(hello_n, floor_n, cast_n, acks_dir))
                 paced = None
                 if args.pause_ms:
-                    print(f"Logging {args.voters - half} voters in, drafting their ballots…", file=sys.stderr)
+                    print(
+                        f"Logging {args.voters - saturated} voters in, drafting their ballots…",
+                        file=sys.stderr,
+                    )
                     started = time.perf_counter()
-                    later = prepare_voters(bases, seeded, range(half, args.voters))
+                    later = prepare_voters(bases, seeded, range(saturated, args.voters))
                     prepared_in += time.perf_counter() - started
                     voters += later
                     paced_lua.write_text(cast_script(ports, later, args.pause_ms))
                     print(f"wrk: {len(later)} casts, {args.pause_ms} ms pause", file=sys.stderr, flush=True)
-                    paced = run_wrk(
-                        wrk,
-                        paced_lua,
-                        bases[0] + "/",
-                        duration=args.max_seconds,
-                        extra=(str(args.threads), str(paced_dir), f"/editions/{SLUG}/vote/cast"),
-                        stop_when_done=True,
-                        **settings,
-                    )
-                    for base in bases:
-                        wait_until_idle(base + "/bench-hello")
+                    paced = each_voter_posts(paced_lua, paced_dir, CAST_PATH)
                 hello_last = run_wrk(
                     wrk, hello_lua, bases[0] + "/bench-hello", duration=args.hello_seconds, **settings
                 )
@@ -327,14 +325,14 @@ def main() -> None:
         f"{'met' if not unexpected else 'NOT met'} ({unexpected})"
     )
     summary = (
-        f"\n{args.clients} connections ({args.threads} wrk threads), no pause: {half} voters cast in "
+        f"\n{args.clients} connections ({args.threads} wrk threads), no pause: {saturated} voters cast in "
         f"{cast_seconds:.1f} s over the rounds ({cast['s303']} answered 303, {cast['other']} other statuses, "
         f"{cast['errors']} socket errors; {cast['s409']} replays of a cast already made, refused with 409, once "
         f"a wrk thread had no voter left). Targets — {verdicts}. The no-op post does, for the same voters, all "
         f"that a cast does around its own work and nothing else: a cast costs "
         f"{rate(floor) / max(rate(cast), 1e-9):.1f} × it."
         + (
-            f" Paced ({args.pause_ms} ms pause per connection, {len(voters) - half} other voters): "
+            f" Paced ({args.pause_ms} ms pause per connection, {len(voters) - saturated} other voters): "
             f"{paced['s303']} answered 303, {paced['other'] + paced['errors']} errors, p95 "
             f"{paced['p95'] / 1000:.1f} ms: p95 ≤ {TARGET_P95_MS:.0f} ms "
             f"{'met' if paced['p95'] / 1000 <= TARGET_P95_MS else 'NOT met'} at this load."
